@@ -1,0 +1,75 @@
+"""The offline docs site, built from nbs/ and opened in headless Chromium: every page loads with its title,
+every local link resolves, every image has a non-zero natural width, maths renders, nothing leaves the machine."""
+import functools, http.server, subprocess, threading
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from conftest import BIN, CHROMIUM_ARGS, free_port, need_chromium
+from lowrank_nb.docsite import build_site
+
+
+@pytest.fixture(scope='module')
+def site(tmp_path_factory):
+    "The site built into a temporary folder and served on loopback."
+    dest = tmp_path_factory.mktemp('docs')/'_docs'
+    pages = build_site(dest)
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args): pass
+    handler = functools.partial(Quiet, directory=str(dest))
+    srv = http.server.ThreadingHTTPServer(('127.0.0.1', free_port()), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield dest, [p.relative_to(dest).as_posix() for p in pages], f'http://127.0.0.1:{srv.server_port}/'
+    srv.shutdown()
+
+
+def test_expected_pages(site):
+    _, pages, _ = site
+    assert {'index.html', 'core.html', 'pretrained.html', 'spectra.html', 'docsite.html',
+            'experiments/minilm_spectra.html'} <= set(pages)
+
+
+def test_pages_in_browser(site):
+    from playwright.sync_api import sync_playwright
+    dest, pages, base = site
+    host = urlsplit(base).netloc
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=need_chromium(), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        outside, failed = [], []
+        page.on('request', lambda r: outside.append(r.url) if urlsplit(r.url).netloc not in (host, '') and not r.url.startswith('data:') else None)
+        page.on('requestfailed', lambda r: failed.append(r.url))
+        links = set()
+        for name in pages:
+            resp = page.goto(base + name, wait_until='load')
+            assert resp.status == 200, name
+            title = page.title()
+            assert title and title != 'Notebook', f'{name}: no title'
+            assert page.locator('nav.lr-nav a').count() == len(pages), f'{name}: navigation lists every page'
+            page.wait_for_function('() => Array.from(document.images).every(i => i.complete)')
+            widths = page.eval_on_selector_all('img', 'imgs => imgs.map(i => [i.src.slice(0, 60), i.naturalWidth])')
+            assert all(w > 0 for _, w in widths), f'{name}: broken images {[s for s, w in widths if not w]}'
+            for href in page.eval_on_selector_all('a[href]', 'as => as.map(a => a.getAttribute("href"))'):
+                url = urljoin(base + name, href)
+                if urlsplit(url).netloc == host: links.add(url.split('#')[0])
+        for url in sorted(links):
+            assert page.request.get(url).status == 200, f'broken local link {url}'
+        # maths is typeset by the site's own MathJax copy
+        page.goto(base + 'spectra.html', wait_until='load')
+        page.wait_for_function('() => window.MathJax && window.MathJax.isReady', timeout=30_000)
+        page.wait_for_function('() => document.querySelectorAll(".MathJax, .MathJax_Display, .MathJax_CHTML").length > 0', timeout=30_000)
+        browser.close()
+    assert not outside, f'pages load resources from outside the site: {sorted(set(outside))[:5]}'
+    assert not failed, f'requests failed: {failed[:5]}'
+    assert len(links) >= len(pages)
+    assert any(p.endswith('.png') for p in (str(f) for f in dest.rglob('*.png'))), 'README figure copied into the site'
+
+
+def test_readme_matches_index(root):
+    from lowrank_nb.docsite import write_readme
+    write_readme(root, check=True)
+
+
+def test_cli_help():
+    out = subprocess.run([BIN/'lowrank_docs', '--help'], capture_output=True, text=True, check=True).stdout
+    assert '--readme_only' in out and '--check_readme' in out and 'offline docs site' in out
