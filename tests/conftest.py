@@ -4,7 +4,6 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
-os.environ.setdefault('MPLBACKEND', 'Agg')
 os.environ['WANDB_MODE'] = 'disabled'
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent  # the venv the tests run in

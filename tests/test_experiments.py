@@ -13,11 +13,17 @@ def test_parameters_are_documented():
 
 def test_minilm_spectra_smoke(tmp_path):
     out = tmp_path/'run'
-    subprocess.run([BIN/'papermill', NB, tmp_path/'out.ipynb', '-k', 'lowrank_nb', '-p', 'out_dir', str(out),
-                    '-p', 'scale', 'smoke'], check=True, capture_output=True, cwd=ROOT)
+    r = subprocess.run([BIN/'papermill', NB, tmp_path/'out.ipynb', '-k', 'lowrank_nb', '-p', 'out_dir', str(out),
+                        '-p', 'scale', 'smoke'], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, f'papermill failed:\n{r.stderr[-3000:]}'
     # out_dir arriving where we asked proves papermill injected the parameters (nbdev_clean kept the tag)
     assert {'spectra.png', 'spectra.csv', 'spectra_by_kind.csv', 'metrics.json'} <= {p.name for p in out.iterdir()}
-    m = json.loads((out/'metrics.json').read_text())['metrics']
+    # the executed notebook keeps its figure (an MPLBACKEND=Agg in the environment would silently drop it)
+    cells = json.loads((tmp_path/'out.ipynb').read_text())['cells']
+    assert any('image/png' in o.get('data', {}) for c in cells for o in c.get('outputs', [])), 'no figure in the executed notebook'
+    run = json.loads((out/'metrics.json').read_text())
+    assert run['status'] == 'finished' and (out/'config.yaml').is_file()
+    m = run['metrics']
     # recorded from the real all-MiniLM-L6-v2 (float64 SVD, deterministic up to LAPACK rounding)
     assert m['layers'] == 36 and m['model_params'] == 22_713_216 and m['params_in_layers'] == 10_616_832
     assert abs(m['mean_stable_rank'] - 37.0575) < 1e-3
