@@ -9,7 +9,7 @@ import torch
 import lowrank_nb.core  # noqa: F401 -- sets HF_HUB_OFFLINE=1 before transformers is imported
 
 # %% auto #0
-__all__ = ['MODEL_PACKAGES', 'pretrained_path', 'load_minilm', 'mean_pool_embed']
+__all__ = ['MODEL_PACKAGES', 'pretrained_path', 'load_minilm', 'mean_pool_embed', 'load_smollm2']
 
 # %% ../nbs/01_pretrained.ipynb #76dea859
 MODEL_PACKAGES = {  # name -> (pip package, import name, path inside the package)
@@ -46,8 +46,19 @@ def mean_pool_embed(model, # a Hugging Face encoder returning `last_hidden_state
                    ) -> torch.Tensor:
     "Sentence embeddings `[S, D]`: the attention-masked mean of the encoder's last hidden states."
     dev, out = next(model.parameters()).device, []
-    for i in range(0, len(sentences), batch_size):
-        enc = tokenizer(sentences[i:i + batch_size], padding=True, truncation=True, return_tensors='pt').to(dev)
+    order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))  # batch similar lengths: little padding
+    for i in range(0, len(order), batch_size):
+        enc = tokenizer([sentences[j] for j in order[i:i + batch_size]], padding=True, truncation=True, return_tensors='pt').to(dev)
         h, m = model(**enc).last_hidden_state, enc['attention_mask'].unsqueeze(-1).to(torch.float32)
         out.append((h*m).sum(1)/m.sum(1).clamp_min(1e-9))
-    return torch.cat(out)
+    return torch.cat(out)[torch.argsort(torch.tensor(order))]  # back to the order of `sentences`
+
+# %% ../nbs/01_pretrained.ipynb #171ac5ca
+def load_smollm2(device:str|torch.device='cpu', # where to put the model
+                 dtype:torch.dtype=torch.float32, # the dtype the 4-bit GGUF weights are de-quantised to
+                ):
+    "The real SmolLM2-135M-Instruct `LlamaForCausalLM` (eval mode) and its tokenizer, loaded offline from its GGUF file."
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    path = pretrained_path('smollm2')
+    model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=dtype).to(device).eval()
+    return model, AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
