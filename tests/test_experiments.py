@@ -1,5 +1,6 @@
 "Experiment notebooks run through papermill at smoke scale; their metrics.json is checked against recorded values."
 import json, subprocess
+import pytest
 from conftest import BIN, ROOT
 
 NB = ROOT/'nbs'/'experiments'/'minilm_spectra.ipynb'
@@ -9,6 +10,14 @@ def test_parameters_are_documented():
     out = subprocess.run([BIN/'papermill', '--help-notebook', NB], capture_output=True, text=True, check=True).stdout
     for name in ('seed', 'out_dir', 'scale', 'include'): assert name in out
     assert 'regex a layer' in out  # the parameter's comment is its help
+
+
+@pytest.mark.parametrize('nb', sorted((ROOT/'nbs'/'experiments').glob('*.ipynb')), ids=lambda p: p.stem)
+def test_every_experiment_has_the_suite_parameters(nb):
+    "`make run` passes out_dir and scale to every experiment; each parameter needs a comment (its --help text)."
+    out = subprocess.run([BIN/'papermill', '--help-notebook', nb], capture_output=True, text=True, check=True).stdout
+    for name in ('seed', 'out_dir', 'scale'): assert f'  {name}:' in out, (name, out)
+    assert 'Parameters inferred' in out and out.count('(default') >= 3
 
 
 def test_minilm_spectra_smoke(tmp_path):
