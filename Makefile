@@ -22,7 +22,7 @@ MODEL_REQS := $(shell sed -n 's/^model_requirements = //p' settings.ini)
 export HF_HUB_OFFLINE := 1
 export WANDB_MODE := $(or $(WANDB_MODE),offline)
 
-.PHONY: help setup run test sync-check clean-check nbtest pytest lab docs lock
+.PHONY: help setup run sweep test sync-check clean-check nbtest pytest lab docs lock
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -47,6 +47,10 @@ run: $(STAMP)  ## the main job: every experiment notebook at SCALE (smoke) -> fi
 	  $(BIN)/papermill nbs/experiments/$$e.ipynb figures/$$e/$$e.ipynb -k lowrank_nb --progress-bar \
 	    -p out_dir figures/$$e -p scale $(SCALE); \
 	done; echo "make run: $(words $(EXPERIMENTS)) experiment(s) in $$(( $$(date +%s) - start )) s; results in figures/"
+
+sweep: $(STAMP)  ## one experiment over a grid: make sweep EXP=<name> GRID=<grid.yaml> [J=<parallel runs>]
+	@[ -n "$(EXP)" ] && [ -n "$(GRID)" ] || { echo "usage: make sweep EXP=<experiment> GRID=<grid.yaml> [J=<parallel runs>]  (e.g. EXP=minilm_spectra GRID=nbs/experiments/grids/minilm_spectra.yaml J=2)"; exit 2; }
+	$(BIN)/lowrank_sweep $(EXP) --grid $(GRID) -j $(or $(J),1)
 
 test: $(STAMP)  ## library and notebooks in sync and clean, every notebook run, then tests/
 	@$(MAKE) --no-print-directory sync-check clean-check nbtest pytest
