@@ -78,9 +78,11 @@ def run_status(run_dir:Path, # one run's folder
 
 def _papermill(nb:Path, run_dir:Path, params:dict, kernel:str, timeout:int|None) -> tuple[bool, str]:
     "Execute `nb` into `run_dir` with `params`; (ok, the error's last lines)."
-    atomic_write(run_dir/'params.yaml', yaml.safe_dump({**params, 'out_dir': str(run_dir)}, sort_keys=False))
+    root = project_root(); out = run_dir.resolve()
+    out = out.relative_to(root) if out.is_relative_to(root) else out  # relative to the project root, where papermill runs
+    atomic_write(run_dir/'params.yaml', yaml.safe_dump({**params, 'out_dir': str(out)}, sort_keys=False))
     (run_dir/'error.txt').unlink(missing_ok=True)
-    cmd = [sys.executable, '-m', 'papermill', str(nb), str(run_dir/nb.name), '-k', kernel, '-f', str(run_dir/'params.yaml'), '--cwd', str(project_root())]
+    cmd = [sys.executable, '-m', 'papermill', str(nb), str(run_dir/nb.name), '-k', kernel, '-f', str(run_dir/'params.yaml'), '--cwd', str(root)]
     if timeout: cmd += ['--execution-timeout', str(timeout)]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode == 0 and run_status(run_dir) == 'finished': return True, ''
