@@ -46,7 +46,11 @@ run: $(STAMP)  ## the main job: every experiment notebook at SCALE (smoke) -> fi
 	  echo "== $$e ($(SCALE))"; mkdir -p figures/$$e; \
 	  $(BIN)/papermill nbs/experiments/$$e.ipynb figures/$$e/$$e.ipynb -k lowrank_nb --progress-bar \
 	    -p out_dir figures/$$e -p scale $(SCALE); \
-	done; echo "make run: $(words $(EXPERIMENTS)) experiment(s) in $$(( $$(date +%s) - start )) s; results in figures/"
+	done; \
+	echo "== README and nbs/index.ipynb: the results section from figures/*/summary.md"; \
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.kernel_name=lowrank_nb nbs/index.ipynb 2>/dev/null; \
+	$(BIN)/nbdev_clean --fname nbs/index.ipynb; $(BIN)/lowrank_docs --readme_only; \
+	echo "make run: $(words $(EXPERIMENTS)) experiment(s) in $$(( $$(date +%s) - start )) s; results in figures/ and README.md"
 
 sweep: $(STAMP)  ## one experiment over a grid: make sweep EXP=<name> GRID=<grid.yaml> [J=<parallel runs>]
 	@[ -n "$(EXP)" ] && [ -n "$(GRID)" ] || { echo "usage: make sweep EXP=<experiment> GRID=<grid.yaml> [J=<parallel runs>]  (e.g. EXP=minilm_spectra GRID=nbs/experiments/grids/minilm_spectra.yaml J=2)"; exit 2; }

@@ -188,9 +188,14 @@ def readme_text(root:str|Path|None=None) -> str:
     "The README that `nbs/index.ipynb` produces."
     from nbconvert import MarkdownExporter
     root = Path(root or project_root()); nb = nbformat.read(root/'nbs'/'index.ipynb', as_version=4)
+    from nbconvert.preprocessors import TagRemovePreprocessor
     nb.cells = [c for c in nb.cells if c.cell_type != 'raw' and not ('hide' in split_directives(c.source)[0])]
-    for c in nb.cells: c.source = split_directives(c.source)[1]
-    md, _ = MarkdownExporter(exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(nb)
+    for c in nb.cells:
+        d, c.source = split_directives(c.source)
+        if d.get('echo') == 'false': c.metadata.setdefault('tags', []).append('remove_input')  # only its output (e.g. the generated results)
+    exp = MarkdownExporter(exclude_input_prompt=True, exclude_output_prompt=True)
+    exp.register_preprocessor(TagRemovePreprocessor(remove_input_tags={'remove_input'}), enabled=True)
+    md, _ = exp.from_notebook_node(nb)
     def from_root(m):  # a link relative to nbs/ becomes relative to the project root
         url = m.group(2)
         if urlsplit(url).scheme or url.startswith(('#', '/')): return m.group(0)

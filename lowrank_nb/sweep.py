@@ -11,6 +11,7 @@ import yaml
 from tqdm.auto import tqdm
 
 from .core import atomic_write, project_root
+from .summary import md_table
 
 # %% auto #0
 __all__ = ['expand_grid', 'notebook_parameters', 'check_grid', 'run_status', 'run_sweep', 'gather', 'lowrank_sweep']
@@ -157,14 +158,8 @@ def gather(root:str|Path, # folder of the run folders
         rows.append(row)
     df = pd.DataFrame(rows)
     atomic_write(root.parent/'results.csv', df.to_csv(index=False))
-    atomic_write(root.parent/'results.md', f"Sweep of {root.parent.name} ({len(df)} runs; folder {root.name}/)\n\n" + _markdown(df) + '\n')
+    atomic_write(root.parent/'results.md', f"Sweep of {root.parent.name} ({len(df)} runs; folder {root.name}/)\n\n" + md_table(df) + '\n')
     return df
-
-def _markdown(df:pd.DataFrame) -> str:
-    "A GitHub markdown table (pandas' to_markdown needs `tabulate`, which we do not depend on)."
-    fmt = lambda v: f'{v:.4g}' if isinstance(v, float) else str(v).replace('|', '\\|')
-    lines = ['| ' + ' | '.join(map(str, df.columns)) + ' |', '|' + '---|'*len(df.columns)]
-    return '\n'.join(lines + ['| ' + ' | '.join(fmt(v) for v in r) + ' |' for r in df.itertuples(index=False)])
 
 # %% ../nbs/06_sweep.ipynb #8a30b8da
 def _parser() -> argparse.ArgumentParser:
