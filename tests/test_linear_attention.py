@@ -1,0 +1,57 @@
+"Triton linear-attention kernel vs the fp32 oracle, outputs and every gradient, under Triton's CPU interpreter."
+import importlib, os, sys
+os.environ['TRITON_INTERPRET'] = '1'  # before the kernels are defined: triton.jit picks the interpreter at decoration time
+import pytest
+import torch
+import lowrank_nb.linear_attention as la
+if not la._interpreting() or 'Interpreted' not in type(la._la_state_fwd).__name__: la = importlib.reload(la)
+from lowrank_nb.core import assert_rel_close
+
+SHAPES = [(1, 1, 63, 60, 60), (2, 3, 17, 16, 24), (1, 2, 100, 32, 8), (1, 1, 2, 4, 4), (2, 1, 64, 64, 64)]  # B, H, N, D, Dv
+# (N = 1 is forward-only below: there the output is v whatever q is, so dq is rounding noise around 0)
+
+
+@pytest.fixture(autouse=True)
+def nan_buffers():
+    la._NAN_FILL = True; torch.set_num_threads(1)  # every kernel output starts as NaN: an unwritten element fails
+    yield
+    la._NAN_FILL = False
+
+
+def test_kernels_are_interpreted():
+    assert 'Interpreted' in type(la._la_state_fwd).__name__, type(la._la_state_fwd)
+    assert la.triton_unsupported(torch.zeros(1, 1, 4, 4), torch.zeros(1, 1, 4, 4)) is None
+
+
+@pytest.mark.parametrize('fm', la.FEATURE_MAPS)
+@pytest.mark.parametrize('shape', SHAPES, ids=lambda s: 'B{}H{}N{}D{}Dv{}'.format(*s))
+def test_triton_matches_oracle(shape, fm):
+    B, H, N, D, Dv = shape
+    g = torch.Generator().manual_seed(hash((shape, fm)) % 2**31)
+    q, k = (torch.randn(B, H, N, D, generator=g).requires_grad_() for _ in range(2))
+    v = torch.randn(B, H, N, Dv, generator=g).requires_grad_(); dout = torch.randn(B, H, N, Dv, generator=g)
+    def run(f, **kw):
+        o = f(q, k, v, fm, **kw)
+        return (o, *torch.autograd.grad((o*dout).sum(), (q, k, v)))
+    got, ref = run(la.linear_attention, impl='triton'), run(la.linear_attention_ref)
+    for name, a, b in zip(('out', 'dq', 'dk', 'dv'), got, ref):
+        assert a.dtype == b.dtype and a.shape == b.shape, name
+        assert_rel_close(a, b, 1e-5, name=f'{name} {shape} {fm}')
+
+
+def test_auto_takes_triton_under_the_interpreter():
+    q = torch.randn(1, 1, 8, 4)
+    assert la._choose_impl('auto', q, q, 'relu') == 'triton'
+    assert la._choose_impl('torch', q, q, 'relu') == 'torch'
+    one = torch.randn(2, 3, 1, 4)
+    assert_rel_close(la.linear_attention(one, one, one, impl='triton'), la.linear_attention_ref(one, one, one), 1e-5)
+    with pytest.raises(ValueError, match="dtype torch.float64"):
+        la.linear_attention(q.double(), q.double(), q.double(), impl='triton')
+
+
+def test_bf16_kernel_is_finite_and_close():
+    g = torch.Generator().manual_seed(0)
+    q, k, v = (torch.randn(1, 1, 40, 16, generator=g) for _ in range(3))
+    o = la.linear_attention(q.bfloat16(), k.bfloat16(), v.bfloat16(), impl='triton')
+    assert o.dtype == torch.bfloat16
+    assert_rel_close(o.float(), la.linear_attention_ref(q, k, v), 2e-2)
