@@ -39,6 +39,20 @@ def test_triton_matches_oracle(shape, fm):
         assert_rel_close(a, b, 1e-5, name=f'{name} {shape} {fm}')
 
 
+@pytest.mark.parametrize('N,M', [(126, 63), (5, 40)], ids=['N126M63', 'N5M40'])
+def test_triton_more_or_fewer_queries_than_keys(N, M):
+    "The seed's Hydra stacks its branches' queries along N against M keys."
+    g = torch.Generator().manual_seed(N*M)
+    q = torch.randn(1, 2, N, 60, generator=g).requires_grad_()
+    k = torch.randn(1, 2, M, 60, generator=g).requires_grad_()
+    v = torch.randn(1, 2, M, 20, generator=g).requires_grad_(); dout = torch.randn(1, 2, N, 20, generator=g)
+    def run(f, **kw):
+        o = f(q, k, v, **kw)
+        return (o, *torch.autograd.grad((o*dout).sum(), (q, k, v)))
+    for name, a, b in zip(('out', 'dq', 'dk', 'dv'), run(la.linear_attention, impl='triton'), run(la.linear_attention_ref)):
+        assert_rel_close(a, b, 1e-5, name=f'{name} N={N} M={M}')
+
+
 def test_auto_takes_triton_under_the_interpreter():
     q = torch.randn(1, 1, 8, 4)
     assert la._choose_impl('auto', q, q, 'relu') == 'triton'

@@ -5,7 +5,8 @@ from conftest import ROOT
 
 
 def cli(*args, timeout=300):
-    env = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONPATH': str(ROOT)}
+    env = {k: v for k, v in os.environ.items() if k != 'TRITON_INTERPRET'}  # test_linear_attention sets it for this process
+    env.update(OMP_NUM_THREADS='1', PYTHONPATH=str(ROOT))
     return subprocess.run([sys.executable, '-m', 'lowrank_nb.linear_vit.train', *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 
 
