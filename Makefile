@@ -10,7 +10,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-done
 SCALE ?= smoke
-EXPERIMENTS ?= $(basename $(notdir $(wildcard nbs/experiments/*.ipynb)))
+# every experiment notebook except the *_run units that sweeps execute once per grid point (e.g. nsa_vit_run)
+EXPERIMENTS ?= $(filter-out %_run,$(basename $(notdir $(wildcard nbs/experiments/*.ipynb))))
 LAB_PORT ?= 8888
 LAB_ARGS ?=
 
