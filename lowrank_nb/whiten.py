@@ -112,7 +112,7 @@ def activation_error(w:torch.Tensor, # the weight `[out, in]`
 @patch
 def activation_errors(self:WhitenedSVD, xtx:torch.Tensor, # $X^\top X$ `[in, in]` of the inputs to measure on
                      ) -> torch.Tensor:
-    "Squared activation errors $\|(W - \hat W_r)X^\top\|_F^2$ `[k+1]` (float64) for every rank $r = 0..k$ at once."
+    "Squared activation errors $\\|(W - \\hat W_r)X^\\top\\|_F^2$ `[k+1]` (float64) for every rank $r = 0..k$ at once."
     B = self.S[:, None]*self.Vr; d = ((B @ xtx.to(B))*B).sum(1).clamp_min(0)  # B: [k, in]; d[i] = ||B_i X^T||^2
     return torch.cat([d.flip(0).cumsum(0).flip(0), d.new_zeros(1)])           # [r] = sum of d[r:]
 
