@@ -145,6 +145,14 @@ def _page_name(rel:str) -> str:
     "nbdev's page name for a notebook: the number prefix dropped, `.html` instead of `.ipynb`."
     p = Path(rel); return (p.parent/(re.sub(r'^\d+[a-z]?_', '', p.stem) + '.html')).as_posix()
 
+def _page_names(srcs:list[str]) -> dict[str, str]:
+    "Notebook -> page name; two notebooks that would overwrite each other's page (`05_train`, `24_train`) are an error."
+    pages, seen = {r: _page_name(r) for r in srcs}, {}
+    for r, pg in pages.items(): seen.setdefault(pg, []).append(r)
+    clash = {pg: rs for pg, rs in seen.items() if len(rs) > 1}
+    if clash: raise ValueError(f"notebooks that render to the same page (the number prefix is dropped): {clash}; rename one of each")
+    return pages
+
 def build_site(dest:str|Path|None=None, # output folder (default: `doc_path` of settings.ini, `_docs`)
                root:str|Path|None=None, # project root (default: found from here)
                quiet:bool=True, # hide nbdev's processing warnings
@@ -163,7 +171,7 @@ def build_site(dest:str|Path|None=None, # output folder (default: `doc_path` of 
                   if not any(part.startswith(('.', '_')) for part in p.relative_to(nbs).parts))
     section = lambda r: 'Home' if r == 'index.ipynb' else 'Experiments' if r.startswith('experiments/') else 'Library'
     srcs.sort(key=lambda r: (['Home', 'Library', 'Experiments'].index(section(r)), r))
-    pages = {r: _page_name(r) for r in srcs}
+    pages = _page_names(srcs)
     notebooks = {}
     for r in srcs:
         ran = root/'figures'/Path(r).stem/Path(r).name
