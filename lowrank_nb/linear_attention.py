@@ -27,6 +27,8 @@ def feature_map(x:torch.Tensor, # queries or keys `[..., D]`
     if kind == 'elu': return F.elu(x) + 1
     raise ValueError(f"feature_map must be one of {FEATURE_MAPS}, got {kind!r}")
 
+_phi = feature_map  # the functions below take an argument named `feature_map` (the seed's), which hides this one
+
 # %% ../nbs/30_linear_attention.ipynb #ddf9ebea
 def _check_qkv(q, k, v):
     "Raise unless q, k, v are `[B, H, N, D]` with matching batch, heads, keys and head dims."
@@ -42,8 +44,8 @@ def linear_attention_ref(q:torch.Tensor, # queries `[B, H, N, D]`
                          eps:float=1e-6, # added to the normaliser
                         ) -> torch.Tensor:
     "Oracle: the quadratic form $AV/(A\\mathbf 1+\\epsilon)$, $A = \\phi(Q)\\phi(K)^\\top$, in fp32; output in q's dtype."
-    _check_qkv(q, k, v); phi = globals()['feature_map']
-    a = phi(q.float(), feature_map) @ phi(k.float(), feature_map).transpose(-1, -2)  # [B, H, N, M]
+    _check_qkv(q, k, v)
+    a = _phi(q.float(), feature_map) @ _phi(k.float(), feature_map).transpose(-1, -2)  # [B, H, N, M]
     return ((a @ v.float())/(a.sum(-1, keepdim=True) + eps)).to(q.dtype)
 
 def linear_attention_naive(q:torch.Tensor, # queries `[B, H, N, D]`
@@ -53,16 +55,15 @@ def linear_attention_naive(q:torch.Tensor, # queries `[B, H, N, D]`
                            eps:float=1e-6, # added to the normaliser
                           ) -> torch.Tensor:
     "The textbook linear form in the input's dtype: state $\\phi(K)^\\top V$ and normaliser $\\phi(K)^\\top\\mathbf 1$ by separate einsums."
-    _check_qkv(q, k, v); phi = globals()['feature_map']
-    fq, fk = phi(q, feature_map), phi(k, feature_map)
+    _check_qkv(q, k, v)
+    fq, fk = _phi(q, feature_map), _phi(k, feature_map)
     kv, z = torch.einsum('bhmf,bhmd->bhfd', fk, v), fk.sum(2)
     return torch.einsum('bhnf,bhfd->bhnd', fq, kv)/(torch.einsum('bhnf,bhf->bhn', fq, z)[..., None] + eps)
 
 # %% ../nbs/30_linear_attention.ipynb #9c98da7b
 def _linear_attention_torch(q, k, v, feature_map:str='relu', eps:float=1e-6):
     "Fallback: $\\phi(Q)(\\phi(K)^\\top V) / (\\phi(Q)(\\phi(K)^\\top 1) + \\epsilon)$ in fp32 by matmuls, output in q's dtype."
-    phi = globals()['feature_map']
-    fq, fk = phi(q.float(), feature_map), phi(k.float(), feature_map)
+    fq, fk = _phi(q.float(), feature_map), _phi(k.float(), feature_map)
     kv, z = fk.transpose(-1, -2) @ v.float(), fk.sum(-2).unsqueeze(-1)  # state [B, H, F, Dv], normaliser state [B, H, F, 1]
     return ((fq @ kv)/(fq @ z).add_(eps)).to(q.dtype)
 
@@ -218,5 +219,4 @@ def linear_attention(q:torch.Tensor, # queries `[B, H, N, D]`
     _check_qkv(q, k, v)
     if feature_map not in FEATURE_MAPS: raise ValueError(f"feature_map must be one of {FEATURE_MAPS}, got {feature_map!r}")
     if _choose_impl(impl, q, v, feature_map) == 'torch': return _linear_attention_torch(q, k, v, feature_map, eps)
-    phi = globals()['feature_map']
-    return LinearAttentionTriton.apply(phi(q, feature_map), phi(k, feature_map), v, eps)
+    return LinearAttentionTriton.apply(_phi(q, feature_map), _phi(k, feature_map), v, eps)

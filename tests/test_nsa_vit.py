@@ -60,5 +60,11 @@ def test_sweep_offline(teacher, tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     import pandas as pd
     df = pd.read_csv(tmp_path/'sw'/'sweep.csv')
-    assert list(df.fixed_rank_ratio) == [0.5, 0.25] and df.student_params.iloc[0] > df.student_params.iloc[1]
-    assert (tmp_path/'sw'/'fixed_rank_ratio=0.25'/'metrics.json').is_file()
+    assert list(df.fixed_rank_ratio) == [0.5, 0.25] and list(df.status) == ['finished', 'finished']
+    assert df.student_params.iloc[0] > df.student_params.iloc[1]
+    m = tmp_path/'sw'/'runs'/'fixed_rank_ratio=0.25'/'metrics.json'
+    assert m.is_file(); t = m.stat().st_mtime_ns
+    # the shared sweep runner resumes: a second call finds both points finished and runs nothing
+    r = cli('sweep', '--teacher_checkpoint', teacher, '--grid', 'fixed_rank_ratio=0.5,0.25', '--out_dir', tmp_path/'sw', '--',
+            *TINY, '--rank_selection_method', 'fixed_ratio', timeout=600)
+    assert r.returncode == 0 and m.stat().st_mtime_ns == t, r.stderr[-3000:]

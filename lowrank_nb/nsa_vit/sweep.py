@@ -2,12 +2,12 @@
 
 # %% ../../nbs/26_nsa_sweep.ipynb #e19c17e4
 from __future__ import annotations
-import argparse, itertools, json, os, sys
+import argparse, itertools, os, shlex, sys
 from pathlib import Path
 
 import pandas as pd
 
-from ..core import load_config, project_root
+from ..core import atomic_write, load_config, project_root
 from .pipeline import NSAConfig
 
 # %% auto #0
@@ -39,16 +39,15 @@ def run_offline(points:list[dict], # from `parse_grid`
                 out_dir:str|Path, # the sweep's folder
                 flags:list[str], # base flags for every run (`--config`, `--teacher_checkpoint`, ...)
                 scale:str='smoke', # passed to the run notebook
+                jobs:int=1, # points run at the same time
                ) -> pd.DataFrame:
-    "Run each point through papermill; one row per run with its point and summary metrics (also `sweep.csv`)."
-    import papermill as pm
-    out, rows = Path(out_dir), []
-    for p in points:
-        d = out/_name(p); d.mkdir(parents=True, exist_ok=True); argv = flags + [f'--{k}={v}' for k, v in p.items()]
-        pm.execute_notebook(str(project_root()/RUN_NB), str(d/'run.ipynb'), kernel_name='lowrank_nb', progress_bar=False,
-                            parameters=dict(out_dir=str(d.resolve()), scale=scale, flags=' '.join(argv)))
-        rows.append(p | json.loads((d/'metrics.json').read_text())['metrics'])
-    df = pd.DataFrame(rows); out.mkdir(parents=True, exist_ok=True); df.to_csv(out/'sweep.csv', index=False)
+    "Run the points through `lowrank_nb.sweep.run_sweep`; one row per point with its values, status and metrics (also `sweep.csv`)."
+    from lowrank_nb.sweep import run_sweep
+    out = Path(out_dir)
+    runs = [dict(name=_name(p), scale=scale, flags=shlex.join(flags + [f'--{k}={v}' for k, v in p.items()])) for p in points]
+    table = run_sweep(project_root()/RUN_NB, dict(runs=runs), jobs=jobs, root=out/'runs', wandb=False)
+    df = pd.DataFrame([dict(run=_name(p), **p) for p in points]).merge(table.drop(columns=['scale', 'flags']), on='run')
+    atomic_write(out/'sweep.csv', df.to_csv(index=False))
     return df
 
 def run_wandb(points:list[dict], # from `parse_grid`
@@ -77,8 +76,9 @@ def main(argv:list[str]|None=None, # command-line flags (default: `sys.argv[1:]`
     p.add_argument('--config', default=None, help='base YAML for every run')
     p.add_argument('--teacher_checkpoint', required=True, help='teacher_best.safetensors')
     p.add_argument('--grid', action='append', default=[], help='key=v1,v2 (repeatable)')
-    p.add_argument('--out_dir', default='runs/nsa_vit_sweep', help='sweep folder (offline)')
+    p.add_argument('--out_dir', default='runs/nsa_vit_sweep', help='sweep folder (offline): runs/<point>/ and sweep.csv')
     p.add_argument('--scale', default='smoke', choices=('smoke', 'full'), help='scale passed to each offline run')
+    p.add_argument('-j', '--jobs', type=int, default=1, help='offline points run at the same time')
     p.add_argument('--offline', action='store_true', help='run offline even when wandb is online')
     a = p.parse_args(argv)
     flags = (['--config', a.config] if a.config else []) + ['--teacher_checkpoint', a.teacher_checkpoint] + rest
@@ -86,7 +86,9 @@ def main(argv:list[str]|None=None, # command-line flags (default: `sys.argv[1:]`
     load_config(NSAConfig, argv=flags)  # the base flags are checked before anything runs
     if wandb_online() and not a.offline:
         cfg = load_config(NSAConfig, argv=flags); return run_wandb(points, flags, cfg.wandb_project, cfg.wandb_entity)
-    df = run_offline(points, a.out_dir, flags, a.scale); print(df.to_string()); return df
+    df = run_offline(points, a.out_dir, flags, a.scale, a.jobs); print(df.to_string())
+    if (df.status != 'finished').any(): sys.exit(f"{(df.status != 'finished').sum()} of {len(df)} runs failed; see error.txt in {Path(a.out_dir)/'runs'}")
+    return df
 
 # %% ../../nbs/26_nsa_sweep.ipynb #7a74f3b6
 #| eval: false
