@@ -10,8 +10,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-done
 SCALE ?= smoke
-# every experiment notebook except the *_run units that sweeps execute once per grid point (e.g. nsa_vit_run)
-EXPERIMENTS ?= $(filter-out %_run,$(basename $(notdir $(wildcard nbs/experiments/*.ipynb))))
+# every experiment notebook except the *_run units that sweeps execute once per grid point (e.g. nsa_vit_run);
+# seed_claims last: it reads the others' metrics.json
+EXPERIMENTS ?= $(filter-out %_run seed_claims,$(basename $(notdir $(wildcard nbs/experiments/*.ipynb)))) seed_claims
 LAB_PORT ?= 8888
 LAB_ARGS ?=
 

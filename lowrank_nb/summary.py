@@ -3,6 +3,8 @@
 # %% ../nbs/07_summary.ipynb #58325420
 from __future__ import annotations
 import datetime, json, platform, re
+from dataclasses import dataclass
+from typing import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +12,8 @@ import pandas as pd
 from .core import atomic_write, env_info, project_root
 
 # %% auto #0
-__all__ = ['SUITE', 'md_table', 'machine_label', 'write_summary', 'summary_from_metrics', 'results_markdown']
+__all__ = ['VERDICTS', 'SUITE', 'md_table', 'machine_label', 'write_summary', 'summary_from_metrics', 'Claim',
+           'experiment_metrics', 'claims_table', 'results_markdown']
 
 # %% ../nbs/07_summary.ipynb #734d5ca8
 def md_table(df:pd.DataFrame, # the table; its index is dropped (reset it first to keep it)
@@ -83,9 +86,55 @@ def summary_from_metrics(out_dir:str|Path, # an experiment's output folder holdi
     day = datetime.date.fromtimestamp((out/'metrics.json').stat().st_mtime).isoformat()
     return _summary_md(title, rel, cfg.get('scale', '?'), cfg.get('seed', '?'), m.get('env') or {}, day, text, table, '.4g', figs[0] if figs else None)
 
+# %% ../nbs/07_summary.ipynb #88968340
+VERDICTS = ('reproduced', 'not reproduced', 'partly', 'not testable here')
+
+@dataclass
+class Claim:
+    "One numeric claim of a seed document and how this project measures it."
+    method:str # NSA-ViT, Linear-ViT, NSN, PREHAB-SVD or the low-rank core
+    claim:str # what the seed says, in a few words
+    seed:str # the seed's number(s)
+    setting:str # the closest setting we can run
+    exp:str|None=None # the experiment whose metrics.json measures it (None: nothing here can)
+    judge:Callable[[dict], tuple[str, str]]|None=None # metrics -> (measured, verdict)
+    why:str='' # why it cannot be tested here (when `judge` is None)
+
+def experiment_metrics(exp:str, # an experiment's folder name under `figures`
+                       figures:str|Path|None=None, # the figures folder (default: the project's)
+                      ) -> tuple[dict, str]:
+    "An experiment's metrics and where they came from (`exp · scale · commit`); `({}, '')` when it has not run."
+    p = Path(figures or project_root()/'figures')/exp/'metrics.json'
+    if not p.is_file(): return {}, ''
+    m = json.loads(p.read_text())
+    if 'metrics' not in m: return m, exp  # a plain results file (e.g. pretrained_checks)
+    scale, commit = (m.get('config') or {}).get('scale', '?'), ((m.get('env') or {}).get('git_commit') or '?')[:7]
+    return m['metrics'], f'{exp} · {scale} · {commit}'
+
+def claims_table(claims:list[Claim], # the claims to judge
+                 figures:str|Path|None=None, # the figures folder (default: the project's)
+                 measured:dict|None=None, # experiment name -> metrics measured by the caller itself (not read from figures/)
+                ) -> pd.DataFrame:
+    "One row per claim: method, claim, seed, setting, measured, verdict and the run it comes from."
+    rows, measured = [], measured or {}
+    for c in claims:
+        if c.judge is None:
+            if not c.why: raise ValueError(f"claim {c.claim!r} has neither a judge nor a `why`")
+            measured, verdict, source = 'not measured', f'not testable here: {c.why}', ''
+        else:
+            m, source = (measured[c.exp], f'{c.exp} (this run)') if c.exp in measured else experiment_metrics(c.exp, figures)
+            if not m: measured, verdict = 'not measured', f'not testable here: {c.exp} has not run (make run)'
+            else:
+                try: measured, verdict = c.judge(m)
+                except KeyError as e: raise KeyError(f"claim {c.claim!r}: {c.exp}/metrics.json has no {e}") from None
+        if not verdict.startswith(VERDICTS): raise ValueError(f"claim {c.claim!r}: a verdict starts with one of {VERDICTS}, got {verdict!r}")
+        rows.append(dict(method=c.method, claim=c.claim, seed=c.seed, setting=c.setting, measured=measured, verdict=verdict, source=source))
+    return pd.DataFrame(rows)
+
 # %% ../nbs/07_summary.ipynb #63873952
-SUITE = ('minilm_spectra', 'pretrained_checks', 'train_bench', 'lowrank_speed', 'whiten_profile',
-         'nsa_vit', 'linear_attention_speed', 'linear_vit', 'nsn_rank_sweep', 'prehab_svd')
+SUITE = ('seed_claims', 'minilm_spectra', 'pretrained_checks', 'train_bench', 'lowrank_speed', 'whiten_profile',
+         'nsa_vit', 'linear_attention_speed', 'linear_vit', 'nsn_rank_sweep', 'prehab_svd', 'prehab_bench',
+         'nsn_whitened', 'nsa_linear_vit', 'prehab_nsa')  # the seed claims first, then each method, then the methods combined
 
 def results_markdown(figures:str|Path|None=None, # the figures folder (default: the project's)
                      link_prefix:str='', # prepended to `figures/...` links (`../` from nbs/)
