@@ -15,7 +15,8 @@ from ..spectra import singular_values
 from ..surgery import replace_linear
 
 # %% auto #0
-__all__ = ['RANK_METHODS', 'create_vit', 'check_vit', 'plan_vit_ranks', 'LowRankViT', 'ViTCapture', 'compression_summary']
+__all__ = ['RANK_METHODS', 'create_vit', 'has_attention_map', 'check_vit', 'plan_vit_ranks', 'LowRankViT', 'ViTCapture',
+           'compression_summary']
 
 # %% ../../nbs/21_nsa_vit.ipynb #c27b4f4c
 def create_vit(name:str='vit_small_patch16_224', # a timm VisionTransformer name
@@ -33,10 +34,16 @@ def create_vit(name:str='vit_small_patch16_224', # a timm VisionTransformer name
     return timm.create_model(name, pretrained=pretrained, num_classes=num_classes, img_size=img_size, patch_size=patch_size, **kw)
 
 # %% ../../nbs/21_nsa_vit.ipynb #c21b6dc6
-_BLOCK_PARTS = ('norm1', 'attn.qkv', 'attn.proj', 'attn.attn_drop', 'norm2', 'mlp.fc1', 'mlp.act', 'mlp.fc2')
+_BLOCK_PARTS = ('norm1', 'attn', 'norm2', 'mlp.fc1', 'mlp.act', 'mlp.fc2')
+_TIMM_ATTN = ('attn.qkv', 'attn.proj', 'attn.attn_drop')
 _LINEARS = ('attn.qkv', 'attn.proj', 'mlp.fc1', 'mlp.fc2')
 
-def check_vit(model:nn.Module, # the teacher (a timm VisionTransformer)
+def has_attention_map(block:nn.Module, # one ViT block
+                     ) -> bool:
+    "Whether the block's attention is timm's `Attention`, whose softmax weights `ViTCapture` can read (`fused_attn` + `attn_drop`)."
+    return hasattr(block.attn, 'fused_attn') and isinstance(getattr(block.attn, 'attn_drop', None), nn.Module)
+
+def check_vit(model:nn.Module, # the teacher (a timm VisionTransformer, softmax or linear attention)
              ) -> nn.Module:
     "`model` if it has timm's ViT layout (blocks with norm1/attn/norm2/mlp, a head), else a `TypeError` naming what is missing."
     blocks = getattr(model, 'blocks', None)
@@ -47,8 +54,15 @@ def check_vit(model:nn.Module, # the teacher (a timm VisionTransformer)
         names = dict(b.named_modules())
         if missing := [p for p in _BLOCK_PARTS if p not in names]:
             raise TypeError(f"block {i} of {type(model).__name__} lacks {missing}; expected timm's ViT block parts {list(_BLOCK_PARTS)}")
-        if not hasattr(b.attn, 'fused_attn') or not hasattr(b.attn, 'num_heads'): raise TypeError(f"block {i}: attn lacks fused_attn / num_heads (expected timm's Attention)")
-        if notlin := [p for p in _LINEARS if not isinstance(names[p], nn.Linear)]: raise TypeError(f"block {i}: {notlin} must be nn.Linear in the dense teacher, got {[type(names[p]).__name__ for p in notlin]}")
+        if hasattr(b.attn, 'fused_attn'):  # timm's Attention
+            if missing := [p for p in _TIMM_ATTN if p not in names]: raise TypeError(f"block {i}: timm's Attention lacks {missing}")
+            if not hasattr(b.attn, 'num_heads'): raise TypeError(f"block {i}: attn lacks num_heads (expected timm's Attention)")
+            lins = _LINEARS
+        else:
+            lins = ('mlp.fc1', 'mlp.fc2')
+            if not any(isinstance(m, nn.Linear) for m in b.attn.modules()):
+                raise TypeError(f"block {i}: attn ({type(b.attn).__name__}) is neither timm's Attention (fused_attn) nor an attention module with nn.Linear projections")
+        if notlin := [p for p in lins if not isinstance(names[p], nn.Linear)]: raise TypeError(f"block {i}: {notlin} must be nn.Linear in the dense teacher, got {[type(names[p]).__name__ for p in notlin]}")
     return model
 
 # %% ../../nbs/21_nsa_vit.ipynb #e4c106e9
@@ -62,21 +76,35 @@ def _block_choice(w:torch.Tensor, groups:int, method:str, value:float, allow_lar
     else: choices = [rank_by_ratio(shape, value, allow_larger, name)]
     return max(choices, key=lambda c: c.wanted)
 
+def _attn_linears(vit:nn.Module, per_head_svd:bool) -> tuple[dict, list[str]]:
+    "`({qkv name: (linear, heads)}, [other attention linears])` of every block (heads: 1 unless `per_head_svd`)."
+    qkv, other = {}, []
+    for i, b in enumerate(vit.blocks):
+        for n, m in b.attn.named_modules():
+            if not isinstance(m, nn.Linear): continue
+            name = f'blocks.{i}.attn.{n}'
+            if n.split('.')[-1] != 'qkv': other.append(name); continue
+            owner = b.attn.get_submodule(n.rpartition('.')[0]) if '.' in n else b.attn
+            if m.out_features != 3*m.in_features: raise TypeError(f"{name}: expected a fused qkv nn.Linear(D, 3D), got {m.out_features}x{m.in_features}")
+            if per_head_svd and not hasattr(owner, 'num_heads'): raise TypeError(f"{name}: per_head_svd needs num_heads on {type(owner).__name__}")
+            qkv[name] = (m, owner.num_heads if per_head_svd else 1)
+    return qkv, other
+
 def plan_vit_ranks(vit:nn.Module, # the dense teacher
                    method:str='energy_threshold', # `energy_threshold` or `fixed_ratio`
                    value:float=0.95, # the energy fraction or the rank ratio
                    per_head_svd:bool=False, # factorise each attention head's Q/K/V block separately
                    allow_larger:bool=False, # factorise even at or above the break-even rank
                   ) -> pd.DataFrame:
-    "One row per factorised candidate (qkv, proj, fc1, fc2 of every block): shape, rank (`<NA>`: left dense), parameters, reason."
+    "One row per factorised candidate (qkv, the attention's other linears, fc1, fc2 of every block): shape, rank (`<NA>`: left dense), parameters, reason."
     if method not in RANK_METHODS: raise ValueError(f"rank_selection_method must be one of {list(RANK_METHODS)}, got {method!r}")
     check_vit(vit)
-    rows = plan_ranks(vit, RANK_METHODS[method], value, include=r'^blocks\.\d+\.(attn\.proj|mlp\.fc1|mlp\.fc2)$', allow_larger=allow_larger)
+    qkvs, other = _attn_linears(vit, per_head_svd)
+    include = '^(' + '|'.join(map(re.escape, other)) + r'|blocks\.\d+\.mlp\.fc1|blocks\.\d+\.mlp\.fc2)$'
+    rows = plan_ranks(vit, RANK_METHODS[method], value, include=include, allow_larger=allow_larger)
     rows['kind'], qkv = 'linear', []
-    for i, b in enumerate(vit.blocks):
-        name, lin = f'blocks.{i}.attn.qkv', b.attn.qkv; D = lin.in_features
-        if lin.out_features != 3*D: raise TypeError(f"{name}: expected a fused qkv nn.Linear(D, 3D), got {lin.out_features}x{lin.in_features}")
-        g = b.attn.num_heads if per_head_svd else 1
+    for name, (lin, g) in qkvs.items():
+        D = lin.in_features
         c = _block_choice(lin.weight, g, method, value, allow_larger, name)
         hd = D//g
         qkv.append(dict(name=name, out_features=3*D, in_features=D, break_even=c.break_even, wanted=c.wanted, rank=c.rank, dense_params=3*D*D,
@@ -86,7 +114,7 @@ def plan_vit_ranks(vit:nn.Module, # the dense teacher
 
 # %% ../../nbs/21_nsa_vit.ipynb #b230b071
 class LowRankViT(nn.Module):
-    "A low-rank student made from a timm ViT teacher: SVD-initialised Q/K/V, proj, fc1, fc2; everything else copied."
+    "A low-rank student made from a timm ViT teacher: SVD-initialised Q/K/V, proj, fc1, fc2 (and a linear attention's own linears); everything else copied."
     def __init__(self, teacher:nn.Module, # the dense timm VisionTransformer (left unchanged)
                  rank_selection_method:str='energy_threshold', # `energy_threshold` or `fixed_ratio`
                  energy_threshold:float=0.95, # energy kept per layer (energy_threshold)
@@ -99,7 +127,7 @@ class LowRankViT(nn.Module):
         self.plan = plan_vit_ranks(teacher, rank_selection_method, value, per_head_svd, allow_larger)
         self.vit = copy.deepcopy(teacher).requires_grad_(True)
         ranks = {r.name: int(r.rank) for r in self.plan.itertuples() if not pd.isna(r.rank)}
-        heads = {f'blocks.{i}.attn.qkv': b.attn.num_heads if per_head_svd else 1 for i, b in enumerate(self.vit.blocks)}
+        heads = {n: g for n, (_, g) in _attn_linears(self.vit, per_head_svd)[0].items()}
         def factory(name, lin):
             if name in heads: return PerHeadLowRankQKV.from_linear(lin, heads[name], ranks[name])
             return LowRankLinear.from_linear(lin, ranks[name])
@@ -111,12 +139,15 @@ class LowRankViT(nn.Module):
 class ViTCapture:
     "Context manager: forward hooks collecting `attn`, `ln` and `gelu` per block of a timm ViT (or `LowRankViT`)."
     def __init__(self, model:nn.Module, # a timm ViT or a LowRankViT
-                 attn:bool=True, # capture attention weights `[B, H, N, N]` (turns fused attention off meanwhile)
+                 attn:bool=True, # capture attention weights `[B, H, N, N]` (turns fused attention off meanwhile; timm's Attention only)
                  ln:bool=True, # capture post-LayerNorm activations `[B, N, D]` (norm1's output)
                  gelu:bool=True, # capture post-GELU activations `[B, N, 4D]` (mlp.act's output)
                 ):
         vit = model.vit if isinstance(model, LowRankViT) else model
         self.blocks = list(check_vit(vit).blocks) if not isinstance(model, LowRankViT) else list(vit.blocks)
+        if attn and (no := [f'{i} ({type(b.attn).__name__})' for i, b in enumerate(self.blocks) if not has_attention_map(b)]):
+            raise ValueError(f"blocks {', '.join(no)} have no softmax attention map to capture (only timm's Attention exposes one); "
+                             f"capture with attn=False, i.e. distil with gamma=0")
         self.want = dict(attn=attn, ln=ln, gelu=gelu)
         n = len(self.blocks); self.attn, self.ln, self.gelu = [None]*n, [None]*n, [None]*n
         self._hooks, self._fused = [], []

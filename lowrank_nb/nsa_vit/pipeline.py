@@ -16,7 +16,7 @@ from ..metrics import accuracy, confusion_matrix, per_class_accuracy, plot_confu
 from ..surgery import load_lowrank, save_lowrank
 from ..train import Learner, TrainCfg
 from .losses import NSAWeights, class_cost, nsa_loss
-from .model import LowRankViT, ViTCapture, check_vit, compression_summary, create_vit, RANK_METHODS
+from .model import LowRankViT, ViTCapture, check_vit, has_attention_map, compression_summary, create_vit, RANK_METHODS
 
 # %% auto #0
 __all__ = ['SEED_KEYS', 'NSAConfig', 'default_config_path', 'make_loaders', 'build_teacher', 'save_checkpoint', 'load_checkpoint',
@@ -123,6 +123,8 @@ class Distiller:
                  weights:NSAWeights, # loss weights, temperature, KD metric
                 ):
         self.teacher, self.student, self.w = check_vit(teacher).eval().requires_grad_(False), student, weights
+        if weights.gamma and (no := sorted({type(b.attn).__name__ for b in (*teacher.blocks, *student.vit.blocks) if not has_attention_map(b)})):
+            raise ValueError(f"gamma={weights.gamma} asks for the attention-map loss, but {no} expose no softmax attention map; use gamma=0 for linear-attention ViTs")
         self.w_next = [b.mlp.fc2.weight for b in teacher.blocks]  # the teacher's fc2: W_next of each FFN junction
         self.cost = class_cost(teacher.head.weight) if weights.kd_metric == 'wasserstein' else None
         self.need_teacher = bool(weights.alpha or weights.gamma or weights.beta)
@@ -176,13 +178,17 @@ def _load_best(model:nn.Module, learner:Learner):
     if best.is_file(): load_model(model, str(best), strict=True)
 
 def train_teacher(cfg:NSAConfig, # settings (architecture, data, schedule)
+                  model:nn.Module|None=None, # train this ViT in place instead of the one `cfg` describes (e.g. a `linear_vit`)
                  ) -> dict:
-    "Train the dense teacher; writes `teacher_best.safetensors/.yaml` and `metrics.json` into `cfg.out_dir`; returns the summary."
+    "Train the dense teacher; writes `teacher_best.safetensors/.yaml` (only `.safetensors` for a given `model`) and `metrics.json` into `cfg.out_dir`; returns the summary."
     out = Path(cfg.out_dir); train_dl, valid_dl, classes = make_loaders(cfg)
-    model = build_teacher(cfg, len(classes))
+    given = model is not None
+    model = model if given else build_teacher(cfg, len(classes))
     with RunLogger(out, cfg, wandb=cfg.use_wandb, project=cfg.wandb_project) as log:
         t0 = time.perf_counter(); learner = Learner(model, train_dl, valid_dl, _learner_cfg(cfg, 'teacher')); last = learner.fit()
-        _load_best(model, learner); save_checkpoint(model, out/'teacher_best.safetensors', cfg)
+        _load_best(model, learner)
+        if given: save_lowrank(model, out/'teacher_best.safetensors')  # the config does not describe it: rebuild with its own constructor
+        else: save_checkpoint(model, out/'teacher_best.safetensors', cfg)
         log.set(teacher_params=sum(p.numel() for p in model.parameters()), best_top1=learner.best, train_s=time.perf_counter() - t0,
                 **{k: v for k, v in last.items() if isinstance(v, (int, float))})
     return log.summary
