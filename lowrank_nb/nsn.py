@@ -57,14 +57,16 @@ def _check_factors(factors:dict, # layer name -> L
         raise ValueError(f"factors has no whitening factor for {len(missing)} of the {len(layers)} chosen layers, e.g. {missing[0]!r}; calibrate the same layers (whitening_factors(model, batches, include=...))")
     for k, lin in layers.items():
         L, n = factors[k], lin.in_features
-        if not isinstance(L, torch.Tensor) or tuple(L.shape) != (n, n):
+        if isinstance(L, WhitenedSVD):
+            if L.shape != tuple(lin.weight.shape): raise ValueError(f"the WhitenedSVD given for {k!r} is of a {L.shape[0]}x{L.shape[1]} weight; expected that layer's {lin.out_features}x{lin.in_features}")
+        elif not isinstance(L, torch.Tensor) or tuple(L.shape) != (n, n):
             raise ValueError(f"the whitening factor of {k!r} has shape {tuple(L.shape) if isinstance(L, torch.Tensor) else type(L).__name__}; expected [{n}, {n}] (that layer's in_features)")
 
 def replace_linear_with_nsn(model:nn.Module, # the model to modify in place
                             max_rank:int|None=None, # R: components kept per layer, capped at min(m, n); None: min(m, n)
                             modules:str|Sequence[str]='all', # which layers: a preset (`mlp`, `attn`, `all`), a regex or a list of them
                             exclude:str|None=None, # regex a layer's name must not contain a match of
-                            factors:dict[str, torch.Tensor]|None=None, # layer name -> whitening factor L `[in, in]` (whitened init); None: raw SVD
+                            factors:dict[str, torch.Tensor|WhitenedSVD]|None=None, # layer name -> whitening factor L `[in, in]` or its `WhitenedSVD` (whitened init); None: raw SVD
                            ) -> list[dict]:
     "Replace the chosen `nn.Linear` layers by `NSNLinear` layers initialised from the SVD of $W$ (or of $WL$ given `factors`); one record per layer."
     _check_max_rank(max_rank); rx = modules_regex(modules)
@@ -72,7 +74,7 @@ def replace_linear_with_nsn(model:nn.Module, # the model to modify in place
         try: select_linear(model, modules_regex(p), exclude)
         except ValueError as e: raise ValueError(f"modules pattern {p!r} matches no layer: {e}") from None
     if factors is not None: _check_factors(factors, select_linear(model, rx, exclude))
-    svd = lambda name, lin: None if factors is None else WhitenedSVD(lin.weight, factors[name])
+    svd = lambda name, lin: None if factors is None else f if isinstance(f := factors[name], WhitenedSVD) else WhitenedSVD(lin.weight, f)
     factory = lambda name, lin: NSNLinear.from_linear(lin, min(max_rank or min(lin.weight.shape), *lin.weight.shape), svd=svd(name, lin))
     return replace_linear(model, factory, rx, exclude)
 
