@@ -4,7 +4,7 @@
 from __future__ import annotations
 import functools, json, os, re
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -12,10 +12,12 @@ from torch import nn
 
 import lowrank_nb.core  # noqa: F401 -- sets HF_HUB_OFFLINE=1 before transformers is imported
 from .lowrank import NSNLinear
+from .prehab import whitening_factors
 from .ranks import estimate_model_flops, select_rank_for_target_flops as dense_ranks_for_target_flops
 from .surgery import (_record, _swap, get_rank, load_lowrank_pretrained, nsn_layers, replace_linear,
                                 save_lowrank_pretrained, select_linear, set_rank)
 from .train import Learner, TrainCfg
+from .whiten import WhitenedSVD
 
 # %% auto #0
 __all__ = ['MODULE_PRESETS', 'modules_regex', 'replace_linear_with_nsn', 'restore_linear_from_nsn', 'nsn_flop_fraction',
@@ -46,17 +48,34 @@ def _check_max_rank(max_rank) -> int|None:
         raise ValueError(f"max_rank must be a positive int (or None: full rank), got {max_rank!r}")
     return max_rank
 
+def _check_factors(factors:dict, # layer name -> L
+                   layers:dict[str, nn.Linear], # the layers about to be adapted
+                  ):
+    "A `ValueError` naming the first chosen layer whose whitening factor is missing, not a tensor or not `[in, in]`."
+    if not isinstance(factors, dict): raise TypeError(f"factors must be a dict layer name -> L [in, in] (lowrank_nb.prehab.whitening_factors), got {type(factors).__name__}")
+    if missing := [k for k in layers if k not in factors]:
+        raise ValueError(f"factors has no whitening factor for {len(missing)} of the {len(layers)} chosen layers, e.g. {missing[0]!r}; calibrate the same layers (whitening_factors(model, batches, include=...))")
+    for k, lin in layers.items():
+        L, n = factors[k], lin.in_features
+        if isinstance(L, WhitenedSVD):
+            if L.shape != tuple(lin.weight.shape): raise ValueError(f"the WhitenedSVD given for {k!r} is of a {L.shape[0]}x{L.shape[1]} weight; expected that layer's {lin.out_features}x{lin.in_features}")
+        elif not isinstance(L, torch.Tensor) or tuple(L.shape) != (n, n):
+            raise ValueError(f"the whitening factor of {k!r} has shape {tuple(L.shape) if isinstance(L, torch.Tensor) else type(L).__name__}; expected [{n}, {n}] (that layer's in_features)")
+
 def replace_linear_with_nsn(model:nn.Module, # the model to modify in place
                             max_rank:int|None=None, # R: components kept per layer, capped at min(m, n); None: min(m, n)
                             modules:str|Sequence[str]='all', # which layers: a preset (`mlp`, `attn`, `all`), a regex or a list of them
                             exclude:str|None=None, # regex a layer's name must not contain a match of
+                            factors:dict[str, torch.Tensor|WhitenedSVD]|None=None, # layer name -> whitening factor L `[in, in]` or its `WhitenedSVD` (whitened init); None: raw SVD
                            ) -> list[dict]:
-    "Replace the chosen `nn.Linear` layers by SVD-initialised `NSNLinear` layers; one record per layer."
+    "Replace the chosen `nn.Linear` layers by `NSNLinear` layers initialised from the SVD of $W$ (or of $WL$ given `factors`); one record per layer."
     _check_max_rank(max_rank); rx = modules_regex(modules)
     for p in ([modules] if isinstance(modules, str) else modules):
         try: select_linear(model, modules_regex(p), exclude)
         except ValueError as e: raise ValueError(f"modules pattern {p!r} matches no layer: {e}") from None
-    factory = lambda name, lin: NSNLinear.from_linear(lin, min(max_rank or min(lin.weight.shape), *lin.weight.shape))
+    if factors is not None: _check_factors(factors, select_linear(model, rx, exclude))
+    svd = lambda name, lin: None if factors is None else f if isinstance(f := factors[name], WhitenedSVD) else WhitenedSVD(lin.weight, f)
+    factory = lambda name, lin: NSNLinear.from_linear(lin, min(max_rank or min(lin.weight.shape), *lin.weight.shape), svd=svd(name, lin))
     return replace_linear(model, factory, rx, exclude)
 
 def restore_linear_from_nsn(model:nn.Module, # a model with NSNLinear layers, modified in place
@@ -162,13 +181,19 @@ def adapt_hf_model(name_or_path:str|Path, # a local Hugging Face folder or a `.g
                    modules:str|Sequence[str]='mlp', # which layers: `mlp`, `attn`, `all`, a regex or a list of them
                    tokenizer=None, # a tokenizer, or the folder / GGUF file to read it from; None: the model's own
                    dtype:torch.dtype=torch.float32, # dtype of the weights
+                   init:str='svd', # `svd`: the SVD of W; `whitened`: the SVD of WL, L from `calibration` (see `replace_linear_with_nsn`)
+                   calibration:Iterable|None=None, # `init='whitened'` only: model inputs (dicts) whose layer inputs give $X^\top X$
                   ):
-    "`(model, tokenizer, records)`: the model loaded offline with the chosen `nn.Linear` layers replaced by SVD-initialised `NSNLinear`."
-    _check_max_rank(max_rank); modules_regex(modules)  # bad arguments fail before anything is loaded
+    "`(model, tokenizer, records)`: the model loaded offline with the chosen `nn.Linear` layers replaced by SVD- or whitened-SVD-initialised `NSNLinear`."
+    _check_max_rank(max_rank); rx = modules_regex(modules)  # bad arguments fail before anything is loaded
+    if init not in ('svd', 'whitened'): raise ValueError(f"init must be 'svd' or 'whitened', got {init!r}")
+    if (init == 'whitened') != (calibration is not None):
+        raise ValueError("init='whitened' needs calibration= batches of model inputs" if calibration is None else f"calibration= is only used with init='whitened', got init={init!r}")
     model, tok = load_hf_model(name_or_path, tokenizer, dtype)
     if any(isinstance(m, NSNLinear) for m in model.modules()):
         raise ValueError(f"{name_or_path} already has NSNLinear layers; load it with load_hf_model (or load_nsn) instead of adapting it again")
-    return model, tok, replace_linear_with_nsn(model, max_rank, modules)
+    factors = whitening_factors(model, calibration, include=rx)[0] if init == 'whitened' else None
+    return model, tok, replace_linear_with_nsn(model, max_rank, modules, factors=factors)
 
 # %% ../nbs/40_nsn.ipynb #d78807e1
 def uncertainty_weighted_loss(losses:torch.Tensor, # $L_r$ `[K]`, one loss per sampled rank
