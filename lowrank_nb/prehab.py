@@ -14,6 +14,7 @@ from torch import nn
 
 from .lowrank import LowRankLinear
 from .metrics import spearman
+from .spectra import effective_rank, layer_kind, singular_values, stable_rank
 from .ranks import allocate_ranks, forward_inputs, rank_by_budget
 from .surgery import _swap, replace_linear, select_linear
 from .train import Learner, TrainCfg
@@ -22,8 +23,9 @@ from .whiten import WhitenedSVD, collect_second_moments, whitening_factor
 # %% auto #0
 __all__ = ['SURROGATES', 'RATIO_DEF', 'top_singular', 'whitened', 'stable_rank_surrogate', 'nuclear_surrogate', 'erank_surrogate',
            'PrehabLoss', 'ratio_plan', 'removed', 'layer_svds', 'truncated', 'whitening_factors', 'save_whitening',
-           'load_whitening', 'sweep_ranks', 'truncation_sweep', 'lowrank_names', 'lora_recover', 'collate_pairs',
-           'pair_forward', 'cosine_loss', 'stsb_spearman', 'plot_methods']
+           'load_whitening', 'block_spectra', 'paired_delta', 'plot_spectra_compare', 'sweep_ranks', 'truncation_sweep',
+           'lowrank_names', 'lora_recover', 'collate_pairs', 'pair_forward', 'cosine_loss', 'stsb_spearman',
+           'plot_methods']
 
 # %% ../nbs/50_prehab.ipynb #e63321d8
 def top_singular(a:torch.Tensor, # a matrix `[m, n]`
@@ -81,22 +83,33 @@ class PrehabLoss:
                  lam:float=0.1, # weight λ of the rank term
                  kind:str='stable', # `stable` (BERT, Llama) or `nuclear_erank` (ViT)
                  iters:int=2, # power iterations per step (warm-started; `stable` only)
+                 split:dict[str, int]|None=None, # name -> row blocks conditioned apart (a fused ViT qkv: 3, as NSA factorises q, k, v); default 1
                 ):
         if kind not in SURROGATES: raise ValueError(f"kind must be one of {SURROGATES}, got {kind!r}")
         if not layers: raise ValueError("PrehabLoss needs at least one layer to condition")
         if factors is not None and (missing := [k for k in layers if k not in factors]): raise ValueError(f"no whitening factor for layer {missing[0]!r} ({len(missing)} missing)")
+        self.split = {k: 1 for k in layers} | dict(split or {})
+        for k, g in self.split.items():
+            if k not in layers: raise ValueError(f"split names {k!r}, which is not one of the conditioned layers")
+            if isinstance(g, bool) or not isinstance(g, int) or g < 1 or layers[k].weight.shape[0] % g: raise ValueError(f"split[{k!r}] must be a positive int dividing out_features={layers[k].weight.shape[0]}, got {g!r}")
         self.task_loss, self.layers, self.lam, self.kind, self.iters = task_loss, dict(layers), float(lam), kind, iters
         self.factors = {k: factors[k].float() for k in layers} if factors is not None else {}
-        self.v = {k: top_singular(whitened(lin.weight.detach().float(), self.factors.get(k)), iters=30)[1] for k, lin in self.layers.items()}
+        self.v = {b: top_singular(whitened(w.detach().float(), self.factors.get(k)), iters=30)[1] for k, b, w in self.blocks()}
+
+    def blocks(self):
+        "`(layer, block name, weight block [out/g, in])` per conditioned block: `name` whole, or `name[j]` for a split layer."
+        for k, lin in self.layers.items():
+            g = self.split[k]
+            for j, w in enumerate(lin.weight.chunk(g, 0)): yield k, (k if g == 1 else f'{k}[{j}]'), w
 
     def penalty(self) -> torch.Tensor:
-        "Mean surrogate over the layers (differentiable in their weights), each in (0, 1]."
+        "Mean surrogate over the layers' blocks (differentiable in their weights), each in (0, 1] (`nuclear_erank`: in (0, 2])."
         terms = []
-        for k, lin in self.layers.items():
-            L = self.factors.get(k); L = None if L is None else L.to(lin.weight.device)
+        for k, b, w in self.blocks():
+            L = self.factors.get(k); L = None if L is None else L.to(w.device)
             if self.kind == 'stable':
-                sr, self.v[k] = stable_rank_surrogate(lin.weight, L, self.v[k], self.iters); terms.append(sr/min(lin.weight.shape))
-            else: terms.append(nuclear_surrogate(lin.weight, L) + erank_surrogate(lin.weight, L))
+                sr, self.v[b] = stable_rank_surrogate(w, L, self.v[b], self.iters); terms.append(sr/min(w.shape))
+            else: terms.append(nuclear_surrogate(w, L) + erank_surrogate(w, L))
         return torch.stack(terms).mean()
 
     def __call__(self, batch, out, acts) -> dict:
@@ -189,6 +202,59 @@ def load_whitening(path:str|Path, # a file from `save_whitening`
         if list(lin.weight.shape) != shape or tuple(out[k].shape) != (shape[1], shape[1]):
             raise ValueError(f"{path} does not match {type(model).__name__}: layer {k!r} has weight {list(lin.weight.shape)} in the model but {shape} (L {list(out[k].shape)}) in the file")
     return out
+
+# %% ../nbs/50_prehab.ipynb #0f29e598
+def block_spectra(model:nn.Module, # the model
+                  names:Iterable[str], # the layers to measure
+                  split:dict[str, int]|None=None, # name -> row blocks measured apart (see `PrehabLoss`); default 1
+                  factors:dict[str, torch.Tensor]|None=None, # name -> whitening factor: spectra of $WL$; None: of $W$
+                  ranks:dict[str, int]|None=None, # name -> the rank each of its blocks is cut to (for `energy_kept`)
+                 ) -> tuple[pd.DataFrame, dict[str, torch.Tensor]]:
+    "Per block: shape, stable rank, effective rank, energy kept at `ranks`; and each block's singular values (float64)."
+    split, rows, spec = split or {}, [], {}
+    for k in names:
+        w, g = model.get_submodule(k).weight.detach(), (split or {}).get(k, 1); L = None if factors is None else factors[k].double().cpu()
+        for j, b in enumerate(w.chunk(g, 0)):
+            name = k if g == 1 else f'{k}[{j}]'; s = spec[name] = singular_values(whitened(b.double().cpu(), L))
+            r, e = (ranks or {}).get(k), s.pow(2)
+            rows.append(dict(name=name, layer=k, kind=layer_kind(name), out_features=b.shape[0], in_features=b.shape[1], stable_rank=stable_rank(s),
+                             effective_rank=effective_rank(s), rank=r, energy_kept=float('nan') if r is None else (e[:int(r)].sum()/e.sum()).item()))
+    return pd.DataFrame(rows), spec
+
+# %% ../nbs/50_prehab.ipynb #7aa40d85
+def paired_delta(correct_a:torch.Tensor, # bool `[N]`: model A right on image i
+                 correct_b:torch.Tensor, # bool `[N]`: model B right on the same images
+                 n:int=2000, # bootstrap resamples
+                 seed:int=0, # their seed
+                ) -> dict:
+    "`delta` = acc(B) - acc(A) and its paired-bootstrap 95% interval `lo`, `hi`."
+    if correct_a.shape != correct_b.shape or correct_a.ndim != 1: raise ValueError(f"need two [N] vectors over the same images, got {tuple(correct_a.shape)} and {tuple(correct_b.shape)}")
+    d = correct_b.double() - correct_a.double()
+    idx = torch.randint(len(d), (n, len(d)), generator=torch.Generator().manual_seed(seed))
+    q = torch.quantile(d[idx].mean(1), torch.tensor([0.025, 0.975], dtype=torch.float64))
+    return dict(delta=d.mean().item(), lo=q[0].item(), hi=q[1].item())
+
+# %% ../nbs/50_prehab.ipynb #f16c825f
+def plot_spectra_compare(spectra:dict[str, dict[str, torch.Tensor]], # model label -> (block name -> singular values), from `block_spectra`
+                         cut:float|None=None, # the kept fraction i/k to mark (e.g. NSA's fixed rank ratio)
+                         ncols:int=4, # panels per row
+                         title:str|None=None, # figure title
+                        ):
+    "Mean normalised spectrum per layer kind, one line per model, log scale."
+    import math
+    first = next(iter(spectra.values())); kinds = list(dict.fromkeys(layer_kind(n) for n in first))
+    nrows = math.ceil(len(kinds)/ncols); fig, axes = plt.subplots(nrows, min(ncols, len(kinds)), figsize=(3*min(ncols, len(kinds)), 2.6*nrows), squeeze=False)
+    for ax, kind in zip(axes.flat, kinds):
+        for label, sp in spectra.items():
+            ss = [s/s[0] for n, s in sp.items() if layer_kind(n) == kind]; m = torch.stack(ss).mean(0)
+            ax.semilogy((torch.arange(len(m)) + 1)/len(m), m, label=label)
+        if cut is not None: ax.axvline(cut, color='k', lw=0.8, ls=':')
+        ax.set(title=kind, xlabel='i / k'); ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(kinds):]: ax.axis('off')
+    axes.flat[0].set_ylabel('σ_i / σ_1 (mean over blocks)'); axes.flat[0].legend(fontsize=7)
+    if title: fig.suptitle(title)
+    fig.tight_layout(); plt.close(fig)
+    return fig
 
 # %% ../nbs/50_prehab.ipynb #9fd359d3
 def sweep_ranks(svds:dict[str, WhitenedSVD], # from `layer_svds`
