@@ -38,3 +38,69 @@ def test_minilm_spectra_smoke(tmp_path):
     assert abs(m['mean_stable_rank'] - 37.0575) < 1e-3
     assert abs(m['mean_r90_frac'] - 0.48445) < 1e-4 and abs(m['mean_r99_frac'] - 0.76317) < 1e-4
     assert (m['layers_saving_at_r90'], m['layers_saving_at_r99']) == (35, 0)
+
+
+# --- every experiment at a tiny scale -------------------------------------------------------------------------------
+# Each test runs one experiment notebook through papermill with `-p` overrides that make it tiny, then checks its
+# metrics.json: deterministic quantities (shapes, ranks, layer and row counts, FLOP ratios, svd calls) exactly,
+# model-quality numbers against values recorded by running the same command, within a tolerance justified per test,
+# and timings only for being positive and finite (a shared 2-core machine's timings are not reproducible).
+import math
+
+
+def run_experiment(tmp_path, name:str, **params) -> dict:
+    "papermill `nbs/experiments/{name}.ipynb` at smoke scale with `params`; returns metrics.json (checked: finished, summary written)."
+    out, args = tmp_path/'run', []
+    for k, v in {'scale': 'smoke', **params}.items(): args += ['-p', k, str(v)]
+    r = subprocess.run([BIN/'papermill', ROOT/'nbs'/'experiments'/f'{name}.ipynb', tmp_path/'out.ipynb', '-k', 'lowrank_nb',
+                        '-p', 'out_dir', str(out), *args], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, f'papermill {name} failed:\n{r.stderr[-3000:]}'
+    run = json.loads((out/'metrics.json').read_text())
+    assert run['status'] == 'finished' and (out/'config.yaml').is_file()
+    run['files'] = {p.name for p in out.iterdir()}
+    return run
+
+
+def positive_finite(*xs) -> bool: return all(isinstance(x, (int, float)) and math.isfinite(x) and x > 0 for x in xs)
+
+
+def test_lowrank_speed_tiny(tmp_path):
+    run = run_experiment(tmp_path, 'lowrank_speed', tokens=64, timing_s=0.002)
+    m, c = run['metrics'], run['config']
+    assert {'summary.md', 'speedup.csv', 'lowrank_speed.png'} <= run['files']
+    # the ranks timed are floor(rho r*) of each ViT-S shape (and the target ranks aligned to 16): pure arithmetic
+    assert c['ranks'] == {'384x384': [24, 48, 72, 96, 144, 192], '384x1536': [38, 64, 76, 115, 144, 153, 230, 307],
+                          '1536x384': [38, 64, 76, 115, 144, 153, 230, 307]} and c['min_run_time'] == 0.002
+    assert len(m['table']) == 22 and all(abs(r['rank']*(r['m'] + r['n'])/(r['m']*r['n']) - r['flop_ratio']) < 1e-12 for r in m['table'])
+    t = m['targets']
+    assert {k: v['rank'] for k, v in t.items()} == {
+        '384x384@0.5': 96, '384x1536@0.5': 153, '1536x384@0.5': 153, '384x384@0.5/align16': 96, '384x1536@0.5/align16': 144,
+        '1536x384@0.5/align16': 144, '384x384@0.25': 48, '384x1536@0.25': 76, '1536x384@0.25': 76, '384x384@0.25/align16': 48,
+        '384x1536@0.25/align16': 64, '1536x384@0.25/align16': 64}
+    assert all(abs(v['ideal'] - 1/v['flop_ratio']) < 1e-12 and positive_finite(v['speedup']) for v in t.values())
+    assert all(abs(v['of_ideal'] - v['speedup']/v['ideal']) < 1e-12 and v['meets_target'] == (v['of_ideal'] >= 0.9) for v in t.values())
+    for rho in (0.5, 0.25):  # the verdicts are the minimum over the three shapes' entries
+        assert m[f'min_of_ideal_at_{rho}'] == min(v['of_ideal'] for k, v in t.items() if k.endswith(f'@{rho}'))
+        assert m[f'target_met_at_{rho}'] == all(v['meets_target'] for k, v in t.items() if k.endswith(f'@{rho}'))
+    assert positive_finite(*m['dense_gflops'].values())
+
+
+def test_linear_attention_speed_tiny(tmp_path):
+    run = run_experiment(tmp_path, 'linear_attention_speed', max_tokens=257, dim=64, heads=2, timing_s=0.002)
+    m, c = run['metrics'], run['config']
+    assert {'summary.md', 'times.csv', 'linear_attention_speed.png'} <= run['files']
+    assert c['Ns'] == [65, 257] and c['device'] == 'cpu'
+    rows = run['history']  # one row per (kind, mode, N): 3 ops + 5 layers, fwd and fwd+bwd, 2 lengths
+    assert len(rows) == 32 and {(r['kind'], r['mode'], r['N']) for r in rows} == {
+        (k, mode, N) for k in ('sdpa', 'naive_linear', 'fallback', 'baseline', 'linear', 'hydra', 'bolya_hydra', 'ripple')
+        for mode in ('fwd', 'fwd+bwd') for N in (65, 257)}
+    assert positive_finite(*(r['ms'] for r in rows))
+    ms = {(r['kind'], r['mode'], r['N']): r['ms'] for r in rows}
+    for mode in ('fwd', 'fwd_bwd'):  # the summary's ratios are ratios of the logged times (no timing asserted)
+        md = mode.replace('_', '+')
+        for N in (65, 257):
+            assert abs(m[f'{mode}_linear_speedup_over_sdpa_N{N}'] - ms['sdpa', md, N]/ms['fallback', md, N]) < 1e-9
+            assert abs(m[f'{mode}_fallback_over_naive_N{N}'] - ms['fallback', md, N]/ms['naive_linear', md, N]) < 1e-9
+        assert m[f'{mode}_fallback_never_slower_than_naive'] == all(m[f'{mode}_fallback_over_naive_N{N}'] <= 1 for N in (65, 257))
+        assert m[f'{mode}_linear_wins_from_577'] is True  # vacuous: no N >= 577 at this size
+        assert m[f'{mode}_crossover_N'] is None or 65 <= m[f'{mode}_crossover_N'] <= 257
