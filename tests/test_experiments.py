@@ -104,3 +104,31 @@ def test_linear_attention_speed_tiny(tmp_path):
         assert m[f'{mode}_fallback_never_slower_than_naive'] == all(m[f'{mode}_fallback_over_naive_N{N}'] <= 1 for N in (65, 257))
         assert m[f'{mode}_linear_wins_from_577'] is True  # vacuous: no N >= 577 at this size
         assert m[f'{mode}_crossover_N'] is None or 65 <= m[f'{mode}_crossover_N'] <= 257
+
+
+def test_prehab_bench_tiny(tmp_path):
+    run = run_experiment(tmp_path, 'prehab_bench', include=r'model\.layers\.0\.mlp\.')  # SmolLM2's first MLP: 3 layers
+    m = run['metrics']
+    assert 'whiten_layers.csv' in run['files']
+    # one Cholesky whitening and exactly one torch.linalg.svd per layer; the five ratios are cut from those SVDs
+    assert (m['layers'], m['svd_calls'], m['methods']) == (3, 3, {'cholesky': 3})
+    assert m['calibration_tokens'] == 4*512 and m['torch_threads'] >= 1 and isinstance(m['within_5_min'], bool)
+    assert positive_finite(m['load_s'], m['whiten_s'], m['svd_s'], m['end_to_end_s'], m['cut_five_ratios_s'], m['peak_rss_mib'])
+    assert abs(m['end_to_end_s'] - m['whiten_s'] - m['svd_s']) < 1e-9 and m['peak_rss_mib'] >= m['rss_loaded_mib']
+
+
+def test_whiten_profile_smoke(tmp_path):
+    "Already small at smoke (256 sentences: fewer leave MiniLM's 1,536-wide inputs with rank-deficient moments)."
+    run = run_experiment(tmp_path, 'whiten_profile')
+    m = run['metrics']
+    assert {'summary.md', 'whiten_layers.csv', 'whiten_errors.csv', 'whiten_calibration.png', 'whiten_heldout.png'} <= run['files']
+    assert (m['layers'], m['calibration_tokens'], m['methods'], m['max_rel_jitter']) == (36, 2571, {'cholesky': 36}, 0.0)
+    assert m['moments_mib'] == 6*(5*384**2 + 1536**2)*8/2**20  # float64 moments per block: 5 layers read 384 features, 1 reads 1,536
+    # recorded (figures/whiten_profile and two more runs): float64 moments and SVDs of the same real activations agree
+    # to LAPACK rounding run to run; 1e-6 relative is far above that and far below any change of method or data
+    rec = {'whitened_over_raw_median_0.25': 0.3471083519414827, 'whitened_over_raw_median_0.5': 0.26292002493592936,
+           'whitened_over_raw_max_0.25': 0.5448302397254896, 'whitened_over_raw_max_0.5': 0.43972410593293637,
+           'heldout_whitened_over_raw_median_0.25': 0.5366273602458447, 'heldout_whitened_over_raw_median_0.5': 0.4799884578211576,
+           'heldout_whitened_over_raw_max_0.25': 0.7939352692150837, 'heldout_whitened_over_raw_max_0.5': 0.7564754391772684}
+    for k, v in rec.items(): assert abs(m[k] - v) <= 1e-6*v, (k, m[k], v)
+    assert positive_finite(m['collect_s'], m['factor_s'], m['svd_s'], m['rss_after_svd_mib'])
