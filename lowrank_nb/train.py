@@ -38,6 +38,7 @@ class TrainCfg(RunCfg):
     best_metric:str='valid/top1' # evaluation metric that picks the best model
     best_mode:str='max' # max | min
     resume:bool=False # continue from the last checkpoint in out_dir, if there is one
+    checkpoints:bool=True # write checkpoints and the best model (False: none at all, for throw-away runs; no resume)
     trackers:str='tensorboard' # accelerate trackers, comma separated (tensorboard, wandb); `wandb=True` adds wandb
 
 # %% ../nbs/05_train.ipynb #3fcfd7eb
@@ -89,6 +90,7 @@ class Learner:
         self.cfg = cfg = cfg or TrainCfg()
         if cfg.grad_accum < 1: raise ValueError(f"grad_accum must be >= 1, got {cfg.grad_accum}")
         if cfg.best_mode not in ('max', 'min'): raise ValueError(f"best_mode must be max | min, got {cfg.best_mode!r}")
+        if cfg.resume and not cfg.checkpoints: raise ValueError("resume=True needs checkpoints=True: a run that writes no checkpoints cannot be resumed")
         self.out_dir = Path(cfg.out_dir)
         seed_everything(cfg.seed)
         trackers = [t for t in cfg.trackers.split(',') if t.strip()] + (['wandb'] if cfg.wandb else [])
@@ -229,6 +231,7 @@ def _save_best(self:Learner, metrics:dict):
     m = metrics.get(self.cfg.best_metric)
     if m is None or (self.best is not None and (m <= self.best if self.cfg.best_mode == 'max' else m >= self.best)): return
     self.best, acc = m, self.accelerator
+    if not self.cfg.checkpoints: return  # the best value is still tracked (history.json), no file written
     tmp, final = self.out_dir/'.tmp-best', self.out_dir/'best'
     if acc.is_main_process: shutil.rmtree(tmp, ignore_errors=True)
     acc.wait_for_everyone()
@@ -291,7 +294,7 @@ def _epochs(self:Learner):
                            **{f'train/{k}': v for k, v in logs.items()}, 'train/items_per_s': rate}
                     self.steps.append(row); acc.log({k: v for k, v in row.items() if k != 'step'}, step=self.step)
                     bar.set_postfix(loss=f"{self._sums['loss']/self._sums['n']:.4f}", lr=f"{row['lr']:.2e}", items_s=f'{rate:.0f}', refresh=False)
-                if cfg.ckpt_every and self.step % cfg.ckpt_every == 0 and self.batch_in_epoch < len(self.train_dl): self.save_checkpoint()
+                if cfg.checkpoints and cfg.ckpt_every and self.step % cfg.ckpt_every == 0 and self.batch_in_epoch < len(self.train_dl): self.save_checkpoint()
             for cb in self.callbacks: cb(self, 'after_step')
         bar.close()
         n = self._sums.pop('n', 1); self._sums = self._mean_over_processes(self._sums)
@@ -300,7 +303,8 @@ def _epochs(self:Learner):
         self.history.append(row); acc.log({k: v for k, v in row.items() if k not in ('epoch', 'step') and v is not None}, step=self.step)
         self.epoch, self.batch_in_epoch, self._sums = self.epoch + 1, 0, {}
         self._save_best(row)
-        self.save_checkpoint(); self._write_logs()
+        if cfg.checkpoints: self.save_checkpoint()
+        self._write_logs()
         for cb in self.callbacks: cb(self, 'after_epoch')
 
 Learner._mean_over_processes, Learner._write_logs, Learner.fit, Learner._epochs = _mean_over_processes, _write_logs, fit, _epochs
