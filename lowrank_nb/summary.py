@@ -116,13 +116,13 @@ def claims_table(claims:list[Claim], # the claims to judge
                  measured:dict|None=None, # experiment name -> metrics measured by the caller itself (not read from figures/)
                 ) -> pd.DataFrame:
     "One row per claim: method, claim, seed, setting, measured, verdict and the run it comes from."
-    rows, measured = [], measured or {}
+    rows, given = [], measured or {}
     for c in claims:
         if c.judge is None:
             if not c.why: raise ValueError(f"claim {c.claim!r} has neither a judge nor a `why`")
             measured, verdict, source = 'not measured', f'not testable here: {c.why}', ''
         else:
-            m, source = (measured[c.exp], f'{c.exp} (this run)') if c.exp in measured else experiment_metrics(c.exp, figures)
+            m, source = (given[c.exp], f'{c.exp} (this run)') if c.exp in given else experiment_metrics(c.exp, figures)
             if not m: measured, verdict = 'not measured', f'not testable here: {c.exp} has not run (make run)'
             else:
                 try: measured, verdict = c.judge(m)
