@@ -14,6 +14,8 @@ SCALE ?= smoke
 # seed_claims last: it reads the others' metrics.json
 EXPERIMENTS ?= $(filter-out %_run seed_claims,$(basename $(notdir $(wildcard nbs/experiments/*.ipynb)))) seed_claims
 LAB_PORT ?= 8888
+# pytest-xdist workers (the tests are mostly single-threaded papermill runs; one file per worker)
+PYTEST_WORKERS ?= 2
 LAB_ARGS ?=
 
 REQS := $(shell sed -n 's/^requirements = //p' settings.ini)
@@ -81,8 +83,8 @@ clean-check: $(STAMP)  ## nbdev_clean must not change a notebook; README.md must
 nbtest: $(STAMP)  ## run every library notebook as a test (cells flagged slow / cuda / notest skipped)
 	$(BIN)/nbdev_test --n_workers 2 --timing
 
-pytest: $(STAMP)  ## tests/: papermill runs, the docs site in Chromium, make lab
-	@rc=0; $(BIN)/python -m pytest tests -q -ra || rc=$$?; \
+pytest: $(STAMP)  ## tests/: papermill runs, the docs site in Chromium, make lab (PYTEST_WORKERS=2 in parallel)
+	@rc=0; $(BIN)/python -m pytest tests -q -ra -n $(PYTEST_WORKERS) --dist loadfile --durations=15 || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 
 lab: $(STAMP)  ## Jupyter Lab on the project, offline (extension manager read-only)
