@@ -1,5 +1,5 @@
 "Shared set-up for tests/: offline everywhere, the project root, and the project's console tools."
-import os, shutil, socket, sys
+import json, math, os, shutil, socket, subprocess, sys
 from pathlib import Path
 import pytest
 
@@ -29,3 +29,24 @@ def need_chromium() -> str:
 
 CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
                  '--disable-component-update', '--disable-sync']
+
+
+# --- every experiment at a tiny scale -------------------------------------------------------------------------------
+# Each tests/test_exp_*.py runs one experiment notebook through papermill with `-p` overrides that make it tiny, then checks its
+# metrics.json: deterministic quantities (shapes, ranks, layer and row counts, FLOP ratios, svd calls) exactly,
+# model-quality numbers against values recorded by running the same command, within a tolerance justified per test,
+# and timings only for being positive and finite (a shared 2-core machine's timings are not reproducible).
+def run_experiment(tmp_path, name:str, **params) -> dict:
+    "papermill `nbs/experiments/{name}.ipynb` at smoke scale with `params`; returns metrics.json (checked: finished, summary written)."
+    out, args = tmp_path/'run', []
+    for k, v in {'scale': 'smoke', **params}.items(): args += ['-p', k, str(v)]
+    r = subprocess.run([BIN/'papermill', ROOT/'nbs'/'experiments'/f'{name}.ipynb', tmp_path/'out.ipynb', '-k', 'lowrank_nb',
+                        '-p', 'out_dir', str(out), *args], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, f'papermill {name} failed:\n{r.stderr[-3000:]}'
+    run = json.loads((out/'metrics.json').read_text())
+    assert run['status'] == 'finished' and (out/'config.yaml').is_file()
+    run['files'] = {p.name for p in out.iterdir()}
+    return run
+
+
+def positive_finite(*xs) -> bool: return all(isinstance(x, (int, float)) and math.isfinite(x) and x > 0 for x in xs)

@@ -1,0 +1,26 @@
+"The linear_vit experiment through papermill at a tiny scale: metrics.json against recorded values (see conftest.run_experiment)."
+from conftest import run_experiment, positive_finite
+
+
+def test_linear_vit_tiny(tmp_path):
+    "Every attention type, tiny, 2 steps on 64 images, scored on 100; the bench at 65 tokens only."
+    run = run_experiment(tmp_path, 'linear_vit', train_limit=64, eval_limit=100, bench_tokens=65)
+    m, c = run['metrics'], run['config']
+    kinds = ['baseline', 'linear', 'hydra', 'bolya_hydra', 'ripple']
+    assert {'summary.md', 'accuracy.csv', 'throughput.csv', 'ablations.csv', 'claims.csv', 'throughput_memory.png'} <= run['files']
+    assert c['kinds'] == kinds and c['recipe']['train_limit'] == 64 and c['bench']['tokens'] == [65]
+    assert not any((tmp_path/'run'/'runs'/k/d).exists() for k in kinds for d in ('checkpoints', 'best'))  # smoke: checkpoints=False
+    # FLOP counts of the seed-size models (torch.utils.flop_counter): exact arithmetic, independent of the run's size
+    flops = {'attention_core_share_65': 0.027414874651298476, 'flops_vs_baseline_baseline': 1.0, 'flops_vs_baseline_linear': 1.0269931073489709,
+             'flops_vs_baseline_hydra': 1.1100812659075217, 'flops_vs_baseline_bolya_hydra': 0.9725851253487016,
+             'flops_vs_baseline_ripple': 0.7480297248617225, 'flops_vs_baseline_65_ripple_stages=4': 0.6608796227453699,
+             'flops_vs_baseline_65_hydra_branches=8': 1.2205842991173708, 'flops_vs_baseline_257_ripple_stages=2': 0.6237134015993627,
+             'flops_vs_baseline_257_hydra_branches=2': 0.9758095399791986}
+    for k, v in flops.items(): assert abs(m[k] - v) < 1e-12, (k, m[k], v)
+    assert positive_finite(*(m[f'img_per_s_{k}_65'] for k in kinds), *(m[f'saved_MB_{k}_65'] for k in kinds))
+    assert not any(k.endswith(('_257', '_1025')) and k.startswith('img_per_s') for k in m)
+    # accuracies of 100 images after 2 steps, recorded by running this command twice: four types were identical, the
+    # baseline (trained first) was not (0.11 then 0.09; its 2-step train loss 2.3152 vs 2.3118, so its first training is
+    # not bit-reproducible in this notebook). Tolerance: that observed spread plus one image, 3/100.
+    rec = {"baseline": 0.10, "linear": 0.12, "hydra": 0.10, "bolya_hydra": 0.08, "ripple": 0.16}
+    for k in kinds: assert abs(m[f'top1_{k}'] - rec[k]) <= 3/100 + 1e-9, (k, m[f'top1_{k}'], rec[k])
