@@ -13,6 +13,12 @@ SCALE ?= smoke
 # every experiment notebook except the *_run units that sweeps execute once per grid point (e.g. nsa_vit_run);
 # seed_claims last: it reads the others' metrics.json
 EXPERIMENTS ?= $(filter-out %_run seed_claims,$(basename $(notdir $(wildcard nbs/experiments/*.ipynb)))) seed_claims
+# experiments that measure time run alone (a neighbour on the other core would perturb their timings), after the
+# others, which run JOBS at a time with one torch thread each; seed_claims is timed last because it reads everyone's results
+TIMED := lowrank_speed linear_attention_speed train_bench prehab_bench whiten_profile nsa_vit linear_vit nsn_bench
+TIMED_HERE = $(filter $(TIMED),$(EXPERIMENTS)) $(filter seed_claims,$(EXPERIMENTS))
+UNTIMED = $(filter-out $(TIMED) seed_claims,$(EXPERIMENTS))
+JOBS ?= 2
 LAB_PORT ?= 8888
 # pytest-xdist workers (the tests are mostly single-threaded papermill runs; one file per worker)
 PYTEST_WORKERS ?= 2
@@ -29,7 +35,7 @@ export WANDB_MODE := $(or $(WANDB_MODE),offline)
 .PHONY: help setup run sweep test sync-check clean-check nbtest pytest lab docs lock
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
+	@grep -E '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
 
 setup: $(STAMP)  ## create .venv and install everything (done by run and test when needed)
 
@@ -45,16 +51,24 @@ $(STAMP): settings.ini setup.py requirements.lock
 	$(BIN)/python -m ipykernel install --prefix $(VENV) --name lowrank_nb --display-name lowrank_nb >/dev/null
 	@touch $@
 
-run: $(STAMP)  ## the main job: every experiment notebook at SCALE (smoke) -> figures/
-	@start=$$(date +%s); for e in $(EXPERIMENTS); do \
-	  echo "== $$e ($(SCALE))"; mkdir -p figures/$$e; \
-	  $(BIN)/papermill nbs/experiments/$$e.ipynb figures/$$e/$$e.ipynb -k lowrank_nb --progress-bar \
-	    -p out_dir figures/$$e -p scale $(SCALE); \
-	done; \
+run: $(STAMP)  ## the main job: every experiment notebook at SCALE (smoke) -> figures/ (JOBS at a time; timed ones alone)
+	@start=$$(date +%s); mkdir -p runs/logs; \
+	echo "== $(words $(UNTIMED)) experiment(s) that time nothing, $(JOBS) at a time (logs in runs/logs/)"; \
+	$(MAKE) --no-print-directory -j $(JOBS) $(addprefix experiment-,$(UNTIMED)) LOGGED=1; \
+	echo "== $(words $(TIMED_HERE)) experiment(s) that time things, one at a time"; \
+	$(MAKE) --no-print-directory -j 1 $(addprefix experiment-,$(TIMED_HERE)); \
 	echo "== README and nbs/index.ipynb: the results section from figures/*/summary.md"; \
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.kernel_name=lowrank_nb nbs/index.ipynb 2>/dev/null; \
 	$(BIN)/nbdev_clean --fname nbs/index.ipynb; $(BIN)/lowrank_docs --readme_only; \
 	echo "make run: $(words $(EXPERIMENTS)) experiment(s) in $$(( $$(date +%s) - start )) s; results in figures/ and README.md"
+
+experiment-%: $(STAMP)  ## one experiment at SCALE: make experiment-nsa_vit
+	@[ -f nbs/experiments/$*.ipynb ] || { echo "no experiment nbs/experiments/$*.ipynb"; exit 2; }
+	@s=$$(date +%s); mkdir -p figures/$* runs/logs; echo "== $* ($(SCALE)) started"; \
+	cmd=($(BIN)/papermill nbs/experiments/$*.ipynb figures/$*/$*.ipynb -k lowrank_nb -p out_dir figures/$* -p scale $(SCALE)); \
+	if [ -n "$(LOGGED)" ]; then OMP_NUM_THREADS=1 "$${cmd[@]}" > runs/logs/$*.log 2>&1 || { echo "FAIL: $* (log runs/logs/$*.log):"; tail -n 25 runs/logs/$*.log; exit 1; }; \
+	else "$${cmd[@]}" --progress-bar; fi; \
+	echo "== $* done in $$(( $$(date +%s) - s )) s"
 
 sweep: $(STAMP)  ## one experiment over a grid: make sweep EXP=<name> GRID=<grid.yaml> [J=<parallel runs>]
 	@[ -n "$(EXP)" ] && [ -n "$(GRID)" ] || { echo "usage: make sweep EXP=<experiment> GRID=<grid.yaml> [J=<parallel runs>]  (e.g. EXP=minilm_spectra GRID=nbs/experiments/grids/minilm_spectra.yaml J=2)"; exit 2; }
