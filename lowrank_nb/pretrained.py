@@ -31,11 +31,15 @@ def pretrained_path(name:str, # a key of `MODEL_PACKAGES`: `minilm` or `smollm2`
 
 # %% ../nbs/01_pretrained.ipynb #4b6a8b67
 def load_minilm(device:str|torch.device='cpu', # where to put the model
+                num_labels:int|None=None, # None: the encoder alone; an int: a `BertForSequenceClassification` with a new head of that many classes
                ):
-    "The real all-MiniLM-L6-v2 `BertModel` (eval mode) and its tokenizer, loaded offline."
-    from transformers import AutoModel, AutoTokenizer
+    "The real all-MiniLM-L6-v2 `BertModel` (or, given `num_labels`, a classifier on it; eval mode) and its tokenizer, loaded offline."
+    from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
+    if num_labels is not None and (isinstance(num_labels, bool) or not isinstance(num_labels, int) or num_labels < 1):
+        raise ValueError(f"num_labels must be a positive int (or None: the encoder alone), got {num_labels!r}")
     path = pretrained_path('minilm')
-    model = AutoModel.from_pretrained(path).to(device).eval()
+    model = (AutoModel.from_pretrained(path) if num_labels is None else
+             AutoModelForSequenceClassification.from_pretrained(path, num_labels=num_labels)).to(device).eval()
     return model, AutoTokenizer.from_pretrained(path)
 
 @torch.no_grad()
