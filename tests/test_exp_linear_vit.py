@@ -19,8 +19,8 @@ def test_linear_vit_tiny(tmp_path):
     for k, v in flops.items(): assert abs(m[k] - v) < 1e-12, (k, m[k], v)
     assert positive_finite(*(m[f'img_per_s_{k}_65'] for k in kinds), *(m[f'saved_MB_{k}_65'] for k in kinds))
     assert not any(k.endswith(('_257', '_1025')) and k.startswith('img_per_s') for k in m)
-    # accuracies of 100 images after 2 steps, recorded by running this command twice: four types were identical, the
-    # baseline (trained first) was not (0.11 then 0.09; its 2-step train loss 2.3152 vs 2.3118, so its first training is
-    # not bit-reproducible in this notebook). Tolerance: that observed spread plus one image, 3/100.
-    rec = {"baseline": 0.10, "linear": 0.12, "hydra": 0.10, "bolya_hydra": 0.08, "ripple": 0.16}
-    for k in kinds: assert abs(m[f'top1_{k}'] - rec[k]) <= 3/100 + 1e-9, (k, m[f'top1_{k}'], rec[k])
+    # accuracies of 100 images after 2 steps, recorded by running this command twice: identical (train() seeds before
+    # building each model, so a type's result no longer depends on the types trained before it). Tolerance: one image,
+    # for another CPU's maths library flipping a borderline prediction.
+    rec = {"baseline": 0.17, "linear": 0.12, "hydra": 0.12, "bolya_hydra": 0.08, "ripple": 0.10}
+    for k in kinds: assert abs(m[f'top1_{k}'] - rec[k]) <= 1/100 + 1e-6, (k, m[f'top1_{k}'], rec[k])

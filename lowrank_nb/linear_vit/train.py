@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Subset
 
-from ..core import load_config, save_config
+from ..core import load_config, save_config, seed_everything
 from ..data import cifar10, cifar100, tiny_imagenet, train_transform, eval_transform, image_loaders, mixup
 from ..train import Learner, TrainCfg
 from .model import AttentionType, LinearViTCfg, linear_vit
@@ -76,6 +76,7 @@ def train(cfg:LinearViTTrainCfg, # settings (see `LinearViTTrainCfg`)
          ) -> dict:
     "Train with the `Learner`, then evaluate (overall, per-class, confusion figure) into `out_dir/eval`; returns both metric sets."
     train_ds, valid_ds, classes = datasets(cfg)
+    seed_everything(cfg.seed)  # the model's initial weights depend on the seed, not on what ran before in this process
     model = linear_vit(model_cfg(cfg, len(classes)))
     if len(train_ds) < cfg.batch_size: raise ValueError(f"batch_size ({cfg.batch_size}) is larger than the training set ({len(train_ds)} images)")
     tdl, vdl = image_loaders(train_ds, valid_ds, cfg.batch_size, cfg.num_workers, cfg.seed)
