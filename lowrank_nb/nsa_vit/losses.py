@@ -110,11 +110,23 @@ def factor_orthonormality(U:torch.Tensor, # left factor `[..., m, r]`
     eye = torch.eye(U.shape[-1], dtype=U.dtype, device=U.device)
     return (u.mT @ u - eye).pow(2).sum() + (v @ v.mT - eye).pow(2).sum()
 
+def _cosine_gram_error(grams:list[torch.Tensor], # Gram matrices `[..., r, r]` of one rank r
+                       ) -> torch.Tensor:
+    "$\\sum \\|D^{-1/2} G D^{-1/2} - I\\|_F^2$ (D = diag G) over a batch of Gram matrices, in one chain of ops."
+    r = grams[0].shape[-1]; G = torch.cat([g.reshape(-1, r, r) for g in grams])
+    d = G.diagonal(dim1=-2, dim2=-1).sqrt().clamp_min(1e-12)  # the factor columns' / rows' norms
+    return (G/(d[:, :, None]*d[:, None, :]) - torch.eye(r, dtype=G.dtype, device=G.device)).pow(2).sum()
+
 def orthonormality_loss(model:nn.Module, # a model with `LowRankLinear` / `PerHeadLowRankQKV` layers
+                        fused:bool=True, # False: `factor_orthonormality` layer by layer (the reference)
                        ) -> torch.Tensor:
     "`factor_orthonormality` summed over every factorised layer of `model` (zero if it has none)."
-    terms = [factor_orthonormality(m.U, m.V) for m in model.modules() if isinstance(m, (LowRankLinear, PerHeadLowRankQKV))]
-    return torch.stack(terms).sum() if terms else next(model.parameters()).new_zeros(())
+    lows = [m for m in model.modules() if isinstance(m, (LowRankLinear, PerHeadLowRankQKV))]
+    if not lows: return next(model.parameters()).new_zeros(())
+    if not fused: return torch.stack([factor_orthonormality(m.U, m.V) for m in lows]).sum()
+    by_rank = {}
+    for m in lows: by_rank.setdefault(m.U.shape[-1], []).extend([m.U.mT @ m.U, m.V @ m.V.mT])  # r x r each
+    return sum(_cosine_gram_error(gs) for gs in by_rank.values())
 
 # %% ../../nbs/20_nsa_losses.ipynb #df1f8ade
 @dataclasses.dataclass
@@ -143,7 +155,7 @@ def nsa_loss(s_logits:torch.Tensor, # student logits `[B, C]`
              s_attn:list[torch.Tensor]=(), # student attention maps per block
              student:nn.Module|None=None, # the student, for the orthonormality term (needed when lambda_orth > 0)
              cost:torch.Tensor|None=None, # ground cost `[C, C]` (wasserstein KD)
-             fused:bool=True, # False: the written-out reference forms of the null-space and attention terms
+             fused:bool=True, # False: the written-out reference forms of the null-space, attention and orthonormality terms
             ) -> dict[str, torch.Tensor]:
     "Weighted terms `{'ce', 'null', 'attn', 'kd', 'orth'}` (those with a non-zero weight) of the NSA-ViT loss."
     w, out = weights, {'ce': F.cross_entropy(s_logits, targets)}
@@ -158,5 +170,5 @@ def nsa_loss(s_logits:torch.Tensor, # student logits `[B, C]`
         out['kd'] = w.beta*kd_loss(s_logits, t_logits, w.kd_temperature, w.kd_metric, cost)
     if w.lambda_orth:
         if student is None: raise ValueError("the orthonormality term (lambda_orth > 0) needs the student model")
-        out['orth'] = w.lambda_orth*orthonormality_loss(student)
+        out['orth'] = w.lambda_orth*orthonormality_loss(student, fused)
     return out
