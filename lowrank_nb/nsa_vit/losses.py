@@ -23,21 +23,24 @@ def _same_shape(a:torch.Tensor, b:torch.Tensor, what:str, names=('teacher', 'stu
 def null_space_loss(h_t:torch.Tensor, # teacher post-GELU activations `[B, N, F]` (F = 4D)
                     h_s:torch.Tensor, # student post-GELU activations `[B, N, F]`
                     w_next:torch.Tensor, # the teacher's next layer weight `[D, F]` (its `fc2.weight`)
+                    fused:bool=True, # False: the written-out reference `W (h_T - h_S)` (same value, one more pass in backward)
                    ) -> torch.Tensor:
     "$\\|W_\\text{next}(h_T - h_S)\\|^2$ summed over the output features, averaged over tokens."
     _same_shape(h_t, h_s, 'null_space_loss activations')
     if w_next.ndim != 2 or w_next.shape[1] != h_t.shape[-1]:
         raise ValueError(f"null_space_loss: w_next must be [D, F] with F = {h_t.shape[-1]} (the activations' last dim), got {tuple(w_next.shape)}")
-    e = F.linear(h_t - h_s, w_next)  # [B, N, D]
+    e = F.linear(h_s - h_t if fused else h_t - h_s, w_next)  # [B, N, D]; the sign does not change the square
     return e.pow(2).sum(-1).mean()
 
 # %% ../../nbs/20_nsa_losses.ipynb #23ae0230
 def attention_loss(a_t:torch.Tensor, # teacher attention weights `[B, H, N, N]`
                    a_s:torch.Tensor, # student attention weights `[B, H, N, N]`
+                   fused:bool=True, # False: the written-out reference `(A_T - A_S)^2` summed per map
                   ) -> torch.Tensor:
     "$\\|A_T - A_S\\|_F^2$ per (image, head), averaged over images and heads."
     _same_shape(a_t, a_s, 'attention_loss maps')
     if a_t.ndim != 4: raise ValueError(f"attention_loss needs maps [B, H, N, N], got {tuple(a_t.shape)}")
+    if fused: return F.mse_loss(a_s, a_t, reduction='sum')/(a_t.shape[0]*a_t.shape[1])
     return (a_t - a_s).pow(2).sum((-2, -1)).mean()
 
 # %% ../../nbs/20_nsa_losses.ipynb #adbd938f
@@ -107,11 +110,23 @@ def factor_orthonormality(U:torch.Tensor, # left factor `[..., m, r]`
     eye = torch.eye(U.shape[-1], dtype=U.dtype, device=U.device)
     return (u.mT @ u - eye).pow(2).sum() + (v @ v.mT - eye).pow(2).sum()
 
+def _cosine_gram_error(grams:list[torch.Tensor], # Gram matrices `[..., r, r]` of one rank r
+                       ) -> torch.Tensor:
+    "$\\sum \\|D^{-1/2} G D^{-1/2} - I\\|_F^2$ (D = diag G) over a batch of Gram matrices, in one chain of ops."
+    r = grams[0].shape[-1]; G = torch.cat([g.reshape(-1, r, r) for g in grams])
+    d = G.diagonal(dim1=-2, dim2=-1).sqrt().clamp_min(1e-12)  # the factor columns' / rows' norms
+    return (G/(d[:, :, None]*d[:, None, :]) - torch.eye(r, dtype=G.dtype, device=G.device)).pow(2).sum()
+
 def orthonormality_loss(model:nn.Module, # a model with `LowRankLinear` / `PerHeadLowRankQKV` layers
+                        fused:bool=True, # False: `factor_orthonormality` layer by layer (the reference)
                        ) -> torch.Tensor:
     "`factor_orthonormality` summed over every factorised layer of `model` (zero if it has none)."
-    terms = [factor_orthonormality(m.U, m.V) for m in model.modules() if isinstance(m, (LowRankLinear, PerHeadLowRankQKV))]
-    return torch.stack(terms).sum() if terms else next(model.parameters()).new_zeros(())
+    lows = [m for m in model.modules() if isinstance(m, (LowRankLinear, PerHeadLowRankQKV))]
+    if not lows: return next(model.parameters()).new_zeros(())
+    if not fused: return torch.stack([factor_orthonormality(m.U, m.V) for m in lows]).sum()
+    by_rank = {}
+    for m in lows: by_rank.setdefault(m.U.shape[-1], []).extend([m.U.mT @ m.U, m.V @ m.V.mT])  # r x r each
+    return sum(_cosine_gram_error(gs) for gs in by_rank.values())
 
 # %% ../../nbs/20_nsa_losses.ipynb #df1f8ade
 @dataclasses.dataclass
@@ -140,19 +155,20 @@ def nsa_loss(s_logits:torch.Tensor, # student logits `[B, C]`
              s_attn:list[torch.Tensor]=(), # student attention maps per block
              student:nn.Module|None=None, # the student, for the orthonormality term (needed when lambda_orth > 0)
              cost:torch.Tensor|None=None, # ground cost `[C, C]` (wasserstein KD)
+             fused:bool=True, # False: the written-out reference forms of the null-space, attention and orthonormality terms
             ) -> dict[str, torch.Tensor]:
     "Weighted terms `{'ce', 'null', 'attn', 'kd', 'orth'}` (those with a non-zero weight) of the NSA-ViT loss."
     w, out = weights, {'ce': F.cross_entropy(s_logits, targets)}
     if w.alpha:
         if not (len(t_gelu) == len(s_gelu) == len(w_next) > 0): raise ValueError(f"the null-space term needs as many teacher/student post-GELU activations and fc2 weights, got {len(t_gelu)}, {len(s_gelu)}, {len(w_next)}")
-        out['null'] = w.alpha*sum(null_space_loss(t, s, wn) for t, s, wn in zip(t_gelu, s_gelu, w_next))/len(w_next)
+        out['null'] = w.alpha*sum(null_space_loss(t, s, wn, fused) for t, s, wn in zip(t_gelu, s_gelu, w_next))/len(w_next)
     if w.gamma:
         if not (len(t_attn) == len(s_attn) > 0): raise ValueError(f"the attention term needs as many teacher and student maps, got {len(t_attn)} and {len(s_attn)}")
-        out['attn'] = w.gamma*sum(attention_loss(t, s) for t, s in zip(t_attn, s_attn))/len(t_attn)
+        out['attn'] = w.gamma*sum(attention_loss(t, s, fused) for t, s in zip(t_attn, s_attn))/len(t_attn)
     if w.beta:
         if t_logits is None: raise ValueError("the KD term (beta > 0) needs the teacher's logits")
         out['kd'] = w.beta*kd_loss(s_logits, t_logits, w.kd_temperature, w.kd_metric, cost)
     if w.lambda_orth:
         if student is None: raise ValueError("the orthonormality term (lambda_orth > 0) needs the student model")
-        out['orth'] = w.lambda_orth*orthonormality_loss(student)
+        out['orth'] = w.lambda_orth*orthonormality_loss(student, fused)
     return out

@@ -121,13 +121,14 @@ class Distiller:
     def __init__(self, teacher:nn.Module, # the dense timm ViT (frozen here, put in eval mode)
                  student:LowRankViT, # the student
                  weights:NSAWeights, # loss weights, temperature, KD metric
+                 fused:bool=True, # False: the losses' written-out reference forms (for timing and parity; same values)
                 ):
         self.teacher, self.student, self.w = check_vit(teacher).eval().requires_grad_(False), student, weights
         if weights.gamma and (no := sorted({type(b.attn).__name__ for b in (*teacher.blocks, *student.vit.blocks) if not has_attention_map(b)})):
             raise ValueError(f"gamma={weights.gamma} asks for the attention-map loss, but {no} expose no softmax attention map; use gamma=0 for linear-attention ViTs")
         self.w_next = [b.mlp.fc2.weight for b in teacher.blocks]  # the teacher's fc2: W_next of each FFN junction
         self.cost = class_cost(teacher.head.weight) if weights.kd_metric == 'wasserstein' else None
-        self.need_teacher = bool(weights.alpha or weights.gamma or weights.beta)
+        self.need_teacher, self.fused = bool(weights.alpha or weights.gamma or weights.beta), fused
 
     def forward(self, model:nn.Module, batch) -> SimpleNamespace:
         "Teacher (captured, no grad) then student (captured); `.logits` is the student's."
@@ -142,7 +143,7 @@ class Distiller:
         "The weighted NSA-ViT terms of a batch."
         t, s = out.t, out.s
         return nsa_loss(out.logits, batch[1], self.w, out.t_logits, t.gelu if t else (), s.gelu, self.w_next if self.w.alpha else (),
-                        t.attn if t else (), s.attn, self.student, self.cost)
+                        t.attn if t else (), s.attn, self.student, self.cost, self.fused)
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #a188f97a
 def bench_distill(distiller:Distiller, # teacher, student and weights
