@@ -91,7 +91,8 @@ def _image_slice(steps:int, batch_size:int) -> dict:
 
 class Task:
     "The model-specific parts of the pipeline for `--model bert|vit|llama` and its `--task`."
-    def __init__(self, args:argparse.Namespace): # parsed options (`args.task` resolved by `main`)
+    def __init__(self, args:argparse.Namespace): # parsed options (`--task` unset: the model's default)
+        args.task = args.task or TASKS[args.model][0]
         self.args, self.name, self.task = args, args.model, args.task
         self.include = args.include or {'bert': r'encoder\.layer\.\d+\.', 'llama': r'model\.layers\.\d+\.', 'vit': VIT_LAYERS}[self.name]
         self.tok = None
@@ -105,8 +106,8 @@ class Task:
 
     def _vit(self):
         "The ViT: the run's fine-tuned teacher once `finetune` has run, else `--checkpoint`, else a new one from the architecture flags."
-        a = self.args; ft = _marker(a.out, 'finetune')
-        if a.stage != 'finetune' and ft.is_file(): model, cfg = load_checkpoint(a.out/json.loads(ft.read_text())['weights'])
+        a = self.args; ft = _marker(a.out, 'finetune') if a.out else None
+        if a.stage != 'finetune' and ft and ft.is_file(): model, cfg = load_checkpoint(a.out/json.loads(ft.read_text())['weights'])
         elif a.checkpoint: model, cfg = load_checkpoint(a.checkpoint)
         else:
             cfg = NSAConfig(teacher_model=a.vit_model, embed_dim=a.embed_dim or None, depth=a.depth or None, num_heads=a.num_heads or None)
