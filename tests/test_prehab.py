@@ -19,14 +19,16 @@ def test_help_lists_stages_and_ratio_definition():
     assert "parameters removed" in r.stdout
 
 
-def test_bad_options_are_refused(capsys):
+def test_bad_options_are_refused(capsys, tmp_path):
     from lowrank_nb.prehab_cli import cli
     for argv, msg in ((['svd', '--model', 'gpt'], "invalid choice: 'gpt'"), (['svd', '--model', 'bert', '--ratios', '0.2,1.5'], 'must lie in (0, 1)'),
                       (['compress', '--model', 'bert'], 'invalid choice'), (['svd', '--model', 'bert', '--prof_batches', 'x'], 'invalid int value')):
         with pytest.raises(SystemExit) as e: cli(argv)
         assert e.value.code == 2 and msg in capsys.readouterr().err, argv
-    with pytest.raises(SystemExit) as e: cli(['svd', '--model', 'vit', '--out', '/tmp/never-made'])
-    assert 'not available in this branch' in str(e.value.code)
+    for argv, msg in ((['finetune', '--model', 'vit', '--out', tmp_path/'v', '--depth', '1', '--embed_dim', '16', '--num_heads', '1'], 'needs exactly one of --checkpoint'),
+                      (['svd', '--model', 'llama', '--task', 'sst2', '--out', tmp_path/'l'], '--task sst2 does not apply to --model llama')):
+        with pytest.raises(SystemExit) as e: cli([str(a) for a in argv])
+        assert msg in str(e.value.code), (argv, e.value.code)
 
 
 def test_tiny_run_resumes_from_its_last_stage(tmp_path):
@@ -43,3 +45,14 @@ def test_tiny_run_resumes_from_its_last_stage(tmp_path):
     (tmp_path/'whiten_thresholds_base.done.json').unlink()
     r = run('whiten_thresholds', *flags[:-4], '--ratios', '0.3,0.5', '--include', r'encoder\.layer\.0\.output\.dense'); assert r.returncode == 0, r.stderr[-2000:]
     t2 = pd.read_csv(csv, comment='#'); assert t2.ratio.tolist() == [0.3, 0.5] and t2.iloc[0].equals(t.iloc[0])
+
+
+def test_vit_teacher_then_sweep(tmp_path):
+    "`--model vit` from the shell: train a tiny CIFAR-10 teacher, then a raw SVD sweep scored by test top-1."
+    flags = ['--model', 'vit', '--out', tmp_path, '--vit_model', 'vit_tiny_patch16_224', '--embed_dim', '16', '--depth', '1', '--num_heads', '1',
+             '--batch_size', '16', '--eval_n', '64', '--ratios', '0.4', '--lr', '2e-3', '--threads', '1']
+    r = run('finetune', *flags, '--finetune_steps', '4'); assert r.returncode == 0 and 'done ->' in r.stdout, r.stderr[-2000:]
+    assert (tmp_path/'finetuned.safetensors').is_file() and (tmp_path/'finetuned.yaml').is_file()
+    r = run('svd', *flags); assert r.returncode == 0, r.stderr[-2000:]
+    csv = tmp_path/'svd_base.csv'; assert csv.read_text().splitlines()[1] == '# model=vit source=base space=raw layers=4 metric=cifar10_test_top1'
+    t = pd.read_csv(csv, comment='#'); assert t.ratio.tolist() == [0.4] and 0 <= t.cifar10_test_top1[0] <= 1
