@@ -14,10 +14,10 @@ RATIOS = (0.1, 0.2, 0.3, 0.4, 0.5)
 
 
 def test_prehab_svd_bert(tmp_path):
-    run = run_experiment(tmp_path, 'prehab_svd', models='bert', threads=1)
+    run = run_experiment(tmp_path, 'prehab_svd', models='bert', vit=False, threads=1)  # the ViT path: tests/test_prehab.py
     m = run['metrics']
     assert {'summary.md', 'bert_methods.csv', 'bert_methods.png'} <= run['files']
-    assert m['bert_layers'] == 36 and not any(k.startswith('llama') for k in m)  # only the model asked for
+    assert m['bert_layers'] == 36 and not any(k.startswith(('llama', 'vit')) for k in m)  # only the model asked for
     assert abs(m['bert_dense'] - 0.936239) < 1e-5 and abs(m['bert_prehab_dense'] - 0.934854) < 1e-5
     for method, values in RECORDED.items():
         for ratio, v in zip(RATIOS, values): assert abs(m[f'bert|{method}|{ratio}'] - v) < 1e-5, (method, ratio, m[f'bert|{method}|{ratio}'])
