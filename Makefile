@@ -14,7 +14,8 @@ SCALE ?= smoke
 # seed_claims last: it reads the others' metrics.json
 EXPERIMENTS ?= $(filter-out %_run seed_claims,$(basename $(notdir $(wildcard nbs/experiments/*.ipynb)))) seed_claims
 # experiments that measure time run alone (a neighbour on the other core would perturb their timings), after the
-# others, which run JOBS at a time with one torch thread each; seed_claims is timed last because it reads everyone's results
+# others, which run JOBS at a time with one thread each (`-p threads 1`: two OpenMP threads per job on a 2-core machine
+# spin against the other job and ran nsn_rank_sweep 6x slower); seed_claims runs last because it reads everyone's results
 TIMED := lowrank_speed linear_attention_speed train_bench prehab_bench whiten_profile nsa_vit linear_vit nsn_bench
 TIMED_HERE = $(filter $(TIMED),$(EXPERIMENTS)) $(filter seed_claims,$(EXPERIMENTS))
 UNTIMED = $(filter-out $(TIMED) seed_claims,$(EXPERIMENTS))
@@ -66,7 +67,7 @@ experiment-%: $(STAMP)  ## one experiment at SCALE: make experiment-nsa_vit
 	@[ -f nbs/experiments/$*.ipynb ] || { echo "no experiment nbs/experiments/$*.ipynb"; exit 2; }
 	@s=$$(date +%s); mkdir -p figures/$* runs/logs; echo "== $* ($(SCALE)) started"; \
 	cmd=($(BIN)/papermill nbs/experiments/$*.ipynb figures/$*/$*.ipynb -k lowrank_nb -p out_dir figures/$* -p scale $(SCALE)); \
-	if [ -n "$(LOGGED)" ]; then OMP_NUM_THREADS=1 "$${cmd[@]}" > runs/logs/$*.log 2>&1 || { echo "FAIL: $* (log runs/logs/$*.log):"; tail -n 25 runs/logs/$*.log; exit 1; }; \
+	if [ -n "$(LOGGED)" ]; then OMP_NUM_THREADS=1 "$${cmd[@]}" -p threads 1 > runs/logs/$*.log 2>&1 || { echo "FAIL: $* (log runs/logs/$*.log):"; tail -n 25 runs/logs/$*.log; exit 1; }; \
 	else "$${cmd[@]}" --progress-bar; fi; \
 	echo "== $* done in $$(( $$(date +%s) - s )) s"
 
