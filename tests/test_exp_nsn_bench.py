@@ -1,8 +1,7 @@
 "nbs/experiments/nsn_bench.ipynb through papermill on a tiny slice of SmolLM2-135M; metrics.json against exact and recorded values."
-import json, math, subprocess
-from conftest import BIN, ROOT
+import math
+from conftest import run_experiment
 
-NB = ROOT/'nbs'/'experiments'/'nsn_bench.ipynb'
 # two NSN layers (block 0's gate and up projections, 1536x576), a 16-token forward pass, 2 generated tokens, one timing round:
 # the whole pipeline (set_rank timing and storage check, interleaved timing, perplexity per rank, summary, metrics) in seconds after the load
 TINY = dict(modules=r'\.layers\.0\.mlp\.(gate|up)_proj', seq_len=16, new_tokens=2, repeats=1, set_rank_calls=20)
@@ -17,13 +16,9 @@ def close(a, b, rel): return abs(a - b) <= rel*abs(b)
 
 
 def test_nsn_bench_tiny(tmp_path):
-    out = tmp_path/'run'
-    args = [a for k, v in TINY.items() for a in ('-p', k, str(v))]
-    r = subprocess.run([BIN/'papermill', NB, tmp_path/'out.ipynb', '-k', 'lowrank_nb', '-p', 'out_dir', str(out), '-p', 'scale', 'smoke', *args],
-                       capture_output=True, text=True, cwd=ROOT)
-    assert r.returncode == 0, f'papermill failed:\n{r.stderr[-3000:]}'
-    assert {'nsn_bench.png', 'nsn_bench.csv', 'summary.md', 'metrics.json'} <= {p.name for p in out.iterdir()}
-    run = json.loads((out/'metrics.json').read_text()); m, cfg = run['metrics'], run['config']
+    run = run_experiment(tmp_path, 'nsn_bench', **TINY)  # papermill at smoke with TINY; status finished, config.yaml written
+    assert {'nsn_bench.png', 'nsn_bench.csv', 'summary.md', 'metrics.json'} <= run['files']
+    m, cfg = run['metrics'], run['config']
     assert run['status'] == 'finished' and cfg['modules'] == TINY['modules'] and cfg['seq_len'] == 16 and cfg['new_tokens'] == 2
     # deterministic: layers, ranks, FLOP fractions r (m + n) / mn of 1536x576 layers, break-even, parameter bytes unchanged by set_rank
     assert (m['layers'], m['max_rank'], cfg['ranks'], m['shapes']) == (2, 576, RANKS, [[1536, 576]])

@@ -1,8 +1,6 @@
 "nbs/experiments/nsn_sst2.ipynb through papermill on a tiny slice of SST-2 with MiniLM-L6; metrics.json against exact and recorded values."
-import json, subprocess
-from conftest import BIN, ROOT
+from conftest import run_experiment
 
-NB = ROOT/'nbs'/'experiments'/'nsn_sst2.ipynb'
 # all 12 MLP layers of MiniLM-L6 as NSN, 32 training sentences in two multi-rank steps of 16, 32 dev sentences, 24 tokens each
 TINY = dict(train_examples=32, dev_examples=32, batch_size=16, max_length=24)
 RANKS = [16, 64, 128, 307, 384]
@@ -15,12 +13,9 @@ ACC_AFTER = [0.4375, 0.4375, 0.4375, 0.4375, 0.4375]  # two steps: one class eve
 
 def test_nsn_sst2_tiny(tmp_path):
     out = tmp_path/'run'
-    args = [a for k, v in TINY.items() for a in ('-p', k, str(v))]
-    r = subprocess.run([BIN/'papermill', NB, tmp_path/'out.ipynb', '-k', 'lowrank_nb', '-p', 'out_dir', str(out), '-p', 'scale', 'smoke', *args],
-                       capture_output=True, text=True, cwd=ROOT)
-    assert r.returncode == 0, f'papermill failed:\n{r.stderr[-3000:]}'
-    assert {'nsn_sst2.png', 'nsn_sst2.csv', 'summary.md', 'metrics.json'} <= {p.name for p in out.iterdir()}
-    run = json.loads((out/'metrics.json').read_text()); m, cfg = run['metrics'], run['config']
+    run = run_experiment(tmp_path, 'nsn_sst2', **TINY)  # papermill at smoke with TINY; status finished, config.yaml written
+    assert {'nsn_sst2.png', 'nsn_sst2.csv', 'summary.md', 'metrics.json'} <= run['files']
+    m, cfg = run['metrics'], run['config']
     assert run['status'] == 'finished' and (cfg['train_examples'], cfg['dev_examples'], cfg['ranks']) == (32, 32, RANKS)
     # deterministic: 12 MLP layers (6 blocks x intermediate 384->1536 and output 1536->384), ranks, FLOP fractions r (m + n) / mn
     assert (m['layers'], m['max_rank'], m['break_even_rank'], m['shapes']) == (12, 384, 1536*384/1920, SHAPES)

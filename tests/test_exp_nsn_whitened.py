@@ -1,8 +1,6 @@
 "nbs/experiments/nsn_whitened.ipynb through papermill on a tiny slice of SmolLM2-135M; metrics.json against recorded values."
-import json, subprocess
-from conftest import BIN, ROOT
+from conftest import run_experiment
 
-NB = ROOT/'nbs'/'experiments'/'nsn_whitened.ipynb'
 # two layers (block 0's gate and up projections, 1536x576), one 32-token window each for calibration, training and evaluation,
 # one multi-rank step of two ranks: the whole pipeline (calibrate, whiten, both inits, plain truncation, train, sweep) in ~70 s of CPU
 TINY = dict(modules=r'\.layers\.0\.mlp\.(gate|up)_proj', steps=1, batch_size=1, eval_windows=1, calib_windows=1, ranks_per_step=2, seq_len=32)
@@ -22,12 +20,9 @@ def close(a, b, rel): return abs(a - b) <= rel*abs(b)
 
 def test_nsn_whitened_tiny(tmp_path):
     out = tmp_path/'run'
-    args = [a for k, v in TINY.items() for a in ('-p', k, str(v))]
-    r = subprocess.run([BIN/'papermill', NB, tmp_path/'out.ipynb', '-k', 'lowrank_nb', '-p', 'out_dir', str(out), '-p', 'scale', 'smoke', *args],
-                       capture_output=True, text=True, cwd=ROOT)
-    assert r.returncode == 0, f'papermill failed:\n{r.stderr[-3000:]}'
-    assert {'nsn_whitened.png', 'nsn_whitened.csv', 'summary.md', 'metrics.json'} <= {p.name for p in out.iterdir()}
-    run = json.loads((out/'metrics.json').read_text()); m, cfg = run['metrics'], run['config']
+    run = run_experiment(tmp_path, 'nsn_whitened', **TINY)  # papermill at smoke with TINY; status finished, config.yaml written
+    assert {'nsn_whitened.png', 'nsn_whitened.csv', 'summary.md', 'metrics.json'} <= run['files']
+    m, cfg = run['metrics'], run['config']
     assert run['status'] == 'finished' and cfg['modules'] == TINY['modules'] and cfg['steps'] == 1
     # deterministic: layer count, ranks, FLOP fractions (r (m + n) / mn of two 1536x576 layers), calibration rows
     assert (m['layers'], m['max_rank'], m['rank_at_half_flops'], cfg['ranks']) == (2, 576, 209, [64, 209, 576])
