@@ -61,11 +61,27 @@ def linear_attention_naive(q:torch.Tensor, # queries `[B, H, N, D]`
     return torch.einsum('bhnf,bhfd->bhnd', fq, kv)/(torch.einsum('bhnf,bhf->bhn', fq, z)[..., None] + eps)
 
 # %% ../nbs/30_linear_attention.ipynb #9c98da7b
+def _quadratic_cheaper(N:int, M:int, F:int, Dv:int) -> bool:
+    "True when $(\\phi(Q)\\phi(K)^\\top)[V|1]$ takes fewer multiply-adds than $\\phi(Q)(\\phi(K)^\\top[V|1])$."
+    return N*M*(F + Dv + 1) < (N + M)*F*(Dv + 1)
+
+def _state(fk, v):
+    "`[B, H, F, Dv+1]`: the state $\\phi(K)^\\top V$ with the normaliser state $\\phi(K)^\\top\\mathbf 1$ as its last column."
+    return torch.cat([fk.transpose(-1, -2) @ v, fk.sum(-2).unsqueeze(-1)], -1)
+
 def _linear_attention_torch(q, k, v, feature_map:str='relu', eps:float=1e-6):
     "Fallback: $\\phi(Q)(\\phi(K)^\\top V) / (\\phi(Q)(\\phi(K)^\\top 1) + \\epsilon)$ in fp32 by matmuls, output in q's dtype."
-    fq, fk = _phi(q.float(), feature_map), _phi(k.float(), feature_map)
-    kv, z = fk.transpose(-1, -2) @ v.float(), fk.sum(-2).unsqueeze(-1)  # state [B, H, F, Dv], normaliser state [B, H, F, 1]
-    return ((fq @ kv)/(fq @ z).add_(eps)).to(q.dtype)
+    dtype, (q, k, v) = q.dtype, (t.float() for t in (q, k, v))
+    (N, D), M = q.shape[-2:], k.shape[-2]
+    if _quadratic_cheaper(N, M, 2*D if feature_map == 'relu' else D, v.shape[-1]):
+        a = _phi(q, feature_map) @ _phi(k, feature_map).transpose(-1, -2)  # [B, H, N, M]
+        return ((a @ v)/a.sum(-1, keepdim=True).add_(eps)).to(dtype)
+    if feature_map == 'relu':  # phi(x) = [relu(x), relu(x) - x], never materialised
+        rq, rk = q.relu(), k.relu()
+        sp = _state(rk, v); sm = sp - _state(k, v)  # states of relu(K) and of relu(-K) = relu(K) - K
+        num = (rq @ (sp + sm)).sub_(q @ sm)  # phi(Q) [S+; S-]  [B, H, N, Dv+1]
+    else: num = _phi(q, feature_map) @ _state(_phi(k, feature_map), v)
+    return (num[..., :-1]/num[..., -1:].add(eps)).to(dtype)
 
 # %% ../nbs/30_linear_attention.ipynb #a76f4258
 if triton is not None:
