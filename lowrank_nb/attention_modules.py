@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .linear_attention import linear_attention, FEATURE_MAPS
+from .linear_attention import linear_attention, core_macs, FEATURE_MAPS
 
 # %% auto #0
 __all__ = ['ATTENTION_TYPES', 'OPS', 'SoftmaxAttention', 'LinearAttention', 'HydraAttention', 'BolyaHydraAttention',
@@ -175,10 +175,11 @@ def attention_flops(kind:str, # a key of `ATTENTION_TYPES`
                     prefix:int=1, # prefix tokens (ripple)
                    ) -> int:
     "FLOPs (2 × multiply-adds of matmuls and convolutions) of one forward pass of one attention layer on one image."
-    d = D//heads; Hf = D*(2 if feature_map == 'relu' else 1)
+    d = D//heads; f = d*(2 if feature_map == 'relu' else 1)
+    core = lambda Nq, Nk: heads*min(core_macs(Nq, Nk, f, d))  # the fallback's cheaper order
     if kind == 'baseline': return 2*(4*N*D*D + 2*N*N*D)
-    if kind == 'linear': return 2*(4*N*D*D + N*Hf*(2*d + 1))
-    if kind == 'hydra': return 2*(4*N*D*D + N*Hf*d + hydra_branches*N*Hf*(d + 1) + hydra_branches*N*D)
+    if kind == 'linear': return 2*(4*N*D*D + core(N, N))
+    if kind == 'hydra': return 2*(4*N*D*D + core(hydra_branches*N, N) + hydra_branches*N*D)
     if kind == 'bolya_hydra': return 2*4*N*D*D
     if kind == 'ripple':
         sides = [math.isqrt(N - prefix)]

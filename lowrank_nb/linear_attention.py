@@ -13,7 +13,7 @@ except ImportError: triton = tl = None  # the fallback runs everywhere; `impl='t
 
 # %% auto #0
 __all__ = ['FEATURE_MAPS', 'ENV_IMPL', 'log', 'IMPLS', 'feature_map', 'linear_attention_ref', 'linear_attention_naive',
-           'LinearAttentionTriton', 'triton_unsupported', 'linear_attention']
+           'core_macs', 'LinearAttentionTriton', 'triton_unsupported', 'linear_attention']
 
 # %% ../nbs/30_linear_attention.ipynb #cc50706c
 FEATURE_MAPS = ('relu', 'elu')  # relu: [relu(x), relu(-x)] (the seed's); elu: elu(x) + 1
@@ -61,9 +61,13 @@ def linear_attention_naive(q:torch.Tensor, # queries `[B, H, N, D]`
     return torch.einsum('bhnf,bhfd->bhnd', fq, kv)/(torch.einsum('bhnf,bhf->bhn', fq, z)[..., None] + eps)
 
 # %% ../nbs/30_linear_attention.ipynb #9c98da7b
-def _quadratic_cheaper(N:int, M:int, F:int, Dv:int) -> bool:
-    "True when $(\\phi(Q)\\phi(K)^\\top)[V|1]$ takes fewer multiply-adds than $\\phi(Q)(\\phi(K)^\\top[V|1])$."
-    return N*M*(F + Dv + 1) < (N + M)*F*(Dv + 1)
+def core_macs(N:int, # queries
+              M:int, # keys
+              F:int, # features per head ($2d$ for relu, $d$ for elu)
+              Dv:int, # value dim per head
+             ) -> tuple[int, int]:
+    "Multiply-adds per head of the matmuls of the quadratic order $(\\phi(Q)\\phi(K)^\\top)V$ and of the linear order $\\phi(Q)(\\phi(K)^\\top[V|1])$."
+    return N*M*(F + Dv), M*F*Dv + N*F*(Dv + 1)
 
 def _state(fk, v):
     "`[B, H, F, Dv+1]`: the state $\\phi(K)^\\top V$ with the normaliser state $\\phi(K)^\\top\\mathbf 1$ as its last column."
@@ -72,8 +76,8 @@ def _state(fk, v):
 def _linear_attention_torch(q, k, v, feature_map:str='relu', eps:float=1e-6):
     "Fallback: $\\phi(Q)(\\phi(K)^\\top V) / (\\phi(Q)(\\phi(K)^\\top 1) + \\epsilon)$ in fp32 by matmuls, output in q's dtype."
     dtype, (q, k, v) = q.dtype, (t.float() for t in (q, k, v))
-    (N, D), M = q.shape[-2:], k.shape[-2]
-    if _quadratic_cheaper(N, M, 2*D if feature_map == 'relu' else D, v.shape[-1]):
+    quadratic, linear = core_macs(q.shape[-2], k.shape[-2], q.shape[-1]*(2 if feature_map == 'relu' else 1), v.shape[-1])
+    if quadratic < linear:  # short sequences: the quadratic order is cheaper
         a = _phi(q, feature_map) @ _phi(k, feature_map).transpose(-1, -2)  # [B, H, N, M]
         return ((a @ v)/a.sum(-1, keepdim=True).add_(eps)).to(dtype)
     if feature_map == 'relu':  # phi(x) = [relu(x), relu(x) - x], never materialised

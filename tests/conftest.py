@@ -36,12 +36,15 @@ CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-
 # metrics.json: deterministic quantities (shapes, ranks, layer and row counts, FLOP ratios, svd calls) exactly,
 # model-quality numbers against values recorded by running the same command, within a tolerance justified per test,
 # and timings only for being positive and finite (a shared 2-core machine's timings are not reproducible).
-def run_experiment(tmp_path, name:str, **params) -> dict:
-    "papermill `nbs/experiments/{name}.ipynb` at smoke scale with `params`; returns metrics.json (checked: finished, summary written)."
+def run_experiment(tmp_path, name:str, omp_threads:int|None=None, timeout:int=900, **params) -> dict:
+    """papermill `nbs/experiments/{name}.ipynb` at smoke scale with `params` (the notebook's parameters), its kernel limited to
+    `omp_threads` OpenMP threads when given; returns metrics.json (checked: finished, config written) with `files`, the names written.
+    `tmp_path` may be a test's `tmp_path` or a folder from `tmp_path_factory` (module-scoped fixtures that share one run)."""
     out, args = tmp_path/'run', []
     for k, v in {'scale': 'smoke', **params}.items(): args += ['-p', k, str(v)]
-    r = subprocess.run([BIN/'papermill', ROOT/'nbs'/'experiments'/f'{name}.ipynb', tmp_path/'out.ipynb', '-k', 'lowrank_nb',
-                        '-p', 'out_dir', str(out), *args], capture_output=True, text=True, cwd=ROOT)
+    env = {**os.environ, 'PYTHONPATH': str(ROOT)} | ({'OMP_NUM_THREADS': str(omp_threads)} if omp_threads else {})
+    r = subprocess.run([BIN/'papermill', ROOT/'nbs'/'experiments'/f'{name}.ipynb', tmp_path/'out.ipynb', '-k', 'lowrank_nb', '--log-level', 'ERROR',
+                        '-p', 'out_dir', str(out), *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout)
     assert r.returncode == 0, f'papermill {name} failed:\n{r.stderr[-3000:]}'
     run = json.loads((out/'metrics.json').read_text())
     assert run['status'] == 'finished' and (out/'config.yaml').is_file()
