@@ -103,11 +103,18 @@ class Task:
             self.model, self.tok = AutoModelForSequenceClassification.from_pretrained(path, num_labels=2).eval(), AutoTokenizer.from_pretrained(path)
         else: self.model, self.tok = load_minilm() if self.name == 'bert' else load_smollm2()
         if self.name == 'llama': self._ids = {}
+        if self.name != 'vit' and (w := self.finetuned()): load_lowrank(self.model, w)
+
+    def finetuned(self) -> Path|None:
+        "The weights the run's `finetune` wrote (None before it has run, while it runs, or when it wrote none)."
+        a = self.args; ft = _marker(a.out, 'finetune') if a.out else None
+        if a.stage == 'finetune' or not (ft and ft.is_file()): return None
+        w = json.loads(ft.read_text()).get('weights'); return a.out/w if w else None
 
     def _vit(self):
         "The ViT: the run's fine-tuned teacher once `finetune` has run, else `--checkpoint`, else a new one from the architecture flags."
-        a = self.args; ft = _marker(a.out, 'finetune') if a.out else None
-        if a.stage != 'finetune' and ft and ft.is_file(): model, cfg = load_checkpoint(a.out/json.loads(ft.read_text())['weights'])
+        a = self.args
+        if w := self.finetuned(): model, cfg = load_checkpoint(w)
         elif a.checkpoint: model, cfg = load_checkpoint(a.checkpoint)
         else:
             cfg = NSAConfig(teacher_model=a.vit_model, embed_dim=a.embed_dim or None, depth=a.depth or None, num_heads=a.num_heads or None)
@@ -169,6 +176,8 @@ class Task:
 
     def learner_kwargs(self) -> dict:
         return dict(loss_fn=cosine_loss, forward_fn=pair_forward) if self.task == 'stsb' else dict(loss_fn=classification_loss())
+
+    def higher_is_better(self) -> bool: return self.task != 'wikitext2'  # perplexity is the one metric where lower is better
 
     def metric_name(self) -> str:
         return {'stsb': 'stsb_dev_spearman', 'sst2': 'sst2_dev_accuracy', 'cifar10': 'cifar10_test_top1', 'wikitext2': 'wikitext2_test_ppl'}[self.task]
@@ -302,8 +311,7 @@ def main(argv:list[str]|None=None, # e.g. `['whiten', '--model', 'bert']`; None:
     seed_everything(a.seed)
     stage = a.stage if a.stage in ('finetune', 'prehab') else f'{a.stage}_{a.source}'
     if _marker(a.out, stage).is_file() and not a.force: return _stage(a, stage, None)
-    task = Task(a)
-    return _stage(a, stage, lambda: _RUN[a.stage](task))
+    return _stage(a, stage, lambda: _RUN[a.stage](Task(a)))  # the model loads after the run folder's check (a Task starts from the folder's fine-tuned weights)
 
 def cli(argv:list[str]|None=None, # the arguments; None: `sys.argv[1:]`
        ):
