@@ -4,6 +4,7 @@
 from __future__ import annotations
 import gzip, hashlib, io, os, pickle, struct, zipfile
 from pathlib import Path
+from typing import Callable, Literal, NamedTuple
 
 import numpy as np
 import torch
@@ -15,10 +16,11 @@ from tqdm.auto import tqdm
 from .core import DATA_README, atomic_write, data_root
 
 # %% auto #0
-__all__ = ['CIFAR10_CLASSES', 'IMAGE_STATS', 'FASHION_MNIST_DIR', 'FASHION_MNIST_CLASSES', 'DataLayoutError', 'FileSource',
-           'ImageTensorDataset', 'cache_dir', 'decode_images', 'cached', 'cifar_pickles', 'write_cifar100_pickles',
-           'cifar10', 'cifar100', 'tiny_imagenet', 'image_folder', 'read_idx', 'fashion_mnist', 'train_transform',
-           'eval_transform', 'mixup', 'image_loaders']
+__all__ = ['CIFAR10_CLASSES', 'IMAGE_STATS', 'FASHION_MNIST_DIR', 'FASHION_MNIST_CLASSES', 'IMAGE_DATASETS', 'ImageDatasetName',
+           'DataLayoutError', 'FileSource', 'ImageTensorDataset', 'cache_dir', 'decode_images', 'cached',
+           'cifar_pickles', 'write_cifar100_pickles', 'cifar10', 'cifar100', 'tiny_imagenet', 'image_folder',
+           'read_idx', 'fashion_mnist', 'train_transform', 'eval_transform', 'mixup', 'image_loaders', 'ImageDataSpec',
+           'image_dataset']
 
 # %% ../nbs/02_data.ipynb #726ffcbe
 class DataLayoutError(ValueError):
@@ -393,3 +395,24 @@ def image_loaders(train_ds:Dataset, # training set (shuffled)
     kw = dict(batch_size=batch_size, num_workers=nw, persistent_workers=nw > 0, pin_memory=torch.cuda.is_available())
     train_dl = DataLoader(train_ds, shuffle=True, drop_last=drop_last, generator=torch.Generator().manual_seed(seed), **kw)
     return train_dl, (DataLoader(valid_ds, shuffle=False, **kw) if valid_ds is not None else None)
+
+# %% ../nbs/02_data.ipynb #7eb58c92
+class ImageDataSpec(NamedTuple):
+    "How a trainer reads a data set it knows by name."
+    load:Callable # `load(split, transform=...)` -> an `ImageTensorDataset`
+    eval_split:str # the split a run is scored on
+    stats:str # its key of `IMAGE_STATS`
+    side:int # image side in pixels
+    num_classes:int # classes
+
+IMAGE_DATASETS = {
+    'cifar10': ImageDataSpec(cifar10, 'test', 'cifar10', 32, 10),
+    'cifar100': ImageDataSpec(cifar100, 'test', 'cifar100', 32, 100),  # only where a user has the pickles
+    'tiny-imagenet': ImageDataSpec(tiny_imagenet, 'val', 'tiny_imagenet', 64, 200)}
+ImageDatasetName = Literal[tuple(IMAGE_DATASETS)]  # the names, as the type of a config's `dataset` field
+
+def image_dataset(name:str, # a key of `IMAGE_DATASETS`
+                 ) -> ImageDataSpec:
+    "The `ImageDataSpec` of `name`; an unknown name is an error that lists the known ones."
+    if name not in IMAGE_DATASETS: raise ValueError(f"dataset must be one of {list(IMAGE_DATASETS)}, got {name!r}")
+    return IMAGE_DATASETS[name]

@@ -4,7 +4,6 @@
 from __future__ import annotations
 import dataclasses, sys, time
 from pathlib import Path
-from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -12,24 +11,20 @@ from torch import nn
 from torch.utils.data import Subset
 
 from ..core import load_config, save_config, seed_everything
-from ..data import cifar10, cifar100, tiny_imagenet, train_transform, eval_transform, image_loaders, mixup
+from ..data import ImageDatasetName, image_dataset, train_transform, eval_transform, image_loaders, mixup
 from ..train import Learner, TrainCfg
 from .model import AttentionType, LinearViTCfg, linear_vit
 from .evaluate import evaluate
 
 # %% auto #0
-__all__ = ['DATASETS', 'LinearViTTrainCfg', 'model_cfg', 'datasets', 'train', 'main', 'cli', 'bench_train_step']
+__all__ = ['LinearViTTrainCfg', 'model_cfg', 'datasets', 'train', 'main', 'cli', 'bench_train_step']
 
 # %% ../../nbs/34_linear_vit_train.ipynb #099ae6ca
-DATASETS = {  # name -> (loader, evaluation split, IMAGE_STATS key, image side)
-    'cifar10': (cifar10, 'test', 'cifar10', 32), 'cifar100': (cifar100, 'test', 'cifar100', 32),
-    'tiny-imagenet': (tiny_imagenet, 'val', 'tiny_imagenet', 64)}
-
 @dataclasses.dataclass
 class LinearViTTrainCfg(TrainCfg):
     "Train a Linear-ViT with the seed's recipe (flags are the seed's where it had them)."
     attention_type:AttentionType='baseline' # baseline | ripple | hydra | linear | bolya_hydra
-    dataset:Literal['cifar10', 'tiny-imagenet', 'cifar100']='cifar10' # training data (cifar100 only where a user has it)
+    dataset:ImageDatasetName='cifar10' # training data, a key of `IMAGE_DATASETS` (cifar100 only where a user has it)
     batch_size:int=128 # images per optimiser step
     epochs:int=200 # passes over the training set
     lr:float=3e-4 # peak learning rate (AdamW)
@@ -53,7 +48,7 @@ def model_cfg(cfg:LinearViTTrainCfg, # training settings
               num_classes:int, # classes of the data set
              ) -> LinearViTCfg:
     "The architecture part of a training config."
-    side = DATASETS[cfg.dataset][3]
+    side = image_dataset(cfg.dataset).side
     return LinearViTCfg(img_size=side, patch_size=cfg.patch_size, num_classes=num_classes, dim=cfg.dim, depth=cfg.depth, heads=cfg.heads,
                         mlp_dim=cfg.mlp_dim, attention_type=cfg.attention_type, dropout=cfg.dropout, ripple_stages=cfg.ripple_stages,
                         hydra_branches=cfg.hydra_branches, use_cuda_kernels=cfg.use_cuda_kernels)
@@ -66,9 +61,8 @@ def _subset(ds, n:int, seed:int):
 def datasets(cfg:LinearViTTrainCfg, # which data set, limits, seed
             ) -> tuple:
     "Training set (seed's augmentations), evaluation set, class names."
-    if cfg.dataset not in DATASETS: raise ValueError(f"dataset must be one of {list(DATASETS)}, got {cfg.dataset!r}")
-    load, split, stats, side = DATASETS[cfg.dataset]
-    train = load('train', transform=train_transform(stats, size=side)); valid = load(split, transform=eval_transform(stats))
+    s = image_dataset(cfg.dataset)  # loader, evaluation split, normalisation, side (`lowrank_nb.data.IMAGE_DATASETS`)
+    train = s.load('train', transform=train_transform(s.stats, size=s.side)); valid = s.load(s.eval_split, transform=eval_transform(s.stats))
     return _subset(train, cfg.train_limit, cfg.seed), _subset(valid, cfg.eval_limit, cfg.seed + 1), list(getattr(train, 'class_names', train.classes))
 
 # %% ../../nbs/34_linear_vit_train.ipynb #830da686

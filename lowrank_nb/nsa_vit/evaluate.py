@@ -4,6 +4,7 @@
 from __future__ import annotations
 import argparse, json, sys
 
+from ..data import IMAGE_DATASETS
 from .pipeline import evaluate_checkpoint
 
 # %% auto #0
@@ -15,10 +16,10 @@ def main(argv:list[str]|None=None, # command-line flags (default: `sys.argv[1:]`
     "Evaluate `--checkpoint` on `--dataset`; writes `NAME_eval.json` and `NAME_confusion.png`; prints top-1/top-5."
     p = argparse.ArgumentParser(prog='python -m lowrank_nb.nsa_vit.evaluate', description=evaluate_checkpoint.__doc__)
     p.add_argument('--checkpoint', required=True, help='a .safetensors written by train_teacher or train (its .yaml next to it)')
-    p.add_argument('--dataset', default='cifar10', help='data set to score on (test split)')
+    p.add_argument('--dataset', default=None, choices=list(IMAGE_DATASETS), help="data set to score on, its evaluation split (default: the checkpoint's)")
     p.add_argument('--out_dir', default=None, help='where to write the JSON and the figure (default: next to the checkpoint)')
     p.add_argument('--batch_size', type=int, default=256, help='images per batch')
-    p.add_argument('--subset', type=int, default=0, help='score only this many test images (0: all)')
+    p.add_argument('--subset', type=int, default=0, help='score only this many evaluation images (0: all)')
     a = p.parse_args(sys.argv[1:] if argv is None else argv)
     res = evaluate_checkpoint(a.checkpoint, a.dataset, a.out_dir, a.batch_size, a.subset)
     print(json.dumps({k: res[k] for k in ('checkpoint', 'dataset', 'images', 'top1', 'top5')}, indent=1))

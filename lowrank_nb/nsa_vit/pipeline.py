@@ -5,13 +5,12 @@ from __future__ import annotations
 import dataclasses, json, time
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Literal
 
 import torch
 from torch import nn
 
 from ..core import RunLogger, get_device, load_config, project_root, save_config
-from ..data import cifar10, eval_transform, image_loaders, train_transform, ImageTensorDataset
+from ..data import ImageDatasetName, ImageTensorDataset, eval_transform, image_dataset, image_loaders, train_transform
 from ..metrics import accuracy, confusion_matrix, per_class_accuracy, plot_confusion, save_json
 from ..surgery import load_lowrank, save_lowrank
 from ..train import Learner, TrainCfg
@@ -28,15 +27,15 @@ __all__ = ['SEED_KEYS', 'NSAConfig', 'default_config_path', 'make_loaders', 'bui
 class NSAConfig(TrainCfg):
     "Settings of an NSA-ViT run: teacher architecture, data, compression, loss weights, logging (plus `TrainCfg`'s schedule)."
     teacher_model:str='vit_small_patch16_224' # timm ViT name
-    img_size:int=32 # input side in pixels
+    img_size:int|None=None # input side in pixels (None: the data set's; any other side is refused)
     patch_size:int=4 # patch side in pixels
     embed_dim:int|None=None # override the teacher's width (None: the named model's)
     depth:int|None=None # override the teacher's number of blocks
     num_heads:int|None=None # override the teacher's number of heads
     pretrained:bool=False # start the teacher from timm's cached weights
-    dataset:Literal['cifar10']='cifar10' # the data set
+    dataset:ImageDatasetName='cifar10' # the data set, a key of `IMAGE_DATASETS` (cifar100 only where a user has it)
     train_subset:int=0 # use this many training images, a seeded random subset (0: all)
-    valid_subset:int=0 # use this many test images (0: all)
+    valid_subset:int=0 # use this many evaluation images (test or val split; 0: all)
     batch_size:int=128 # images per batch
     num_workers:int=0 # data loader worker processes
     augment:bool=True # training augmentation (crop, flip, rotation, jitter, erasing)
@@ -56,6 +55,9 @@ class NSAConfig(TrainCfg):
     wandb_entity:str|None=None # wandb entity (team or user)
 
     def __post_init__(self):
+        side = image_dataset(self.dataset).side  # an unknown name is refused here, listing the known ones
+        if self.img_size is None: self.img_size = side
+        if self.img_size != side: raise ValueError(f"img_size={self.img_size} does not match {self.dataset}'s {side}x{side} images; leave img_size out (null) to use {side}")
         if self.rank_selection_method not in RANK_METHODS: raise ValueError(f"rank_selection_method must be one of {list(RANK_METHODS)}, got {self.rank_selection_method!r}")
         NSAWeights(self.alpha, self.gamma, self.beta, self.lambda_orth, self.kd_temperature, self.kd_metric)  # checks weights and kd_metric
 
@@ -76,20 +78,25 @@ def _subset(ds:ImageTensorDataset, n:int, seed:int) -> ImageTensorDataset:
     idx = torch.randperm(len(ds), generator=torch.Generator().manual_seed(seed))[:n]
     return ImageTensorDataset(ds.images[idx], ds.targets[idx], ds.classes, ds.transform)
 
+def _class_names(ds:ImageTensorDataset) -> list[str]:
+    "Readable class names in label order (Tiny-ImageNet's words, not its wnids)."
+    return list(getattr(ds, 'class_names', ds.classes))
+
 def make_loaders(cfg:NSAConfig, # the run's settings
                 ) -> tuple:
-    "`(train_dl, valid_dl, classes)` for `cfg.dataset` (CIFAR-10: train and test splits)."
-    if cfg.dataset != 'cifar10': raise ValueError(f"dataset must be cifar10, got {cfg.dataset!r}")
-    tr = _subset(cifar10('train', transform=train_transform() if cfg.augment else eval_transform()), cfg.train_subset, cfg.seed)
-    te = _subset(cifar10('test', transform=eval_transform()), cfg.valid_subset, cfg.seed + 1)
+    "`(train_dl, valid_dl, class names)` for `cfg.dataset`: its training split and the split it is scored on."
+    s = image_dataset(cfg.dataset)
+    full = s.load('train', transform=train_transform(s.stats, size=s.side) if cfg.augment else eval_transform(s.stats))
+    tr = _subset(full, cfg.train_subset, cfg.seed)
+    te = _subset(s.load(s.eval_split, transform=eval_transform(s.stats)), cfg.valid_subset, cfg.seed + 1)
     train_dl, valid_dl = image_loaders(tr, te, batch_size=cfg.batch_size, num_workers=cfg.num_workers, seed=cfg.seed)
-    return train_dl, valid_dl, tr.classes
+    return train_dl, valid_dl, _class_names(full)
 
 def build_teacher(cfg:NSAConfig, # architecture keys
-                  num_classes:int=10, # classes of the head
+                  num_classes:int|None=None, # classes of the head (None: the data set's)
                  ) -> nn.Module:
     "The dense timm ViT the config describes."
-    return create_vit(cfg.teacher_model, num_classes, cfg.img_size, cfg.patch_size, cfg.embed_dim, cfg.depth, cfg.num_heads, cfg.pretrained)
+    return create_vit(cfg.teacher_model, num_classes or image_dataset(cfg.dataset).num_classes, cfg.img_size, cfg.patch_size, cfg.embed_dim, cfg.depth, cfg.num_heads, cfg.pretrained)
 
 def save_checkpoint(model:nn.Module, # a timm ViT, dense or factorised (or a LowRankViT)
                     path:str|Path, # `NAME.safetensors`
@@ -226,8 +233,9 @@ def distill(cfg:NSAConfig, # settings; `teacher_checkpoint` is required
            ) -> dict:
     "Compress the teacher into a `LowRankViT` and distil it; writes `student_best.*`, `ranks.csv` and `metrics.json`; returns the summary."
     if not cfg.teacher_checkpoint: raise ValueError("distillation needs --teacher_checkpoint (a teacher_best.safetensors from train_teacher)")
-    out = Path(cfg.out_dir); train_dl, valid_dl, classes = make_loaders(cfg)
     teacher, tcfg = load_checkpoint(cfg.teacher_checkpoint)
+    if tcfg.dataset != cfg.dataset: raise ValueError(f"the teacher {cfg.teacher_checkpoint} was trained on {tcfg.dataset}; distil it on the same data (--dataset {tcfg.dataset}), not on {cfg.dataset!r}")
+    out = Path(cfg.out_dir); train_dl, valid_dl, classes = make_loaders(cfg)
     arch = {k: getattr(tcfg, k) for k in ('teacher_model', 'img_size', 'patch_size', 'embed_dim', 'depth', 'num_heads')}
     cfg = dataclasses.replace(cfg, **arch)  # the student's checkpoint is rebuilt from the teacher's architecture
     dev = get_device(cfg.device); teacher.to(dev)
@@ -240,16 +248,17 @@ def distill(cfg:NSAConfig, # settings; `teacher_checkpoint` is required
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #bc5c7487
 def evaluate_checkpoint(checkpoint:str|Path, # a `.safetensors` written by `save_checkpoint`
-                        dataset:str='cifar10', # the data set to score on (its test split)
+                        dataset:str|None=None, # the data set to score on, its evaluation split (None: the checkpoint's)
                         out_dir:str|Path|None=None, # where to write `eval.json` and `confusion.png` (default: next to the checkpoint)
                         batch_size:int=256, # images per batch
-                        subset:int=0, # score only this many test images (0: all)
+                        subset:int=0, # score only this many evaluation images (0: all)
                        ) -> dict:
     "Top-1/top-5, per-class accuracy and confusion matrix of a checkpoint; written as `eval.json` + `confusion.png`."
-    model, cfg = load_checkpoint(checkpoint)
-    if dataset != cfg.dataset: raise ValueError(f"{checkpoint} was trained on {cfg.dataset}; cannot evaluate it on {dataset!r}")
-    te = _subset(cifar10('test', transform=eval_transform()), subset, cfg.seed + 1)  # the same slice as the run's validation
-    valid_dl, classes = torch.utils.data.DataLoader(te, batch_size=batch_size), te.classes
+    model, cfg = load_checkpoint(checkpoint); dataset = dataset or cfg.dataset; s = image_dataset(dataset)
+    if dataset != cfg.dataset: raise ValueError(f"{checkpoint} was trained on {cfg.dataset}; cannot evaluate it on {dataset!r} (leave --dataset out to use {cfg.dataset})")
+    full = s.load(s.eval_split, transform=eval_transform(s.stats))
+    te = _subset(full, subset, cfg.seed + 1)  # the same slice as the run's validation
+    valid_dl, classes = torch.utils.data.DataLoader(te, batch_size=batch_size), _class_names(full)
     logits, targets = predict(model, valid_dl)
     preds = logits.argmax(1); C = len(classes)
     res = dict(checkpoint=str(checkpoint), dataset=dataset, images=len(targets), **accuracy(logits, targets, topk=(1, 5)),
