@@ -96,7 +96,9 @@ def _to_wandb(exp:str, group:str, name:str, run_dir:Path, params:dict):
     import wandb
     m = json.loads((run_dir/'metrics.json').read_text()) if (run_dir/'metrics.json').is_file() else {}
     scalars = {k: v for k, v in (m.get('metrics') or {}).items() if isinstance(v, (int, float, bool, str))}
-    run = wandb.init(project=f'lowrank_nb-{exp}', group=group, name=name, dir=str(run_dir), config=params, reinit='finish_previous')
+    # mode passed explicitly: wandb's process-wide settings are fixed at its first init, which may have seen no WANDB_MODE
+    run = wandb.init(project=f'lowrank_nb-{exp}', group=group, name=name, dir=str(run_dir), config=params, reinit='finish_previous',
+                     mode=os.environ['WANDB_MODE'])
     run.summary.update({**scalars, 'status': run_status(run_dir)}); run.finish()
 
 # %% ../nbs/06_sweep.ipynb #aa59947e
