@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses, json, time
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Literal  # NSAConfig's generated __init__ resolves TrainCfg's Literal annotations here (show_doc evaluates them)
 
 import torch
 from torch import nn
