@@ -3,6 +3,7 @@
 # %% ../../nbs/34_linear_vit_train.ipynb #cbd743cc
 from __future__ import annotations
 import dataclasses, sys, time
+from typing import Literal  # the config's generated __init__ resolves TrainCfg's Literal annotations here (show_doc evaluates them)
 from pathlib import Path
 
 import torch
