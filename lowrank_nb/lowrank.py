@@ -13,7 +13,8 @@ from torch import nn
 from .core import assert_finite
 
 # %% auto #0
-__all__ = ['SPLITS', 'LayerSVD', 'LowRankLinear', 'NSNLinear', 'PerHeadLowRankQKV', 'bench_lowrank', 'plot_speedup']
+__all__ = ['SPLITS', 'LAYOUTS', 'LayerSVD', 'factored_linear', 'LowRankLinear', 'NSNLinear', 'PerHeadLowRankQKV', 'bench_lowrank',
+           'plot_speedup']
 
 # %% ../nbs/11_lowrank.ipynb #16de4e87
 def _check_rank(rank, # the rank asked for
@@ -82,6 +83,22 @@ def _init_factors(left:torch.Tensor, # `[out, r]`
         right.uniform_(-1/math.sqrt(n), 1/math.sqrt(n)); left.uniform_(-math.sqrt(3/r), math.sqrt(3/r))
         if bias is not None: bias.uniform_(-1/math.sqrt(n), 1/math.sqrt(n))
 
+# %% ../nbs/11_lowrank.ipynb #f1a0c0d2
+LAYOUTS = ('auto', 'tokens', 'rank')
+
+def factored_linear(x:torch.Tensor, # `[..., in]`
+                    right:torch.Tensor, # `[r, in]`: V (or NSN's A[:r])
+                    left:torch.Tensor, # `[out, r]`: U (or NSN's B[:, :r])
+                    bias:torch.Tensor|None=None, # `[out]`
+                    layout:str='auto', # 'tokens': x V^T `[..., r]` first; 'rank': V x^T `[r, tokens]` first; 'auto': 'rank' on CPU when r % 8 != 0
+                   ) -> torch.Tensor:
+    "$x V^\\top U^\\top + b$ `[..., out]` by two GEMMs, with the intermediate laid out as `layout` says."
+    if layout == 'auto': layout = 'rank' if x.device.type == 'cpu' and right.shape[0] % 8 else 'tokens'
+    if layout == 'tokens': return F.linear(F.linear(x, right), left, bias)
+    if layout != 'rank': raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
+    x2 = x.reshape(-1, x.shape[-1])  # a view for contiguous x
+    return F.linear(torch.mm(right, x2.t()).t(), left, bias).view(*x.shape[:-1], left.shape[0])
+
 # %% ../nbs/11_lowrank.ipynb #b57c5a67
 class LowRankLinear(nn.Module):
     "A linear layer with weight $UV$ of rank `rank`: `U [out, r]`, `V [r, in]`, $r(m+n)$ weights instead of $mn$."
@@ -101,7 +118,7 @@ class LowRankLinear(nn.Module):
 
     @property
     def rank(self) -> int: return self.U.shape[1]
-    def forward(self, x:torch.Tensor) -> torch.Tensor: return F.linear(F.linear(x, self.V), self.U, self.bias)  # x: [..., in] -> [..., out]
+    def forward(self, x:torch.Tensor) -> torch.Tensor: return factored_linear(x, self.V, self.U, self.bias)  # x: [..., in] -> [..., out]
     def extra_repr(self) -> str: return f"in_features={self.in_features}, out_features={self.out_features}, rank={self.rank}, bias={self.bias is not None}"
 
 # %% ../nbs/11_lowrank.ipynb #f366160c
@@ -168,7 +185,7 @@ class NSNLinear(nn.Module):
         self.rank = R if rank is None else rank
 
     def forward(self, x:torch.Tensor) -> torch.Tensor:  # x: [..., in] -> [..., out]
-        r = self._rank; return F.linear(F.linear(x, self.A[:r]), self.B[:, :r], self.bias)
+        r = self._rank; return factored_linear(x, self.A[:r], self.B[:, :r], self.bias)
     def extra_repr(self) -> str: return f"in_features={self.in_features}, out_features={self.out_features}, max_rank={self.max_rank}, rank={self.rank}, bias={self.bias is not None}"
 
 # %% ../nbs/11_lowrank.ipynb #604a3ff1
@@ -285,23 +302,26 @@ def bench_lowrank(shapes:list[tuple[int, int]], # layer shapes (out_features m, 
                   threads:int=1, # torch threads while timing
                   seed:int=0, # seed of the weights and inputs
                  ) -> pd.DataFrame:
-    "Forward-only wall-clock speed-up of `LowRankLinear` over `nn.Linear`, one row per (shape, rank), medians over `repeats`."
+    "Forward-only wall-clock speed-up of `LowRankLinear` over `nn.Linear`, one row per (shape, rank), medians over `repeats`; also the plain 'tokens' layout's."
     from torch.utils.benchmark import Timer
     torch.manual_seed(seed); rows = []
     for m, n in shapes:
         x = torch.randn(tokens, n)
-        layers = {None: nn.Linear(n, m)} | {r: LowRankLinear(n, m, r) for r in ranks[(m, n)]}
-        times = {r: [] for r in layers}
+        lr = {r: LowRankLinear(n, m, r) for r in ranks[(m, n)]}
+        fns = {'dense': nn.Linear(n, m)} | {(r, 'auto'): l for r, l in lr.items()} | {
+               (r, 'tokens'): (lambda x, l=l: factored_linear(x, l.V, l.U, l.bias, layout='tokens')) for r, l in lr.items()}
+        times = {k: [] for k in fns}
         for i in range(repeats):
-            order = list(layers)[i % len(layers):] + list(layers)[:i % len(layers)]  # rotate: no rank always runs first
-            for r in order:
-                t = Timer('f(x)', globals=dict(f=layers[r], x=x), num_threads=threads)
-                with torch.inference_mode(): times[r].append(t.blocked_autorange(min_run_time=min_run_time).median)
-        dense = torch.tensor(times[None])
+            order = list(fns)[i % len(fns):] + list(fns)[:i % len(fns)]  # rotate: no variant always runs first
+            for k in order:
+                t = Timer('f(x)', globals=dict(f=fns[k], x=x), num_threads=threads)
+                with torch.inference_mode(): times[k].append(t.blocked_autorange(min_run_time=min_run_time).median)
+        dense = torch.tensor(times['dense'])
         for r in ranks[(m, n)]:
-            t = torch.tensor(times[r]); rho = r*(m + n)/(m*n)
+            t, tt = torch.tensor(times[(r, 'auto')]), torch.tensor(times[(r, 'tokens')]); rho = r*(m + n)/(m*n)
             rows.append(dict(m=m, n=n, rank=r, flop_ratio=rho, ideal=1/rho, dense_ms=1e3*dense.median().item(), lowrank_ms=1e3*t.median().item(),
-                             speedup=(dense/t).median().item(), break_even=m*n/(m + n), tokens=tokens, threads=threads, repeats=repeats))
+                             speedup=(dense/t).median().item(), layout='rank' if r % 8 else 'tokens', tokens_layout_ms=1e3*tt.median().item(),
+                             speedup_tokens_layout=(dense/tt).median().item(), break_even=m*n/(m + n), tokens=tokens, threads=threads, repeats=repeats))
     df = pd.DataFrame(rows); df['of_ideal'] = df.speedup/df.ideal
     return df
 
@@ -309,7 +329,7 @@ def bench_lowrank(shapes:list[tuple[int, int]], # layer shapes (out_features m, 
 def plot_speedup(df:pd.DataFrame, # from `bench_lowrank`
                  title:str|None=None, # figure title
                 ):
-    "One panel per shape: measured speed-up against rank, the ideal $mn/(r(m+n))$, 0.9 of it, and the break-even rank $r^*$."
+    "One panel per shape: measured speed-up (medians; both layouts where timed) against rank, the ideal $mn/(r(m+n))$, 0.9 of it, and the break-even rank $r^*$."
     import matplotlib.pyplot as plt
     from matplotlib.ticker import NullFormatter, ScalarFormatter
     shapes = list(dict.fromkeys(zip(df.m, df.n)))
@@ -318,7 +338,8 @@ def plot_speedup(df:pd.DataFrame, # from `bench_lowrank`
         d = df[(df.m == m) & (df.n == n)].sort_values('rank'); r_star = m*n/(m + n)
         r = torch.linspace(max(1, d['rank'].min()*0.8), max(d['rank'].max(), r_star)*1.1, 200)
         ax.plot(r, m*n/(r*(m + n)), 'k-', lw=1, label='ideal 1/ρ'); ax.plot(r, 0.9*m*n/(r*(m + n)), 'k:', lw=1, label='0.9 × ideal')
-        ax.plot(d['rank'], d.speedup, 'o-', color='C0', label='measured (median)')
+        ax.plot(d['rank'], d.speedup, 'o-', color='C0', label="measured, layout='auto'")
+        if 'speedup_tokens_layout' in d: ax.plot(d['rank'], d.speedup_tokens_layout, 's--', color='C1', ms=3, lw=1, label="layout='tokens'")
         ax.axvline(r_star, color='C3', ls='--', lw=1, label=f'r* = {r_star:.0f}'); ax.axhline(1, color='grey', lw=0.5)
         ax.set(xscale='log', yscale='log', xlabel='rank r', ylabel='speed-up over nn.Linear', title=f'{m} × {n} (out × in)')
         ax.set_xticks(sorted(set(d['rank'].tolist()))); ax.set_yticks([y for y in (0.5, 1, 2, 4, 8, 16) if y <= 1.2*m*n/(r[0].item()*(m + n))])
