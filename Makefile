@@ -63,10 +63,10 @@ run: $(STAMP)  ## the main job: every experiment notebook at SCALE (smoke) -> fi
 	$(BIN)/nbdev_clean --fname nbs/index.ipynb; $(BIN)/lowrank_docs --readme_only; \
 	echo "make run: $(words $(EXPERIMENTS)) experiment(s) in $$(( $$(date +%s) - start )) s; results in figures/ and README.md"
 
-experiment-%: $(STAMP)  ## one experiment at SCALE: make experiment-nsa_vit
+experiment-%: $(STAMP)  ## one experiment at SCALE [into OUT]: make experiment-nsa_vit; make experiment-prehab_svd SCALE=medium OUT=figures/prehab_svd_medium
 	@[ -f nbs/experiments/$*.ipynb ] || { echo "no experiment nbs/experiments/$*.ipynb"; exit 2; }
-	@s=$$(date +%s); mkdir -p figures/$* runs/logs; echo "== $* ($(SCALE)) started"; \
-	cmd=($(BIN)/papermill nbs/experiments/$*.ipynb figures/$*/$*.ipynb -k lowrank_nb -p out_dir figures/$* -p scale $(SCALE)); \
+	@s=$$(date +%s); o=$(or $(OUT),figures/$*); mkdir -p $$o runs/logs; echo "== $* ($(SCALE)) started -> $$o"; \
+	cmd=($(BIN)/papermill nbs/experiments/$*.ipynb $$o/$*.ipynb -k lowrank_nb -p out_dir $$o -p scale $(SCALE)); \
 	if [ -n "$(LOGGED)" ]; then OMP_NUM_THREADS=1 "$${cmd[@]}" -p threads 1 > runs/logs/$*.log 2>&1 || { echo "FAIL: $* (log runs/logs/$*.log):"; tail -n 25 runs/logs/$*.log; exit 1; }; \
 	else "$${cmd[@]}" --progress-bar; fi; \
 	echo "== $* done in $$(( $$(date +%s) - s )) s"
