@@ -53,6 +53,7 @@ $(STAMP): settings.ini setup.py requirements.lock
 	@touch $@
 
 run: $(STAMP)  ## the main job: every experiment notebook at SCALE (smoke) -> figures/ (JOBS at a time; timed ones alone)
+	@$(if $(filter command line,$(origin EXP_OUT)),echo "error: EXP_OUT is for one experiment (make experiment-<name> EXP_OUT=...); make run writes each into figures/<name>"; exit 2,true)
 	@start=$$(date +%s); mkdir -p runs/logs; \
 	echo "== $(words $(UNTIMED)) experiment(s) that time nothing, $(JOBS) at a time (logs in runs/logs/)"; \
 	$(MAKE) --no-print-directory -j $(JOBS) $(addprefix experiment-,$(UNTIMED)) LOGGED=1; \
@@ -63,10 +64,10 @@ run: $(STAMP)  ## the main job: every experiment notebook at SCALE (smoke) -> fi
 	$(BIN)/nbdev_clean --fname nbs/index.ipynb; $(BIN)/lowrank_docs --readme_only; \
 	echo "make run: $(words $(EXPERIMENTS)) experiment(s) in $$(( $$(date +%s) - start )) s; results in figures/ and README.md"
 
-experiment-%: $(STAMP)  ## one experiment at SCALE [into OUT]: make experiment-nsa_vit; make experiment-prehab_svd SCALE=medium OUT=figures/prehab_svd_medium
+experiment-%: $(STAMP)  ## one experiment at SCALE [into EXP_OUT]: make experiment-nsa_vit; make experiment-prehab_svd SCALE=medium EXP_OUT=figures/prehab_svd_medium
 	@[ -f nbs/experiments/$*.ipynb ] || { echo "no experiment nbs/experiments/$*.ipynb"; exit 2; }
-	@s=$$(date +%s); o=$(or $(OUT),figures/$*); mkdir -p $$o runs/logs; echo "== $* ($(SCALE)) started -> $$o"; \
-	cmd=($(BIN)/papermill nbs/experiments/$*.ipynb $$o/$*.ipynb -k lowrank_nb -p out_dir $$o -p scale $(SCALE)); \
+	@s=$$(date +%s); o="$(if $(filter command line,$(origin EXP_OUT)),$(EXP_OUT),figures/$*)"; mkdir -p "$$o" runs/logs; echo "== $* ($(SCALE)) started -> $$o"; \
+	cmd=($(BIN)/papermill nbs/experiments/$*.ipynb "$$o/$*.ipynb" -k lowrank_nb -p out_dir "$$o" -p scale $(SCALE)); \
 	if [ -n "$(LOGGED)" ]; then OMP_NUM_THREADS=1 "$${cmd[@]}" -p threads 1 > runs/logs/$*.log 2>&1 || { echo "FAIL: $* (log runs/logs/$*.log):"; tail -n 25 runs/logs/$*.log; exit 1; }; \
 	else "$${cmd[@]}" --progress-bar; fi; \
 	echo "== $* done in $$(( $$(date +%s) - s )) s"

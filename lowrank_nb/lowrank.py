@@ -13,8 +13,8 @@ from torch import nn
 from .core import assert_finite
 
 # %% auto #0
-__all__ = ['SPLITS', 'LAYOUTS', 'LayerSVD', 'factored_linear', 'LowRankLinear', 'NSNLinear', 'PerHeadLowRankQKV', 'bench_lowrank',
-           'plot_speedup']
+__all__ = ['SPLITS', 'LAYOUTS', 'LayerSVD', 'resolved_layout', 'factored_linear', 'LowRankLinear', 'NSNLinear',
+           'PerHeadLowRankQKV', 'bench_lowrank', 'plot_speedup']
 
 # %% ../nbs/11_lowrank.ipynb #16de4e87
 def _check_rank(rank, # the rank asked for
@@ -86,6 +86,15 @@ def _init_factors(left:torch.Tensor, # `[out, r]`
 # %% ../nbs/11_lowrank.ipynb #f1a0c0d2
 LAYOUTS = ('auto', 'tokens', 'rank')
 
+def resolved_layout(x:torch.Tensor, # the input (its device decides)
+                    rank:int, # r, the intermediate's width
+                    layout:str='auto', # one of `LAYOUTS`
+                   ) -> str:
+    "The layout `factored_linear` takes: `layout` itself, or for 'auto' 'rank' on CPU when r % 8 != 0 and 'tokens' otherwise."
+    if layout not in LAYOUTS: raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
+    if layout != 'auto': return layout
+    return 'rank' if x.device.type == 'cpu' and rank % 8 else 'tokens'
+
 def factored_linear(x:torch.Tensor, # `[..., in]`
                     right:torch.Tensor, # `[r, in]`: V (or NSN's A[:r])
                     left:torch.Tensor, # `[out, r]`: U (or NSN's B[:, :r])
@@ -93,9 +102,7 @@ def factored_linear(x:torch.Tensor, # `[..., in]`
                     layout:str='auto', # 'tokens': x V^T `[..., r]` first; 'rank': V x^T `[r, tokens]` first; 'auto': 'rank' on CPU when r % 8 != 0
                    ) -> torch.Tensor:
     "$x V^\\top U^\\top + b$ `[..., out]` by two GEMMs, with the intermediate laid out as `layout` says."
-    if layout == 'auto': layout = 'rank' if x.device.type == 'cpu' and right.shape[0] % 8 else 'tokens'
-    if layout == 'tokens': return F.linear(F.linear(x, right), left, bias)
-    if layout != 'rank': raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
+    if resolved_layout(x, right.shape[0], layout) == 'tokens': return F.linear(F.linear(x, right), left, bias)
     x2 = x.reshape(-1, x.shape[-1])  # a view for contiguous x
     return F.linear(torch.mm(right, x2.t()).t(), left, bias).view(*x.shape[:-1], left.shape[0])
 
@@ -118,7 +125,8 @@ class LowRankLinear(nn.Module):
 
     @property
     def rank(self) -> int: return self.U.shape[1]
-    def forward(self, x:torch.Tensor) -> torch.Tensor: return factored_linear(x, self.V, self.U, self.bias)  # x: [..., in] -> [..., out]
+    layout:str = 'auto'  # `factored_linear`'s layout of the intermediate; set 'tokens' or 'rank' on a layer to force one
+    def forward(self, x:torch.Tensor) -> torch.Tensor: return factored_linear(x, self.V, self.U, self.bias, self.layout)  # x: [..., in] -> [..., out]
     def extra_repr(self) -> str: return f"in_features={self.in_features}, out_features={self.out_features}, rank={self.rank}, bias={self.bias is not None}"
 
 # %% ../nbs/11_lowrank.ipynb #f366160c
@@ -184,8 +192,9 @@ class NSNLinear(nn.Module):
         _init_factors(self.B, self.A, self.bias)
         self.rank = R if rank is None else rank
 
+    layout:str = 'auto'  # as `LowRankLinear.layout`
     def forward(self, x:torch.Tensor) -> torch.Tensor:  # x: [..., in] -> [..., out]
-        r = self._rank; return factored_linear(x, self.A[:r], self.B[:, :r], self.bias)
+        r = self._rank; return factored_linear(x, self.A[:r], self.B[:, :r], self.bias, self.layout)
     def extra_repr(self) -> str: return f"in_features={self.in_features}, out_features={self.out_features}, max_rank={self.max_rank}, rank={self.rank}, bias={self.bias is not None}"
 
 # %% ../nbs/11_lowrank.ipynb #604a3ff1
@@ -303,13 +312,15 @@ def bench_lowrank(shapes:list[tuple[int, int]], # layer shapes (out_features m, 
                   seed:int=0, # seed of the weights and inputs
                  ) -> pd.DataFrame:
     "Forward-only wall-clock speed-up of `LowRankLinear` over `nn.Linear`, one row per (shape, rank), medians over `repeats`; also the plain 'tokens' layout's."
+    import copy
     from torch.utils.benchmark import Timer
     torch.manual_seed(seed); rows = []
     for m, n in shapes:
         x = torch.randn(tokens, n)
         lr = {r: LowRankLinear(n, m, r) for r in ranks[(m, n)]}
-        fns = {'dense': nn.Linear(n, m)} | {(r, 'auto'): l for r, l in lr.items()} | {
-               (r, 'tokens'): (lambda x, l=l: factored_linear(x, l.V, l.U, l.bias, layout='tokens')) for r, l in lr.items()}
+        forced = {r: copy.deepcopy(l) for r, l in lr.items()}
+        for l in forced.values(): l.layout = 'tokens'  # the same module, the plain layout: both variants pay the same call overhead
+        fns = {'dense': nn.Linear(n, m)} | {(r, 'auto'): l for r, l in lr.items()} | {(r, 'tokens'): l for r, l in forced.items()}
         times = {k: [] for k in fns}
         for i in range(repeats):
             order = list(fns)[i % len(fns):] + list(fns)[:i % len(fns)]  # rotate: no variant always runs first
@@ -320,7 +331,7 @@ def bench_lowrank(shapes:list[tuple[int, int]], # layer shapes (out_features m, 
         for r in ranks[(m, n)]:
             t, tt = torch.tensor(times[(r, 'auto')]), torch.tensor(times[(r, 'tokens')]); rho = r*(m + n)/(m*n)
             rows.append(dict(m=m, n=n, rank=r, flop_ratio=rho, ideal=1/rho, dense_ms=1e3*dense.median().item(), lowrank_ms=1e3*t.median().item(),
-                             speedup=(dense/t).median().item(), layout='rank' if r % 8 else 'tokens', tokens_layout_ms=1e3*tt.median().item(),
+                             speedup=(dense/t).median().item(), layout=resolved_layout(x, r), tokens_layout_ms=1e3*tt.median().item(),
                              speedup_tokens_layout=(dense/tt).median().item(), break_even=m*n/(m + n), tokens=tokens, threads=threads, repeats=repeats))
     df = pd.DataFrame(rows); df['of_ideal'] = df.speedup/df.ideal
     return df
