@@ -18,6 +18,11 @@ def test_every_experiment_has_the_suite_parameters(nb):
     out = subprocess.run([BIN/'papermill', '--help-notebook', nb], capture_output=True, text=True, check=True).stdout
     for name in ('seed', 'out_dir', 'scale'): assert f'  {name}:' in out, (name, out)
     assert 'Parameters inferred' in out and out.count('(default') >= 3
+    # papermill silently drops a parameter whose line holds a second '=' (in its comment, say): every one must be listed
+    cell = next(c for c in json.loads(nb.read_text())['cells'] if 'parameters' in c['metadata'].get('tags', []))
+    names = [l.split(':')[0].split('=')[0].strip() for l in ''.join(cell['source']).splitlines() if l.strip() and not l.lstrip().startswith('#')]
+    missing = [n for n in names if f'  {n}:' not in out]
+    assert not missing, f'{nb.name}: papermill cannot parse the parameter line(s) of {missing} (a second "=" on the line?)'
 
 
 def test_minilm_spectra_smoke(tmp_path):
