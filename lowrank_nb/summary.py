@@ -132,7 +132,7 @@ def claims_table(claims:list[Claim], # the claims to judge
     return pd.DataFrame(rows)
 
 # %% ../nbs/07_summary.ipynb #63873952
-SUITE = ('seed_claims', 'minilm_spectra', 'pretrained_checks', 'train_bench', 'lowrank_speed', 'whiten_profile',
+SUITE = ('seed_claims', 'minilm_spectra', 'pretrained_checks', 'train_bench', 'lowrank_speed', 'lowrank_speed_full', 'whiten_profile',
          'nsa_vit', 'linear_attention_speed', 'linear_vit', 'linear_vit_ablations', 'nsn_rank_sweep', 'nsn_bench', 'nsn_sst2',
          'prehab_svd', 'prehab_svd_medium', 'prehab_svd_medium_lam0', 'prehab_svd_medium_lam1000', 'prehab_bench', 'nsn_whitened', 'nsa_linear_vit', 'prehab_nsa')  # the seed claims, each method, then the methods combined
 
