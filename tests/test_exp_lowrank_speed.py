@@ -1,5 +1,7 @@
 "The lowrank_speed experiment through papermill at a tiny scale: metrics.json against recorded values (see conftest.run_experiment)."
+import torch
 from conftest import run_experiment, positive_finite
+from lowrank_nb.lowrank import resolved_layout
 
 
 def test_lowrank_speed_tiny(tmp_path):
@@ -16,8 +18,9 @@ def test_lowrank_speed_tiny(tmp_path):
         '1536x384@0.5/align16': 144, '384x384@0.25': 48, '384x1536@0.25': 76, '1536x384@0.25': 76, '384x384@0.25/align16': 48,
         '384x1536@0.25/align16': 64, '1536x384@0.25/align16': 64}
     assert all(abs(v['ideal'] - 1/v['flop_ratio']) < 1e-12 and positive_finite(v['speedup']) for v in t.values())
-    # every row names the layout the layer took (its behaviour is tested in nbs/11_lowrank) and has the side-by-side 'tokens' timing
-    assert all(r['layout'] in ('rank', 'tokens') and positive_finite(r['speedup_tokens_layout']) for r in m['table'])
+    # every row names the layout the layer took, by the one rule (resolved_layout: rank-major off the multiple-of-8 grid on CPU),
+    # and has the side-by-side 'tokens' timing
+    assert all(r['layout'] == resolved_layout(torch.zeros(1), r['rank']) and positive_finite(r['speedup_tokens_layout']) for r in m['table'])
     assert {r['layout'] for r in m['table']} == {'rank', 'tokens'}  # the ranks timed fall on and off the multiple-of-8 grid
     assert all(positive_finite(g['kernel_bound_of_ideal'], g['first_gflops'], g['second_gflops']) for g in m['gemms'])
     assert all(abs(v['of_ideal'] - v['speedup']/v['ideal']) < 1e-12 and v['meets_target'] == (v['of_ideal'] >= 0.9) for v in t.values())
