@@ -33,7 +33,7 @@ MODEL_REQS := $(shell sed -n 's/^model_requirements = //p' settings.ini)
 export HF_HUB_OFFLINE := 1
 export WANDB_MODE := $(or $(WANDB_MODE),offline)
 
-.PHONY: help setup run sweep test sync-check clean-check nbtest pytest lab docs lock
+.PHONY: help setup run sweep test lint sync-check clean-check nbtest pytest lab docs lock
 
 help:  ## list the targets
 	@grep -E '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -77,7 +77,12 @@ sweep: $(STAMP)  ## one experiment over a grid: make sweep EXP=<name> GRID=<grid
 	$(BIN)/lowrank_sweep $(EXP) --grid $(GRID) -j $(or $(J),1)
 
 test: $(STAMP)  ## library and notebooks in sync and clean, every notebook run, then tests/
-	@$(MAKE) --no-print-directory sync-check clean-check nbtest pytest
+	@$(MAKE) --no-print-directory lint sync-check clean-check nbtest pytest
+
+lint: $(STAMP)  ## ruff (ruff.toml): lines <= 120, no `;`-chained statements, formatted; notebooks, library and tests
+	@$(BIN)/ruff check --no-cache . && $(BIN)/ruff format --no-cache --check --quiet . \
+	  || { echo "FAIL: ruff found the above; fix the notebooks (then nbdev_export), or run: $(BIN)/ruff format ."; exit 1; }
+	@echo "ok: ruff check and ruff format are clean"
 
 sync-check: $(STAMP)  ## nbdev_export must not change lowrank_nb/ (notebooks are the only source)
 	@sum() { find lowrank_nb -name '*.py' -print0 | sort -z | xargs -0 md5sum; }; before=$$(sum); \

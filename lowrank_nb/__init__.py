@@ -5,12 +5,23 @@ __version__ = "0.0.1"
 __all__ = []
 
 # %% ../nbs/41_api.ipynb #75b7ee3f
-_TOP_LEVEL = {'adapt_hf_model': 'nsn', 'estimate_model_flops': 'nsn', 'replace_linear_with_nsn': 'nsn', 'restore_linear_from_nsn': 'nsn',
-              'select_rank_for_target_flops': 'nsn', 'set_rank': 'nsn', 'get_rank': 'nsn'}  # name -> the submodule that defines it
+_TOP_LEVEL = {
+    'adapt_hf_model': 'nsn',
+    'estimate_model_flops': 'nsn',
+    'replace_linear_with_nsn': 'nsn',
+    'restore_linear_from_nsn': 'nsn',
+    'select_rank_for_target_flops': 'nsn',
+    'set_rank': 'nsn',
+    'get_rank': 'nsn',
+}  # name -> the submodule that defines it
 
-def __getattr__(name:str, # an attribute of the package
-               ):
+
+def __getattr__(
+    name: str,  # an attribute of the package
+):
     "Import the seed's API names from their submodule on first use (PEP 562)."
-    if name not in _TOP_LEVEL: raise AttributeError(f"module 'lowrank_nb' has no attribute {name!r}")
+    if name not in _TOP_LEVEL:
+        raise AttributeError(f"module 'lowrank_nb' has no attribute {name!r}")
     import importlib
+
     return getattr(importlib.import_module(f'lowrank_nb.{_TOP_LEVEL[name]}'), name)

@@ -15,31 +15,47 @@ __all__ = ['ATTENTION_TYPES', 'OPS', 'SoftmaxAttention', 'LinearAttention', 'Hyd
            'RippleAttention', 'attn_layer', 'attention_flops', 'bench_attention', 'plot_attention_times']
 
 # %% ../nbs/31_attention_modules.ipynb #d01864da
-def _no_mask(attn_mask, is_causal, name:str):
-    if attn_mask is not None or is_causal: raise ValueError(f"{name} is non-causal self-attention over all tokens: attn_mask/is_causal are not supported")
+def _no_mask(attn_mask, is_causal, name: str):
+    if attn_mask is not None or is_causal:
+        raise ValueError(f"{name} is non-causal self-attention over all tokens: attn_mask/is_causal are not supported")
 
-def _heads(x:torch.Tensor, H:int) -> torch.Tensor:
+
+def _heads(x: torch.Tensor, H: int) -> torch.Tensor:
     "`[B, N, D]` -> `[B, H, N, D/H]`."
     B, N, D = x.shape
-    return x.view(B, N, H, D//H).transpose(1, 2)
+    return x.view(B, N, H, D // H).transpose(1, 2)
 
-def _check_heads(dim:int, num_heads:int):
-    if dim % num_heads: raise ValueError(f"dim ({dim}) must be divisible by num_heads ({num_heads})")
+
+def _check_heads(dim: int, num_heads: int):
+    if dim % num_heads:
+        raise ValueError(f"dim ({dim}) must be divisible by num_heads ({num_heads})")
 
 # %% ../nbs/31_attention_modules.ipynb #45a7f91a
 class SoftmaxAttention(nn.Module):
     "Multi-head softmax attention by `F.scaled_dot_product_attention`."
-    def __init__(self, dim:int, # width D
-                 num_heads:int=8, # heads H
-                 qkv_bias:bool=False, # bias in the q, k, v projection
-                 attn_drop:float=0.0, # dropout on the attention weights (training only)
-                 proj_drop:float=0.0, # dropout after the output projection
-                 device=None, dtype=None, **kwargs):
-        super().__init__(); _check_heads(dim, num_heads); dd = dict(device=device, dtype=dtype)
-        self.num_heads, self.attn_drop = num_heads, attn_drop
-        self.qkv, self.proj, self.proj_drop = nn.Linear(dim, 3*dim, bias=qkv_bias, **dd), nn.Linear(dim, dim, **dd), nn.Dropout(proj_drop)
 
-    def forward(self, x:torch.Tensor, attn_mask=None, is_causal:bool=False) -> torch.Tensor:
+    def __init__(
+        self,
+        dim: int,  # width D
+        num_heads: int = 8,  # heads H
+        qkv_bias: bool = False,  # bias in the q, k, v projection
+        attn_drop: float = 0.0,  # dropout on the attention weights (training only)
+        proj_drop: float = 0.0,  # dropout after the output projection
+        device=None,
+        dtype=None,
+        **kwargs,
+    ):
+        super().__init__()
+        _check_heads(dim, num_heads)
+        dd = dict(device=device, dtype=dtype)
+        self.num_heads, self.attn_drop = num_heads, attn_drop
+        self.qkv, self.proj, self.proj_drop = (
+            nn.Linear(dim, 3 * dim, bias=qkv_bias, **dd),
+            nn.Linear(dim, dim, **dd),
+            nn.Dropout(proj_drop),
+        )
+
+    def forward(self, x: torch.Tensor, attn_mask=None, is_causal: bool = False) -> torch.Tensor:
         _no_mask(attn_mask, is_causal, 'SoftmaxAttention')
         q, k, v = (_heads(t, self.num_heads) for t in self.qkv(x).chunk(3, -1))
         o = F.scaled_dot_product_attention(q, k, v, dropout_p=self.attn_drop if self.training else 0.0)
@@ -48,19 +64,32 @@ class SoftmaxAttention(nn.Module):
 # %% ../nbs/31_attention_modules.ipynb #05b1f907
 class LinearAttention(nn.Module):
     "Multi-head linear attention (feature map `relu` = the seed's, or `elu`), with timm's projections."
-    def __init__(self, dim:int, # width D
-                 num_heads:int=8, # heads H
-                 qkv_bias:bool=False, # bias in the q, k, v projection
-                 proj_drop:float=0.0, # dropout after the output projection
-                 feature_map:str='relu', # one of `FEATURE_MAPS`
-                 impl:str='auto', # auto | torch | triton, as `linear_attention`
-                 device=None, dtype=None, **kwargs):
-        super().__init__(); _check_heads(dim, num_heads); dd = dict(device=device, dtype=dtype)
-        if feature_map not in FEATURE_MAPS: raise ValueError(f"feature_map must be one of {FEATURE_MAPS}, got {feature_map!r}")
-        self.num_heads, self.feature_map, self.impl = num_heads, feature_map, impl
-        self.qkv, self.proj, self.proj_drop = nn.Linear(dim, 3*dim, bias=qkv_bias, **dd), nn.Linear(dim, dim, **dd), nn.Dropout(proj_drop)
 
-    def forward(self, x:torch.Tensor, attn_mask=None, is_causal:bool=False) -> torch.Tensor:
+    def __init__(
+        self,
+        dim: int,  # width D
+        num_heads: int = 8,  # heads H
+        qkv_bias: bool = False,  # bias in the q, k, v projection
+        proj_drop: float = 0.0,  # dropout after the output projection
+        feature_map: str = 'relu',  # one of `FEATURE_MAPS`
+        impl: str = 'auto',  # auto | torch | triton, as `linear_attention`
+        device=None,
+        dtype=None,
+        **kwargs,
+    ):
+        super().__init__()
+        _check_heads(dim, num_heads)
+        dd = dict(device=device, dtype=dtype)
+        if feature_map not in FEATURE_MAPS:
+            raise ValueError(f"feature_map must be one of {FEATURE_MAPS}, got {feature_map!r}")
+        self.num_heads, self.feature_map, self.impl = num_heads, feature_map, impl
+        self.qkv, self.proj, self.proj_drop = (
+            nn.Linear(dim, 3 * dim, bias=qkv_bias, **dd),
+            nn.Linear(dim, dim, **dd),
+            nn.Dropout(proj_drop),
+        )
+
+    def forward(self, x: torch.Tensor, attn_mask=None, is_causal: bool = False) -> torch.Tensor:
         _no_mask(attn_mask, is_causal, 'LinearAttention')
         q, k, v = (_heads(t, self.num_heads) for t in self.qkv(x).chunk(3, -1))
         o = linear_attention(q, k, v, self.feature_map, impl=self.impl)
@@ -69,190 +98,298 @@ class LinearAttention(nn.Module):
 # %% ../nbs/31_attention_modules.ipynb #48cc0d10
 class HydraAttention(nn.Module):
     "The seed's Hydra: shared K/V projections, `hydra_branches` query branches on feature slices, learned fusion, linear attention."
-    def __init__(self, dim:int, # width D
-                 num_heads:int=8, # heads H of the linear attention
-                 qkv_bias:bool=False, # bias in the projections
-                 proj_drop:float=0.0, # dropout after the output projection
-                 hydra_branches:int=4, # query branches b (D must be divisible by b)
-                 feature_map:str='relu', # one of `FEATURE_MAPS`
-                 impl:str='auto', # auto | torch | triton
-                 device=None, dtype=None, **kwargs):
-        super().__init__(); _check_heads(dim, num_heads); dd = dict(device=device, dtype=dtype)
+
+    def __init__(
+        self,
+        dim: int,  # width D
+        num_heads: int = 8,  # heads H of the linear attention
+        qkv_bias: bool = False,  # bias in the projections
+        proj_drop: float = 0.0,  # dropout after the output projection
+        hydra_branches: int = 4,  # query branches b (D must be divisible by b)
+        feature_map: str = 'relu',  # one of `FEATURE_MAPS`
+        impl: str = 'auto',  # auto | torch | triton
+        device=None,
+        dtype=None,
+        **kwargs,
+    ):
+        super().__init__()
+        _check_heads(dim, num_heads)
+        dd = dict(device=device, dtype=dtype)
         if not isinstance(hydra_branches, int) or hydra_branches < 1 or dim % hydra_branches:
             raise ValueError(f"hydra_branches must be a positive int dividing dim ({dim}), got {hydra_branches!r}")
         self.num_heads, self.branches, self.feature_map, self.impl = num_heads, hydra_branches, feature_map, impl
-        self.kv = nn.Linear(dim, 2*dim, bias=qkv_bias, **dd)  # shared by every branch
-        self.q_weight = nn.Parameter(torch.empty(hydra_branches, dim, dim//hydra_branches, **dd))  # W_i: D/b -> D
+        self.kv = nn.Linear(dim, 2 * dim, bias=qkv_bias, **dd)  # shared by every branch
+        self.q_weight = nn.Parameter(torch.empty(hydra_branches, dim, dim // hydra_branches, **dd))  # W_i: D/b -> D
         self.q_bias = nn.Parameter(torch.zeros(hydra_branches, dim, **dd)) if qkv_bias else None
         self.fusion = nn.Parameter(torch.zeros(hydra_branches, **dd))  # softmax(fusion): the branches' weights
         self.proj, self.proj_drop = nn.Linear(dim, dim, **dd), nn.Dropout(proj_drop)
-        nn.init.uniform_(self.q_weight, -(dim//hydra_branches)**-0.5, (dim//hydra_branches)**-0.5)  # nn.Linear's init for fan-in D/b
+        nn.init.uniform_(
+            self.q_weight, -((dim // hydra_branches) ** -0.5), (dim // hydra_branches) ** -0.5
+        )  # nn.Linear's init for fan-in D/b
 
-    def forward(self, x:torch.Tensor, attn_mask=None, is_causal:bool=False) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, attn_mask=None, is_causal: bool = False) -> torch.Tensor:
         _no_mask(attn_mask, is_causal, 'HydraAttention')
-        B, N, D = x.shape; b, H = self.branches, self.num_heads
-        q = torch.einsum('bngc,gdc->bgnd', x.view(B, N, b, D//b), self.q_weight)  # [B, b, N, D]
-        if self.q_bias is not None: q = q + self.q_bias[None, :, None]
-        q = q.reshape(B, b*N, D)  # the branches' queries stacked along the sequence: one shared state serves them all
+        B, N, D = x.shape
+        b, H = self.branches, self.num_heads
+        q = torch.einsum('bngc,gdc->bgnd', x.view(B, N, b, D // b), self.q_weight)  # [B, b, N, D]
+        if self.q_bias is not None:
+            q = q + self.q_bias[None, :, None]
+        q = q.reshape(B, b * N, D)  # the branches' queries stacked along the sequence: one shared state serves them all
         k, v = self.kv(x).chunk(2, -1)
-        o = linear_attention(_heads(q, H), _heads(k, H), _heads(v, H), self.feature_map, impl=self.impl)  # [B, H, bN, d]
+        o = linear_attention(
+            _heads(q, H), _heads(k, H), _heads(v, H), self.feature_map, impl=self.impl
+        )  # [B, H, bN, d]
         o = o.transpose(1, 2).reshape(B, b, N, D)
         return self.proj_drop(self.proj(torch.einsum('g,bgnd->bnd', self.fusion.softmax(0), o)))
 
 # %% ../nbs/31_attention_modules.ipynb #d3012092
 class BolyaHydraAttention(nn.Module):
     "Hydra attention of Bolya et al. (2022): D heads of one feature each, cosine kernel, $O(ND)$ core."
-    def __init__(self, dim:int, # width D (= the number of heads)
-                 num_heads:int=8, # ignored: heads = features
-                 qkv_bias:bool=False, # bias in the q, k, v projection
-                 proj_drop:float=0.0, # dropout after the output projection
-                 device=None, dtype=None, **kwargs):
-        super().__init__(); dd = dict(device=device, dtype=dtype)
-        self.qkv, self.proj, self.proj_drop = nn.Linear(dim, 3*dim, bias=qkv_bias, **dd), nn.Linear(dim, dim, **dd), nn.Dropout(proj_drop)
 
-    def forward(self, x:torch.Tensor, attn_mask=None, is_causal:bool=False) -> torch.Tensor:
+    def __init__(
+        self,
+        dim: int,  # width D (= the number of heads)
+        num_heads: int = 8,  # ignored: heads = features
+        qkv_bias: bool = False,  # bias in the q, k, v projection
+        proj_drop: float = 0.0,  # dropout after the output projection
+        device=None,
+        dtype=None,
+        **kwargs,
+    ):
+        super().__init__()
+        dd = dict(device=device, dtype=dtype)
+        self.qkv, self.proj, self.proj_drop = (
+            nn.Linear(dim, 3 * dim, bias=qkv_bias, **dd),
+            nn.Linear(dim, dim, **dd),
+            nn.Dropout(proj_drop),
+        )
+
+    def forward(self, x: torch.Tensor, attn_mask=None, is_causal: bool = False) -> torch.Tensor:
         _no_mask(attn_mask, is_causal, 'BolyaHydraAttention')
         q, k, v = self.qkv(x).chunk(3, -1)
         q, k = F.normalize(q, dim=-1), F.normalize(k, dim=-1)
-        return self.proj_drop(self.proj(q*(k*v).sum(1, keepdim=True)))
+        return self.proj_drop(self.proj(q * (k * v).sum(1, keepdim=True)))
 
 # %% ../nbs/31_attention_modules.ipynb #b9f81005
 class RippleAttention(nn.Module):
     "The seed's Ripple: learned spatial pooling of the token grid, linear attention there, learned expansion back; class token kept."
-    def __init__(self, dim:int, # width D
-                 num_heads:int=8, # heads H of the linear attention
-                 qkv_bias:bool=False, # bias in the q, k, v projection
-                 proj_drop:float=0.0, # dropout after the output projection
-                 ripple_stages:int=1, # poolings by 2 per side (each divides the grid's tokens by 4)
-                 num_prefix_tokens:int=1, # tokens before the grid (class token) that skip pooling
-                 feature_map:str='relu', # one of `FEATURE_MAPS`
-                 impl:str='auto', # auto | torch | triton
-                 device=None, dtype=None, **kwargs):
-        super().__init__(); dd = dict(device=device, dtype=dtype)
-        if not isinstance(ripple_stages, int) or ripple_stages < 1: raise ValueError(f"ripple_stages must be an int >= 1, got {ripple_stages!r}")
+
+    def __init__(
+        self,
+        dim: int,  # width D
+        num_heads: int = 8,  # heads H of the linear attention
+        qkv_bias: bool = False,  # bias in the q, k, v projection
+        proj_drop: float = 0.0,  # dropout after the output projection
+        ripple_stages: int = 1,  # poolings by 2 per side (each divides the grid's tokens by 4)
+        num_prefix_tokens: int = 1,  # tokens before the grid (class token) that skip pooling
+        feature_map: str = 'relu',  # one of `FEATURE_MAPS`
+        impl: str = 'auto',  # auto | torch | triton
+        device=None,
+        dtype=None,
+        **kwargs,
+    ):
+        super().__init__()
+        dd = dict(device=device, dtype=dtype)
+        if not isinstance(ripple_stages, int) or ripple_stages < 1:
+            raise ValueError(f"ripple_stages must be an int >= 1, got {ripple_stages!r}")
         self.stages, self.num_prefix_tokens = ripple_stages, num_prefix_tokens
         self.pool = nn.ModuleList(nn.Conv2d(dim, dim, 2, stride=2, groups=dim, **dd) for _ in range(ripple_stages))
-        self.expand = nn.ModuleList(nn.ConvTranspose2d(dim, dim, 2, stride=2, groups=dim, **dd) for _ in range(ripple_stages))
+        self.expand = nn.ModuleList(
+            nn.ConvTranspose2d(dim, dim, 2, stride=2, groups=dim, **dd) for _ in range(ripple_stages)
+        )
         with torch.no_grad():
-            for p in self.pool: p.weight.fill_(0.25); p.bias.zero_()  # average pooling
-            for e in self.expand: e.weight.fill_(1.0); e.bias.zero_()  # nearest-neighbour up-sampling
+            for p in self.pool:
+                p.weight.fill_(0.25)
+                p.bias.zero_()  # average pooling
+            for e in self.expand:
+                e.weight.fill_(1.0)
+                e.bias.zero_()  # nearest-neighbour up-sampling
         self.attn = LinearAttention(dim, num_heads, qkv_bias, proj_drop, feature_map, impl, **dd)
 
-    def forward(self, x:torch.Tensor, attn_mask=None, is_causal:bool=False) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, attn_mask=None, is_causal: bool = False) -> torch.Tensor:
         _no_mask(attn_mask, is_causal, 'RippleAttention')
-        B, N, D = x.shape; p = self.num_prefix_tokens; side = math.isqrt(N - p)
-        if side*side != N - p: raise ValueError(f"RippleAttention needs a square token grid after {p} prefix token(s), got {N - p} grid tokens")
+        B, N, D = x.shape
+        p = self.num_prefix_tokens
+        side = math.isqrt(N - p)
+        if side * side != N - p:
+            raise ValueError(
+                f"RippleAttention needs a square token grid after {p} prefix token(s), got {N - p} grid tokens"
+            )
         g, sizes = x[:, p:].transpose(1, 2).reshape(B, D, side, side), []
         for pool in self.pool:
-            sizes.append(g.shape[-2:]); g = pool(F.pad(g, (0, g.shape[-1] % 2, 0, g.shape[-2] % 2)))
+            sizes.append(g.shape[-2:])
+            g = pool(F.pad(g, (0, g.shape[-1] % 2, 0, g.shape[-2] % 2)))
         hc, wc = g.shape[-2:]
         y = self.attn(torch.cat([x[:, :p], g.flatten(2).transpose(1, 2)], 1))
         g = y[:, p:].transpose(1, 2).reshape(B, D, hc, wc)
-        for expand, (h, w) in zip(reversed(self.expand), reversed(sizes)): g = expand(g)[..., :h, :w]
+        for expand, (h, w) in zip(reversed(self.expand), reversed(sizes)):
+            g = expand(g)[..., :h, :w]
         return torch.cat([y[:, :p], g.flatten(2).transpose(1, 2)], 1)
 
 # %% ../nbs/31_attention_modules.ipynb #c72a7901
-ATTENTION_TYPES = {'baseline': SoftmaxAttention, 'linear': LinearAttention, 'hydra': HydraAttention,
-                   'bolya_hydra': BolyaHydraAttention, 'ripple': RippleAttention}
+ATTENTION_TYPES = {
+    'baseline': SoftmaxAttention,
+    'linear': LinearAttention,
+    'hydra': HydraAttention,
+    'bolya_hydra': BolyaHydraAttention,
+    'ripple': RippleAttention,
+}
 
-def attn_layer(kind:str|type, # a key of `ATTENTION_TYPES` or an attention class
-               **defaults, # constructor arguments to bind, e.g. `hydra_branches=4`
-              ) -> type:
+
+def attn_layer(
+    kind: str | type,  # a key of `ATTENTION_TYPES` or an attention class
+    **defaults,  # constructor arguments to bind, e.g. `hydra_branches=4`
+) -> type:
     "A subclass of the attention class with `defaults` bound, for timm's `attn_layer=` argument."
     cls = ATTENTION_TYPES.get(kind) if isinstance(kind, str) else kind
-    if cls is None: raise ValueError(f"attention type must be one of {list(ATTENTION_TYPES)}, got {kind!r}")
-    def __init__(self, *args, **kw): cls.__init__(self, *args, **{**defaults, **kw})
-    return type(f"{cls.__name__}_{'_'.join(f'{k}{v}' for k, v in defaults.items())}" if defaults else cls.__name__, (cls,), {'__init__': __init__})
+    if cls is None:
+        raise ValueError(f"attention type must be one of {list(ATTENTION_TYPES)}, got {kind!r}")
+
+    def __init__(self, *args, **kw):
+        cls.__init__(self, *args, **{**defaults, **kw})
+
+    return type(
+        f"{cls.__name__}_{'_'.join(f'{k}{v}' for k, v in defaults.items())}" if defaults else cls.__name__,
+        (cls,),
+        {'__init__': __init__},
+    )
 
 # %% ../nbs/31_attention_modules.ipynb #0b3a5e7f
-def attention_flops(kind:str, # a key of `ATTENTION_TYPES`
-                    N:int, # tokens (class token included)
-                    D:int, # width
-                    heads:int=6, # heads H
-                    feature_map:str='relu', # relu: f = 2d features per head; elu: f = d
-                    hydra_branches:int=4, # b, for `hydra`
-                    ripple_stages:int=1, # S, for `ripple`
-                    prefix:int=1, # prefix tokens (ripple)
-                   ) -> int:
+def attention_flops(
+    kind: str,  # a key of `ATTENTION_TYPES`
+    N: int,  # tokens (class token included)
+    D: int,  # width
+    heads: int = 6,  # heads H
+    feature_map: str = 'relu',  # relu: f = 2d features per head; elu: f = d
+    hydra_branches: int = 4,  # b, for `hydra`
+    ripple_stages: int = 1,  # S, for `ripple`
+    prefix: int = 1,  # prefix tokens (ripple)
+) -> int:
     "FLOPs (2 × multiply-adds of matmuls and convolutions) of one forward pass of one attention layer on one image."
-    d = D//heads; f = d*(2 if feature_map == 'relu' else 1)
-    core = lambda Nq, Nk: heads*min(core_macs(Nq, Nk, f, d))  # the fallback's cheaper order
-    if kind == 'baseline': return 2*(4*N*D*D + 2*N*N*D)
-    if kind == 'linear': return 2*(4*N*D*D + core(N, N))
-    if kind == 'hydra': return 2*(4*N*D*D + core(hydra_branches*N, N) + hydra_branches*N*D)
-    if kind == 'bolya_hydra': return 2*4*N*D*D
+    d = D // heads
+    f = d * (2 if feature_map == 'relu' else 1)
+    core = lambda Nq, Nk: heads * min(core_macs(Nq, Nk, f, d))  # the fallback's cheaper order
+    if kind == 'baseline':
+        return 2 * (4 * N * D * D + 2 * N * N * D)
+    if kind == 'linear':
+        return 2 * (4 * N * D * D + core(N, N))
+    if kind == 'hydra':
+        return 2 * (4 * N * D * D + core(hydra_branches * N, N) + hydra_branches * N * D)
+    if kind == 'bolya_hydra':
+        return 2 * 4 * N * D * D
     if kind == 'ripple':
         sides = [math.isqrt(N - prefix)]
-        for _ in range(ripple_stages): sides.append(-(-sides[-1]//2))
-        Nc = prefix + sides[-1]**2
-        return attention_flops('linear', Nc, D, heads, feature_map) + 2*8*D*sum(s*s for s in sides[1:])
+        for _ in range(ripple_stages):
+            sides.append(-(-sides[-1] // 2))
+        Nc = prefix + sides[-1] ** 2
+        return attention_flops('linear', Nc, D, heads, feature_map) + 2 * 8 * D * sum(s * s for s in sides[1:])
     raise ValueError(f"attention type must be one of {list(ATTENTION_TYPES)}, got {kind!r}")
 
 # %% ../nbs/31_attention_modules.ipynb #5b30d4cd
 OPS = ('sdpa', 'naive_linear', 'fallback', 'triton')  # attention ops on [B, H, N, d]
 
-def _op(kind:str):
-    from lowrank_nb.linear_attention import linear_attention_naive
-    return {'sdpa': F.scaled_dot_product_attention, 'naive_linear': linear_attention_naive,
-            'fallback': lambda q, k, v: linear_attention(q, k, v, impl='torch'), 'triton': lambda q, k, v: linear_attention(q, k, v, impl='triton')}[kind]
 
-def _parity_gate(kinds, d:int, device):
+def _op(kind: str):
+    from lowrank_nb.linear_attention import linear_attention_naive
+
+    return {
+        'sdpa': F.scaled_dot_product_attention,
+        'naive_linear': linear_attention_naive,
+        'fallback': lambda q, k, v: linear_attention(q, k, v, impl='torch'),
+        'triton': lambda q, k, v: linear_attention(q, k, v, impl='triton'),
+    }[kind]
+
+
+def _parity_gate(kinds, d: int, device):
     "Assert each linear op matches the fp32 oracle (relative RMS <= 1e-5) before it is timed."
     from lowrank_nb.linear_attention import linear_attention_ref
     from lowrank_nb.core import assert_rel_close
-    g = torch.Generator().manual_seed(0); q, k, v = (torch.randn(1, 2, 63, d, generator=g).to(device) for _ in range(3))
-    for kind in kinds:
-        if kind in ('naive_linear', 'fallback', 'triton'): assert_rel_close(_op(kind)(q, k, v), linear_attention_ref(q, k, v), 1e-5, name=f'{kind} before timing')
 
-def bench_attention(Ns:list[int], # token counts (for the layers: 1 + a square, e.g. 65, 257, 1025)
-                    kinds:list[str], # ops from `OPS` and/or layers from `ATTENTION_TYPES`
-                    dim:int=384, # width D
-                    heads:int=6, # heads H (ops use head dim D/H)
-                    modes:tuple[str, ...]=('fwd', 'fwd+bwd'), # forward only, and forward + backward
-                    max_N:dict|None=None, # kind -> largest N to time (e.g. skip quadratic ones at 16K)
-                    repeats:int=3, # interleaved rounds; medians over them
-                    min_run_time:float=0.05, # seconds per `blocked_autorange`
-                    threads:int=1, # torch threads while timing
-                    device:str='cpu', # where to time
-                    seed:int=0, # seed of weights and inputs
-                   ) -> 'pd.DataFrame':
+    g = torch.Generator().manual_seed(0)
+    q, k, v = (torch.randn(1, 2, 63, d, generator=g).to(device) for _ in range(3))
+    for kind in kinds:
+        if kind in ('naive_linear', 'fallback', 'triton'):
+            assert_rel_close(_op(kind)(q, k, v), linear_attention_ref(q, k, v), 1e-5, name=f'{kind} before timing')
+
+
+def bench_attention(
+    Ns: list[int],  # token counts (for the layers: 1 + a square, e.g. 65, 257, 1025)
+    kinds: list[str],  # ops from `OPS` and/or layers from `ATTENTION_TYPES`
+    dim: int = 384,  # width D
+    heads: int = 6,  # heads H (ops use head dim D/H)
+    modes: tuple[str, ...] = ('fwd', 'fwd+bwd'),  # forward only, and forward + backward
+    max_N: dict | None = None,  # kind -> largest N to time (e.g. skip quadratic ones at 16K)
+    repeats: int = 3,  # interleaved rounds; medians over them
+    min_run_time: float = 0.05,  # seconds per `blocked_autorange`
+    threads: int = 1,  # torch threads while timing
+    device: str = 'cpu',  # where to time
+    seed: int = 0,  # seed of weights and inputs
+) -> 'pd.DataFrame':
     "Median wall-clock ms of attention ops and layers against N, one row per (kind, N, mode)."
     import pandas as pd
     from torch.utils.benchmark import Timer
+
     bad = [k for k in kinds if k not in OPS and k not in ATTENTION_TYPES]
-    if bad: raise ValueError(f"unknown kind(s) {bad}; ops: {list(OPS)}, layers: {list(ATTENTION_TYPES)}")
-    _parity_gate(kinds, dim//heads, device); max_N = max_N or {}; rows = []
+    if bad:
+        raise ValueError(f"unknown kind(s) {bad}; ops: {list(OPS)}, layers: {list(ATTENTION_TYPES)}")
+    _parity_gate(kinds, dim // heads, device)
+    max_N = max_N or {}
+    rows = []
     torch.manual_seed(seed)
     layers = {k: ATTENTION_TYPES[k](dim, heads).to(device) for k in kinds if k in ATTENTION_TYPES}
     for N in Ns:
         todo = [k for k in kinds if N <= max_N.get(k, N)]
         for mode in modes:
             bwd = mode == 'fwd+bwd'
-            qkv = [torch.randn(1, heads, N, dim//heads, device=device, requires_grad=bwd) for _ in range(3)]
+            qkv = [torch.randn(1, heads, N, dim // heads, device=device, requires_grad=bwd) for _ in range(3)]
             x = torch.randn(1, N, dim, device=device, requires_grad=bwd)
+
             def call(kind):
                 out = layers[kind](x) if kind in layers else _op(kind)(*qkv)
-                if bwd: out.sum().backward()
+                if bwd:
+                    out.sum().backward()
+
             times = {k: [] for k in todo}
             for i in range(repeats):
-                for kind in todo[i % len(todo):] + todo[:i % len(todo)]:
+                for kind in todo[i % len(todo) :] + todo[: i % len(todo)]:
                     t = Timer('call(kind)', globals=dict(call=call, kind=kind), num_threads=threads)
-                    with torch.set_grad_enabled(bwd): times[kind].append(t.blocked_autorange(min_run_time=min_run_time).median)
-            rows += [dict(kind=k, level='layer' if k in layers else 'op', N=N, mode=mode, ms=1e3*torch.tensor(v).median().item(),
-                          dim=dim, heads=heads, threads=threads, device=device) for k, v in times.items()]
+                    with torch.set_grad_enabled(bwd):
+                        times[kind].append(t.blocked_autorange(min_run_time=min_run_time).median)
+            rows += [
+                dict(
+                    kind=k,
+                    level='layer' if k in layers else 'op',
+                    N=N,
+                    mode=mode,
+                    ms=1e3 * torch.tensor(v).median().item(),
+                    dim=dim,
+                    heads=heads,
+                    threads=threads,
+                    device=device,
+                )
+                for k, v in times.items()
+            ]
     return pd.DataFrame(rows)
 
-def plot_attention_times(df:'pd.DataFrame', # from `bench_attention`
-                         title:str|None=None, # figure title
-                        ):
+
+def plot_attention_times(
+    df: 'pd.DataFrame',  # from `bench_attention`
+    title: str | None = None,  # figure title
+):
     "Log-log time against N: one panel per (level, mode)."
     import matplotlib.pyplot as plt
+
     panels = list(dict.fromkeys(zip(df.level, df['mode'])))
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.3*len(panels), 3.6), squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.3 * len(panels), 3.6), squeeze=False)
     for ax, (level, mode) in zip(axes.flat, panels):
         d = df[(df.level == level) & (df['mode'] == mode)]
-        for kind, g in d.groupby('kind', sort=False): ax.plot(g.N, g.ms, 'o-', label=kind)
-        ax.set(xscale='log', yscale='log', xlabel='tokens N', ylabel='ms (median)', title=f'{level}s, {mode}'); ax.grid(alpha=0.3, which='both'); ax.legend(fontsize=8)
-    if title: fig.suptitle(title)
-    fig.tight_layout(); plt.close(fig)
+        for kind, g in d.groupby('kind', sort=False):
+            ax.plot(g.N, g.ms, 'o-', label=kind)
+        ax.set(xscale='log', yscale='log', xlabel='tokens N', ylabel='ms (median)', title=f'{level}s, {mode}')
+        ax.grid(alpha=0.3, which='both')
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    plt.close(fig)
     return fig

@@ -3,6 +3,7 @@
 # %% ../nbs/00_core.ipynb #d4f6a91b
 from __future__ import annotations
 import os
+
 # A hub look-up with no network hangs ~50 s before failing: everything in this project is offline.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import argparse, dataclasses, json, math, platform, subprocess, tempfile, types
@@ -21,90 +22,126 @@ __all__ = ['DEVICES', 'DATA_README', 'get_device', 'seed_everything', 'atomic_wr
 # %% ../nbs/00_core.ipynb #7e17cbe3
 DEVICES = ('auto', 'cuda', 'mps', 'cpu')
 
-def _mps_ok() -> bool: return getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available()
 
-def get_device(device:str='auto', # one of `auto | cuda | mps | cpu`; `cuda:N` picks a GPU
-              ) -> torch.device:
+def _mps_ok() -> bool:
+    return getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available()
+
+
+def get_device(
+    device: str = 'auto',  # one of `auto | cuda | mps | cpu`; `cuda:N` picks a GPU
+) -> torch.device:
     "Resolve a device name to a `torch.device`, failing clearly when it is unknown or not present."
     kind, sep, idx = str(device).partition(':')
     if kind not in DEVICES or (sep and (kind != 'cuda' or not idx.isdigit())):
         raise ValueError(f"device must be one of {', '.join(DEVICES)} (or cuda:N), got {device!r}")
-    if kind == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'mps' if _mps_ok() else 'cpu')
+    if kind == 'auto':
+        return torch.device('cuda' if torch.cuda.is_available() else 'mps' if _mps_ok() else 'cpu')
     if kind == 'cuda' and not torch.cuda.is_available():
-        raise RuntimeError(f"device={device!r} was asked for but no CUDA GPU is visible (torch.cuda.is_available() is False); use 'auto' or 'cpu'")
+        raise RuntimeError(
+            f"device={device!r} was asked for but no CUDA GPU is visible (torch.cuda.is_available() is False); use 'auto' or 'cpu'"
+        )
     if kind == 'cuda' and idx and int(idx) >= torch.cuda.device_count():
-        raise RuntimeError(f"device={device!r} was asked for but only {torch.cuda.device_count()} CUDA device(s) are visible")
-    if kind == 'mps' and not _mps_ok(): raise RuntimeError("device='mps' was asked for but torch.backends.mps.is_available() is False; use 'auto' or 'cpu'")
+        raise RuntimeError(
+            f"device={device!r} was asked for but only {torch.cuda.device_count()} CUDA device(s) are visible"
+        )
+    if kind == 'mps' and not _mps_ok():
+        raise RuntimeError(
+            "device='mps' was asked for but torch.backends.mps.is_available() is False; use 'auto' or 'cpu'"
+        )
     return torch.device(device)
 
 # %% ../nbs/00_core.ipynb #86398738
-def seed_everything(seed:int, # the one seed for Python, NumPy and torch
-                    deterministic:bool=False, # also force deterministic torch kernels (slower on GPU)
-                   ) -> int:
+def seed_everything(
+    seed: int,  # the one seed for Python, NumPy and torch
+    deterministic: bool = False,  # also force deterministic torch kernels (slower on GPU)
+) -> int:
     "Seed every random number generator a run uses; returns the seed so it can be logged."
     from accelerate.utils import set_seed
+
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    if deterministic: os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')  # cuBLAS refuses deterministic mode without it
+    if deterministic:
+        os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')  # cuBLAS refuses deterministic mode without it
     set_seed(seed)
     torch.use_deterministic_algorithms(deterministic)  # and switch it off again when not asked for
     return seed
 
 # %% ../nbs/00_core.ipynb #a2f7c9c9
-def atomic_write(path:str|Path, # where the file should end up
-                 data:str|bytes, # the whole contents
-                ) -> Path:
+def atomic_write(
+    path: str | Path,  # where the file should end up
+    data: str | bytes,  # the whole contents
+) -> Path:
     "Write `data` to `path` atomically (temporary file in the same folder, then `os.replace`)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     try:
         with os.fdopen(fd, 'wb') as f:
             f.write(data.encode() if isinstance(data, str) else data)
-            f.flush(); os.fsync(f.fileno())
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
 
 # %% ../nbs/00_core.ipynb #02be3e0a
 _TRUE, _FALSE = ('true', '1', 'yes', 'on'), ('false', '0', 'no', 'off')
 
-def _coerce(name:str, tp, value):
+
+def _coerce(name: str, tp, value):
     "Convert `value` to the annotated type `tp`, or raise a `ValueError` naming the key and the expected type."
     origin, args = get_origin(tp), get_args(tp)
-    if tp is Any: return value
+    if tp is Any:
+        return value
     if value is None and origin not in (Union, types.UnionType):
-        raise ValueError(f"config key {name!r}: no value given (an empty YAML entry?); expected {getattr(tp, '__name__', tp)}")
+        raise ValueError(
+            f"config key {name!r}: no value given (an empty YAML entry?); expected {getattr(tp, '__name__', tp)}"
+        )
     if isinstance(value, (list, tuple, dict)) and origin not in (list, tuple, Union, types.UnionType):
         raise ValueError(f"config key {name!r}: expected a single {getattr(tp, '__name__', tp)}, got {value!r}")
     if origin in (Union, types.UnionType):
         if value is None or (isinstance(value, str) and value.lower() in ('none', 'null')):
-            if type(None) in args: return None
+            if type(None) in args:
+                return None
         for a in (a for a in args if a is not type(None)):
-            try: return _coerce(name, a, value)
-            except ValueError: pass
+            try:
+                return _coerce(name, a, value)
+            except ValueError:
+                pass
         raise ValueError(f"config key {name!r}: cannot read {value!r} as {tp}")
     if origin is Literal:
         for a in args:
-            if value == a or str(value) == str(a): return a
+            if value == a or str(value) == str(a):
+                return a
         raise ValueError(f"config key {name!r}: {value!r} is not one of {list(args)}")
     if origin in (list, tuple):
         items = value.split(',') if isinstance(value, str) else value
-        if not isinstance(items, (list, tuple)): raise ValueError(f"config key {name!r}: expected a list, got {value!r}")
+        if not isinstance(items, (list, tuple)):
+            raise ValueError(f"config key {name!r}: expected a list, got {value!r}")
         return origin(_coerce(name, args[0] if args else Any, v) for v in items)
     if tp is bool:
-        if isinstance(value, bool): return value
-        if str(value).lower() in _TRUE: return True
-        if str(value).lower() in _FALSE: return False
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in _TRUE:
+            return True
+        if str(value).lower() in _FALSE:
+            return False
         raise ValueError(f"config key {name!r}: expected a bool (true/false), got {value!r}")
     if tp in (int, float, str):
-        if tp is int and isinstance(value, float) and not value.is_integer(): raise ValueError(f"config key {name!r}: expected an int, got {value!r}")
-        if tp is not str and isinstance(value, bool): raise ValueError(f"config key {name!r}: expected {tp.__name__}, got {value!r}")
+        if tp is int and isinstance(value, float) and not value.is_integer():
+            raise ValueError(f"config key {name!r}: expected an int, got {value!r}")
+        if tp is not str and isinstance(value, bool):
+            raise ValueError(f"config key {name!r}: expected {tp.__name__}, got {value!r}")
         try:
-            if tp is not int or not isinstance(value, str) or 'e' not in value.lower(): return tp(value)
+            if tp is not int or not isinstance(value, str) or 'e' not in value.lower():
+                return tp(value)
             f = float(value)  # '1e4' is a fine int, '1e-3' is not
-            if f.is_integer(): return int(f)
-        except (TypeError, ValueError): pass
+            if f.is_integer():
+                return int(f)
+        except (TypeError, ValueError):
+            pass
         raise ValueError(f"config key {name!r}: expected {tp.__name__}, got {value!r}")
     return value
 
@@ -112,91 +149,130 @@ def _coerce(name:str, tp, value):
 def _field_help(cls) -> dict:
     "Help text of each dataclass field: `metadata['help']`, else the trailing comment in the source (base classes too)."
     import ast, inspect, io, textwrap, tokenize
+
     helps = {}
     for klass in reversed([k for k in cls.__mro__ if dataclasses.is_dataclass(k)]):
-        try: src = textwrap.dedent(inspect.getsource(klass))
-        except (OSError, TypeError): continue  # no source: a class typed into a live session
-        comments = {t.start[0]: t.string.lstrip('#').strip() for t in tokenize.generate_tokens(io.StringIO(src).readline)
-                    if t.type == tokenize.COMMENT}
+        try:
+            src = textwrap.dedent(inspect.getsource(klass))
+        except (OSError, TypeError):
+            continue  # no source: a class typed into a live session
+        comments = {
+            t.start[0]: t.string.lstrip('#').strip()
+            for t in tokenize.generate_tokens(io.StringIO(src).readline)
+            if t.type == tokenize.COMMENT
+        }
         for node in ast.parse(src).body[0].body:
             if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.end_lineno in comments:
                 helps[node.target.id] = comments[node.end_lineno]
     helps.update({f.name: f.metadata['help'] for f in dataclasses.fields(cls) if 'help' in f.metadata})
     return helps
 
+
 class _RaisingParser(argparse.ArgumentParser):
     "An argument parser that raises `ValueError` instead of printing usage and exiting."
-    def error(self, message): raise ValueError(f"{message}; see --help")
 
-def config_parser(cls, # a dataclass type
-                  prog:str|None=None, # program name shown by --help
-                  raising:bool=False, # raise ValueError on a bad flag instead of exiting (as `load_config` does)
-                 ) -> argparse.ArgumentParser:
+    def error(self, message):
+        raise ValueError(f"{message}; see --help")
+
+
+def config_parser(
+    cls,  # a dataclass type
+    prog: str | None = None,  # program name shown by --help
+    raising: bool = False,  # raise ValueError on a bad flag instead of exiting (as `load_config` does)
+) -> argparse.ArgumentParser:
     "An `argparse` parser with one `--flag` per field of `cls`, plus `--config FILE.yaml`."
-    if not dataclasses.is_dataclass(cls): raise TypeError(f"config_parser needs a dataclass type, got {cls!r}")
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"config_parser needs a dataclass type, got {cls!r}")
     hints, helps = get_type_hints(cls), _field_help(cls)
-    p = (_RaisingParser if raising else argparse.ArgumentParser)(prog=prog, description=(cls.__doc__ or '').strip() or None, allow_abbrev=False)
+    p = (_RaisingParser if raising else argparse.ArgumentParser)(
+        prog=prog, description=(cls.__doc__ or '').strip() or None, allow_abbrev=False
+    )
     p.add_argument('--config', metavar='FILE.yaml', help='YAML file of settings; flags given here override it')
     for f in dataclasses.fields(cls):
-        tp = hints[f.name]; is_list = get_origin(tp) in (list, tuple)
+        tp = hints[f.name]
+        is_list = get_origin(tp) in (list, tuple)
         choices = list(get_args(tp)) if get_origin(tp) is Literal else None
-        default = f.default if f.default is not dataclasses.MISSING else (
-            f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+        default = (
+            f.default
+            if f.default is not dataclasses.MISSING
+            else (f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+        )
         flags = [f'--{f.name}'] + ([f"--{f.name.replace('_', '-')}"] if '_' in f.name else [])
         nargs = '+' if is_list else '?' if tp is bool else None  # a bare `--wandb` means true
-        p.add_argument(*flags, dest=f.name, default=argparse.SUPPRESS, nargs=nargs, **({'const': 'true'} if tp is bool else {}),
-                       metavar=f.name.upper() if choices is None else '{' + ','.join(map(str, choices)) + '}',
-                       help=f"{helps.get(f.name, '')} (default: {default!r})")
+        p.add_argument(
+            *flags,
+            dest=f.name,
+            default=argparse.SUPPRESS,
+            nargs=nargs,
+            **({'const': 'true'} if tp is bool else {}),
+            metavar=f.name.upper() if choices is None else '{' + ','.join(map(str, choices)) + '}',
+            help=f"{helps.get(f.name, '')} (default: {default!r})",
+        )
     return p
 
 # %% ../nbs/00_core.ipynb #818b6006
-def load_config(cls, # a dataclass type describing the settings
-                path:str|Path|None=None, # optional YAML file of settings
-                argv:list[str]|None=None, # command-line flags, e.g. `['--epochs', '10']`; None reads none
-                **overrides, # keyword overrides, applied after the YAML file and before `argv`
-               ):
+def load_config(
+    cls,  # a dataclass type describing the settings
+    path: str | Path | None = None,  # optional YAML file of settings
+    argv: list[str] | None = None,  # command-line flags, e.g. `['--epochs', '10']`; None reads none
+    **overrides,  # keyword overrides, applied after the YAML file and before `argv`
+):
     "Build `cls` from defaults < YAML file < `overrides` < command-line flags, with types checked."
     names = [f.name for f in dataclasses.fields(cls)]
+
     def check(keys, where):
         bad = sorted(set(keys) - set(names))
-        if bad: raise ValueError(f"unknown config key(s) {bad} in {where}; valid keys for {cls.__name__}: {names}")
+        if bad:
+            raise ValueError(f"unknown config key(s) {bad} in {where}; valid keys for {cls.__name__}: {names}")
+
     values = {}
     if argv is not None:
         ns, rest = config_parser(cls, raising=True).parse_known_args(argv)
         if rest:
-            raise ValueError(f"unknown or malformed command-line option(s) {rest}; valid options for {cls.__name__}: "
-                             + ' '.join(f'--{n}' for n in ['config'] + names))
-        cli = vars(ns); path = cli.pop('config', None) or path
-    else: cli = {}
+            raise ValueError(
+                f"unknown or malformed command-line option(s) {rest}; valid options for {cls.__name__}: "
+                + ' '.join(f'--{n}' for n in ['config'] + names)
+            )
+        cli = vars(ns)
+        path = cli.pop('config', None) or path
+    else:
+        cli = {}
     if path is not None:
         path = Path(path)
-        if not path.is_file(): raise FileNotFoundError(f"config file {path} does not exist")
+        if not path.is_file():
+            raise FileNotFoundError(f"config file {path} does not exist")
         data = yaml.safe_load(path.read_text()) or {}
-        if not isinstance(data, dict): raise ValueError(f"config file {path} must hold a mapping of key: value, got {type(data).__name__}")
-        check(data, str(path)); values.update(data)
-    check(overrides, 'keyword overrides'); values.update(overrides)
+        if not isinstance(data, dict):
+            raise ValueError(f"config file {path} must hold a mapping of key: value, got {type(data).__name__}")
+        check(data, str(path))
+        values.update(data)
+    check(overrides, 'keyword overrides')
+    values.update(overrides)
     values.update(cli)
     hints = get_type_hints(cls)
     return cls(**{k: _coerce(k, hints[k], v) for k, v in values.items()})
 
 # %% ../nbs/00_core.ipynb #b529492f
-def save_config(cfg, # a dataclass instance
-                out_dir:str|Path, # the run's output folder
-                name:str='config.yaml', # file name inside `out_dir`
-               ) -> Path:
+def save_config(
+    cfg,  # a dataclass instance
+    out_dir: str | Path,  # the run's output folder
+    name: str = 'config.yaml',  # file name inside `out_dir`
+) -> Path:
     "Write the resolved config `cfg` as YAML into `out_dir` (atomically)."
-    if not dataclasses.is_dataclass(cfg) or isinstance(cfg, type): raise TypeError(f"save_config needs a dataclass instance, got {cfg!r}")
-    return atomic_write(Path(out_dir)/name, yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False))
+    if not dataclasses.is_dataclass(cfg) or isinstance(cfg, type):
+        raise TypeError(f"save_config needs a dataclass instance, got {cfg!r}")
+    return atomic_write(Path(out_dir) / name, yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False))
 
 # %% ../nbs/00_core.ipynb #d86b45ad
 @dataclasses.dataclass
 class RunCfg:
     "Settings every run has; experiment configs subclass it."
-    seed:int=0 # seed for Python, NumPy and torch
-    out_dir:str='runs/default' # folder for this run's outputs (config.yaml, metrics.json, figures)
-    scale:Literal['smoke', 'full']='smoke' # smoke: minutes on a CPU; full: the GPU-scale run
-    device:str='auto' # auto | cuda | mps | cpu
-    wandb:bool=False # mirror metrics to wandb (offline unless WANDB_MODE says otherwise)
+
+    seed: int = 0  # seed for Python, NumPy and torch
+    out_dir: str = 'runs/default'  # folder for this run's outputs (config.yaml, metrics.json, figures)
+    scale: Literal['smoke', 'full'] = 'smoke'  # smoke: minutes on a CPU; full: the GPU-scale run
+    device: str = 'auto'  # auto | cuda | mps | cpu
+    wandb: bool = False  # mirror metrics to wandb (offline unless WANDB_MODE says otherwise)
 
 # %% ../nbs/00_core.ipynb #4e944967
 def project_root() -> Path:
@@ -204,140 +280,226 @@ def project_root() -> Path:
     here = Path(globals().get('__file__', Path.cwd())).resolve()
     for start in (here, Path.cwd().resolve()):
         for d in (start, *start.parents):
-            if (d/'settings.ini').is_file() and (d/'nbs').is_dir(): return d
-    raise FileNotFoundError(f"cannot find the lowrank_nb project root (a folder with settings.ini and nbs/) above {here} or {Path.cwd()}")
+            if (d / 'settings.ini').is_file() and (d / 'nbs').is_dir():
+                return d
+    raise FileNotFoundError(
+        f"cannot find the lowrank_nb project root (a folder with settings.ini and nbs/) above {here} or {Path.cwd()}"
+    )
+
 
 DATA_README = 'shared/data/README.md'
+
 
 def data_root() -> Path:
     "The folder of real data sets: `$LOWRANK_DATA`, else `../shared/data` next to the project root."
     env = os.environ.get('LOWRANK_DATA')
     if env:
-        if Path(env).is_dir(): return Path(env).resolve()
-        raise FileNotFoundError(f"LOWRANK_DATA={env!r} is not a folder; point it at the data folder described in {DATA_README}")
-    try: default = project_root().parent/'shared'/'data'
-    except FileNotFoundError: default = None
-    if default is not None and default.is_dir(): return default
-    raise FileNotFoundError(f"no data folder: set LOWRANK_DATA, or put the data at {default or '../shared/data next to the project root'}; "
-                            f"see {DATA_README} for what it holds")
+        if Path(env).is_dir():
+            return Path(env).resolve()
+        raise FileNotFoundError(
+            f"LOWRANK_DATA={env!r} is not a folder; point it at the data folder described in {DATA_README}"
+        )
+    try:
+        default = project_root().parent / 'shared' / 'data'
+    except FileNotFoundError:
+        default = None
+    if default is not None and default.is_dir():
+        return default
+    raise FileNotFoundError(
+        f"no data folder: set LOWRANK_DATA, or put the data at {default or '../shared/data next to the project root'}; "
+        f"see {DATA_README} for what it holds"
+    )
 
 # %% ../nbs/00_core.ipynb #23bb1b3a
-def assert_finite(x:torch.Tensor, # any tensor
-                  name:str='tensor', # what to call it in the error
-                 ) -> torch.Tensor:
+def assert_finite(
+    x: torch.Tensor,  # any tensor
+    name: str = 'tensor',  # what to call it in the error
+) -> torch.Tensor:
     "Raise if `x` holds a NaN or an Inf, saying how many and where the first one is."
-    x = torch.as_tensor(x); bad = ~torch.isfinite(x)
+    x = torch.as_tensor(x)
+    bad = ~torch.isfinite(x)
     if bad.any():
         first = tuple(int(i) for i in bad.nonzero()[0])
-        raise AssertionError(f"{name} has {int(bad.sum())} non-finite value(s) of {x.numel()} (first at index {first}: {x[first].item()})")
+        raise AssertionError(
+            f"{name} has {int(bad.sum())} non-finite value(s) of {x.numel()} (first at index {first}: {x[first].item()})"
+        )
     return x
 
-def rel_rms(actual:torch.Tensor, # what the code under test produced
-            expected:torch.Tensor, # the reference
-            floor:float=1e-12, # absolute floor on the reference's RMS
-           ) -> float:
+
+def rel_rms(
+    actual: torch.Tensor,  # what the code under test produced
+    expected: torch.Tensor,  # the reference
+    floor: float = 1e-12,  # absolute floor on the reference's RMS
+) -> float:
     "Relative RMS error of `actual` against `expected`, computed in float64."
     a, e = (torch.as_tensor(t).detach().cpu() for t in (actual, expected))
-    if a.shape != e.shape: raise ValueError(f"shape mismatch: actual {tuple(a.shape)} vs expected {tuple(e.shape)}")
-    if a.numel() == 0: raise ValueError("rel_rms of empty tensors is undefined")
-    a, e = (torch.view_as_real(t.to(torch.complex128)) if t.is_complex() else t.double() for t in (a, e))  # complex: both parts count
+    if a.shape != e.shape:
+        raise ValueError(f"shape mismatch: actual {tuple(a.shape)} vs expected {tuple(e.shape)}")
+    if a.numel() == 0:
+        raise ValueError("rel_rms of empty tensors is undefined")
+    a, e = (
+        torch.view_as_real(t.to(torch.complex128)) if t.is_complex() else t.double() for t in (a, e)
+    )  # complex: both parts count
     return ((a - e).pow(2).mean().sqrt() / e.pow(2).mean().sqrt().clamp_min(floor)).item()
 
-def assert_rel_close(actual:torch.Tensor, # what the code under test produced
-                     expected:torch.Tensor, # the reference
-                     tol:float=1e-5, # largest relative RMS error accepted
-                     floor:float=1e-12, # absolute floor on the reference's RMS
-                     name:str='actual', # what to call it in the error
-                    ) -> float:
+
+def assert_rel_close(
+    actual: torch.Tensor,  # what the code under test produced
+    expected: torch.Tensor,  # the reference
+    tol: float = 1e-5,  # largest relative RMS error accepted
+    floor: float = 1e-12,  # absolute floor on the reference's RMS
+    name: str = 'actual',  # what to call it in the error
+) -> float:
     "Assert `actual` is finite and within relative RMS `tol` of `expected`; returns the error."
-    assert_finite(actual, name); assert_finite(expected, f'{name} (reference)')
+    assert_finite(actual, name)
+    assert_finite(expected, f'{name} (reference)')
     err = rel_rms(actual, expected, floor)
     if not err <= tol:
-        diff = (torch.as_tensor(actual).detach().cpu().to(torch.complex128) - torch.as_tensor(expected).detach().cpu().to(torch.complex128)).abs()
-        raise AssertionError(f"{name}: relative RMS error {err:.3e} > tol {tol:.1e} (shape {tuple(diff.shape)}, max abs diff {diff.max().item():.3e})")
+        diff = (
+            torch.as_tensor(actual).detach().cpu().to(torch.complex128)
+            - torch.as_tensor(expected).detach().cpu().to(torch.complex128)
+        ).abs()
+        raise AssertionError(
+            f"{name}: relative RMS error {err:.3e} > tol {tol:.1e} (shape {tuple(diff.shape)}, max abs diff {diff.max().item():.3e})"
+        )
     return err
 
 # %% ../nbs/00_core.ipynb #06b18f06
-def count_params(model:torch.nn.Module, # any module
-                 trainable_only:bool=False, # count only parameters with `requires_grad`
-                ) -> int:
+def count_params(
+    model: torch.nn.Module,  # any module
+    trainable_only: bool = False,  # count only parameters with `requires_grad`
+) -> int:
     "Number of scalar parameters in `model`, shared tensors counted once."
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
-def human_count(n:int|float, # a count
-               ) -> str:
+
+def human_count(
+    n: int | float,  # a count
+) -> str:
     "A count in the short form papers use: `21.7M`, `3.2K`, `1.2B`."
     for unit, k in (('B', 1e9), ('M', 1e6), ('K', 1e3)):
-        if abs(n) >= k: return f"{n/k:.1f}{unit}"
+        if abs(n) >= k:
+            return f"{n / k:.1f}{unit}"
     return str(int(n))
 
 # %% ../nbs/00_core.ipynb #2e43e7ee
 def env_info() -> dict:
     "The machine and package versions a result was produced with."
     import importlib.metadata as md
-    info = dict(python=platform.python_version(), platform=platform.platform(), machine=platform.machine(),
-                processor=platform.processor() or None, cpus=os.cpu_count(), torch=torch.__version__,
-                cuda=torch.version.cuda, gpu=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None)
+
+    info = dict(
+        python=platform.python_version(),
+        platform=platform.platform(),
+        machine=platform.machine(),
+        processor=platform.processor() or None,
+        cpus=os.cpu_count(),
+        torch=torch.__version__,
+        cuda=torch.version.cuda,
+        gpu=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+    )
     for pkg in ('timm', 'transformers', 'accelerate', 'lowrank_nb'):
-        try: info[pkg] = md.version(pkg)
-        except md.PackageNotFoundError: info[pkg] = None
+        try:
+            info[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            info[pkg] = None
     try:  # the commit that produced a result, and whether its code had uncommitted changes (results in figures/ aside)
-        git = lambda *a: subprocess.run(['git', *a], cwd=project_root(), capture_output=True, text=True, timeout=10).stdout.strip()
-        info['git_commit'], info['git_dirty'] = git('rev-parse', 'HEAD') or None, bool(git('status', '--porcelain', '--untracked-files=no', '--', '.', ':!figures'))
-    except (OSError, FileNotFoundError, subprocess.SubprocessError): info['git_commit'] = info['git_dirty'] = None
+        git = lambda *a: subprocess.run(
+            ['git', *a], cwd=project_root(), capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        info['git_commit'], info['git_dirty'] = (
+            git('rev-parse', 'HEAD') or None,
+            bool(git('status', '--porcelain', '--untracked-files=no', '--', '.', ':!figures')),
+        )
+    except (OSError, FileNotFoundError, subprocess.SubprocessError):
+        info['git_commit'] = info['git_dirty'] = None
     return info
 
 # %% ../nbs/00_core.ipynb #f5088e31
 def _finite(o):
     "Replace NaN and Inf floats (not valid JSON) by None, recursively."
-    if isinstance(o, float) and not math.isfinite(o): return None
-    if isinstance(o, dict): return {k: _finite(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)): return [_finite(v) for v in o]
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_finite(v) for v in o]
     return o
 
+
 def _jsonable(o):
-    if dataclasses.is_dataclass(o) and not isinstance(o, type): return dataclasses.asdict(o)
-    if isinstance(o, torch.Tensor): return o.item() if o.numel() == 1 else o.tolist()
-    if isinstance(o, np.generic): return o.item()
-    if isinstance(o, Path): return str(o)
+    if dataclasses.is_dataclass(o) and not isinstance(o, type):
+        return dataclasses.asdict(o)
+    if isinstance(o, torch.Tensor):
+        return o.item() if o.numel() == 1 else o.tolist()
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, Path):
+        return str(o)
     raise TypeError(f"cannot write {type(o).__name__} to metrics.json")
+
 
 class RunLogger:
     "Collect a run's metrics and write them to `out_dir/metrics.json`, optionally mirrored to wandb."
-    def __init__(self, out_dir:str|Path, # the run's output folder
-                 config=None, # the run's config (a dataclass or dict), saved with the metrics
-                 wandb:bool=False, # also log to wandb
-                 project:str='lowrank_nb', # wandb project
-                 name:str|None=None, # wandb run name (default: the folder's name)
-                ):
+
+    def __init__(
+        self,
+        out_dir: str | Path,  # the run's output folder
+        config=None,  # the run's config (a dataclass or dict), saved with the metrics
+        wandb: bool = False,  # also log to wandb
+        project: str = 'lowrank_nb',  # wandb project
+        name: str | None = None,  # wandb run name (default: the folder's name)
+    ):
         self.out_dir, self.config, self.history, self.summary = Path(out_dir), config, [], {}
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.run, cfg = None, dataclasses.asdict(config) if dataclasses.is_dataclass(config) else config
-        if cfg is not None: atomic_write(self.out_dir/'config.yaml', yaml.safe_dump(cfg, sort_keys=False))
+        if cfg is not None:
+            atomic_write(self.out_dir / 'config.yaml', yaml.safe_dump(cfg, sort_keys=False))
         if wandb:
             os.environ.setdefault('WANDB_MODE', 'offline')
             import wandb as wb
-            self.run = wb.init(project=project, name=name or self.out_dir.name, dir=str(self.out_dir), config=cfg, reinit='finish_previous')
 
-    def log(self, step:int|None=None, **metrics):
+            self.run = wb.init(
+                project=project,
+                name=name or self.out_dir.name,
+                dir=str(self.out_dir),
+                config=cfg,
+                reinit='finish_previous',
+            )
+
+    def log(self, step: int | None = None, **metrics):
         "Record `metrics` at `step` (the history keeps every call)."
         self.history.append({'step': step, **metrics} if step is not None else dict(metrics))
-        if self.run is not None: self.run.log(metrics, step=step)
+        if self.run is not None:
+            self.run.log(metrics, step=step)
 
     def set(self, **metrics):
         "Set final (summary) metrics."
         self.summary.update(metrics)
-        if self.run is not None: self.run.summary.update(metrics)
+        if self.run is not None:
+            self.run.summary.update(metrics)
 
-    def finish(self, error:BaseException|None=None, # the exception that ended the run, if one did
-              ) -> Path:
+    def finish(
+        self,
+        error: BaseException | None = None,  # the exception that ended the run, if one did
+    ) -> Path:
         "Write `metrics.json` (with `status` finished or failed) and close wandb; returns the file's path."
-        out = dict(status='failed' if error else 'finished', error=repr(error) if error else None,
-                   metrics=self.summary, history=self.history, config=self.config, env=env_info())
+        out = dict(
+            status='failed' if error else 'finished',
+            error=repr(error) if error else None,
+            metrics=self.summary,
+            history=self.history,
+            config=self.config,
+            env=env_info(),
+        )
         out = _finite(json.loads(json.dumps(out, default=_jsonable)))
-        path = atomic_write(self.out_dir/'metrics.json', json.dumps(out, indent=2, allow_nan=False))
-        if self.run is not None: self.run.finish(); self.run = None
+        path = atomic_write(self.out_dir / 'metrics.json', json.dumps(out, indent=2, allow_nan=False))
+        if self.run is not None:
+            self.run.finish()
+            self.run = None
         return path
 
-    def __enter__(self): return self
-    def __exit__(self, typ, err, tb): self.finish(err)
+    def __enter__(self):
+        return self
+
+    def __exit__(self, typ, err, tb):
+        self.finish(err)

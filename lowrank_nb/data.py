@@ -26,131 +26,179 @@ __all__ = ['CIFAR10_CLASSES', 'IMAGE_STATS', 'FASHION_MNIST_DIR', 'FASHION_MNIST
 class DataLayoutError(ValueError):
     "A data file or folder exists but is not in the layout (or format) the loader expects."
 
-def _missing(path, what:str) -> FileNotFoundError:
-    return FileNotFoundError(f"{what} not found: looked for {path}; see {DATA_README} for the data sets and where they go")
 
-def _locate(root, names:tuple[str, ...], what:str) -> Path:
+def _missing(path, what: str) -> FileNotFoundError:
+    return FileNotFoundError(
+        f"{what} not found: looked for {path}; see {DATA_README} for the data sets and where they go"
+    )
+
+
+def _locate(root, names: tuple[str, ...], what: str) -> Path:
     "The first of `names` inside folder `root` (or `root` itself if it is one of them)."
     root = Path(root) if root is not None else data_root()
-    if root.name in names and root.exists(): return root
+    if root.name in names and root.exists():
+        return root
     for n in names:
-        if (root/n).exists(): return root/n
-    raise _missing(root if not root.is_dir() else ' or '.join(str(root/n) for n in names), what)
+        if (root / n).exists():
+            return root / n
+    raise _missing(root if not root.is_dir() else ' or '.join(str(root / n) for n in names), what)
 
 # %% ../nbs/02_data.ipynb #7a819817
 class FileSource:
     "The files of one data set, in a zip or a folder: `names` relative to its top folder, `read(name)` gives bytes."
-    def __init__(self, path:str|Path, # a `.zip` file or a folder
-                 marker:str|None=None, # a file that sits in the data set's top folder (e.g. `wnids.txt`)
-                ):
+
+    def __init__(
+        self,
+        path: str | Path,  # a `.zip` file or a folder
+        marker: str | None = None,  # a file that sits in the data set's top folder (e.g. `wnids.txt`)
+    ):
         self.path, self._zip, self._pid = Path(path), None, None
-        if not self.path.exists(): raise _missing(self.path, 'data set')
+        if not self.path.exists():
+            raise _missing(self.path, 'data set')
         if self.path.is_dir():
             top = self.path
-            if marker and not (top/marker).is_file():
+            if marker and not (top / marker).is_file():
                 hits = sorted(self.path.glob(f'*/{marker}'))
-                if not hits: raise DataLayoutError(f"{self.path} has no {marker} (looked in it and its subfolders)")
+                if not hits:
+                    raise DataLayoutError(f"{self.path} has no {marker} (looked in it and its subfolders)")
                 top = hits[0].parent
             self.top = top
             self.names = sorted(p.relative_to(top).as_posix() for p in top.rglob('*') if p.is_file())
         else:
-            try: members = [m for m in self._open().namelist() if not m.endswith('/')]
-            except (zipfile.BadZipFile, OSError) as e: raise DataLayoutError(f"{self.path} is not a readable zip file ({e})") from None
+            try:
+                members = [m for m in self._open().namelist() if not m.endswith('/')]
+            except (zipfile.BadZipFile, OSError) as e:
+                raise DataLayoutError(f"{self.path} is not a readable zip file ({e})") from None
             prefix = ''
             if marker:
                 hits = sorted((m for m in members if m == marker or m.endswith('/' + marker)), key=len)
-                if not hits: raise DataLayoutError(f"{self.path} has no {marker} in any folder")
-                prefix = hits[0][:-len(marker)]
+                if not hits:
+                    raise DataLayoutError(f"{self.path} has no {marker} in any folder")
+                prefix = hits[0][: -len(marker)]
             self.top = prefix
-            self.names = sorted(m[len(prefix):] for m in members if m.startswith(prefix))
+            self.names = sorted(m[len(prefix) :] for m in members if m.startswith(prefix))
 
     def _open(self) -> zipfile.ZipFile:
-        if self._zip is None or self._pid != os.getpid(): self._zip, self._pid = zipfile.ZipFile(self.path), os.getpid()
+        if self._zip is None or self._pid != os.getpid():
+            self._zip, self._pid = zipfile.ZipFile(self.path), os.getpid()
         return self._zip
 
-    def read(self, name:str) -> bytes:
+    def read(self, name: str) -> bytes:
         "The bytes of member `name`."
-        if self.path.is_dir(): return (self.top/name).read_bytes()
-        try: return self._open().read(self.top + name)
+        if self.path.is_dir():
+            return (self.top / name).read_bytes()
+        try:
+            return self._open().read(self.top + name)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, KeyError) as e:
             raise DataLayoutError(f"cannot read {name} from {self.path}: {e}") from None
 
     def signature(self) -> str:
         "Changes when the data set's files do: path, size and modification time (of the zip, or of every file)."
-        st = [self.path.stat()] if self.path.is_file() else [(self.top/n).stat() for n in self.names]
+        st = [self.path.stat()] if self.path.is_file() else [(self.top / n).stat() for n in self.names]
         key = f"{self.path.resolve()}|{len(self.names)}|{sum(s.st_size for s in st)}|{max(s.st_mtime_ns for s in st)}"
         return hashlib.sha1(key.encode()).hexdigest()[:12]
 
-    def __getstate__(self): return {**self.__dict__, '_zip': None, '_pid': None}
-    def __repr__(self): return f"FileSource({self.path}, {len(self.names)} files)"
+    def __getstate__(self):
+        return {**self.__dict__, '_zip': None, '_pid': None}
+
+    def __repr__(self):
+        return f"FileSource({self.path}, {len(self.names)} files)"
 
 # %% ../nbs/02_data.ipynb #20526777
 class ImageTensorDataset(Dataset):
     "Images as one uint8 tensor `[N, 3, H, W]` with integer labels and class names; `transform` is applied per item."
-    def __init__(self, images:torch.Tensor, # uint8 `[N, 3, H, W]`
-                 labels:torch.Tensor, # int64 `[N]`, values in `range(len(classes))`
-                 classes:list[str], # class names, indexed by label
-                 transform=None, # applied to each uint8 `[3, H, W]` image
-                ):
+
+    def __init__(
+        self,
+        images: torch.Tensor,  # uint8 `[N, 3, H, W]`
+        labels: torch.Tensor,  # int64 `[N]`, values in `range(len(classes))`
+        classes: list[str],  # class names, indexed by label
+        transform=None,  # applied to each uint8 `[3, H, W]` image
+    ):
         if images.dtype != torch.uint8 or images.ndim != 4 or images.shape[1] not in (1, 3):
-            raise ValueError(f"images must be uint8 [N, C, H, W] with C in (1, 3), got {images.dtype} {tuple(images.shape)}")
-        if labels.shape != (len(images),): raise ValueError(f"labels must have shape ({len(images)},), got {tuple(labels.shape)}")
+            raise ValueError(
+                f"images must be uint8 [N, C, H, W] with C in (1, 3), got {images.dtype} {tuple(images.shape)}"
+            )
+        if labels.shape != (len(images),):
+            raise ValueError(f"labels must have shape ({len(images)},), got {tuple(labels.shape)}")
         if len(labels) and not (0 <= int(labels.min()) and int(labels.max()) < len(classes)):
             raise ValueError(f"labels must lie in [0, {len(classes)}), got [{int(labels.min())}, {int(labels.max())}]")
         self.images, self.targets, self.classes, self.transform = images, labels.long(), list(classes), transform
         self._key = torch.tensor([-1, 0]).share_memory_()  # (seed, epoch); seed -1: use the global RNG
 
-    def set_epoch(self, epoch:int, seed:int=0):
+    def set_epoch(self, epoch: int, seed: int = 0):
         "Make item `i`'s random transform a function of `(seed, epoch, i)` from now on."
         self._key[0], self._key[1] = seed, epoch
 
-    def __len__(self): return len(self.images)
+    def __len__(self):
+        return len(self.images)
+
     def __getitem__(self, i):
         x, y = self.images[i], int(self.targets[i])
-        if self.transform is None: return x, y
+        if self.transform is None:
+            return x, y
         seed, epoch = self._key.tolist()
-        if seed < 0: return self.transform(x), y
-        with torch.random.fork_rng(devices=[]):
-            torch.default_generator.manual_seed(int(np.random.SeedSequence([seed, epoch, int(i)]).generate_state(1)[0]))  # CPU only: transforms run there
+        if seed < 0:
             return self.transform(x), y
-    def class_counts(self) -> torch.Tensor: return torch.bincount(self.targets, minlength=len(self.classes))
-    def __repr__(self): return f"ImageTensorDataset({len(self)} images {tuple(self.images.shape[1:])}, {len(self.classes)} classes)"
+        with torch.random.fork_rng(devices=[]):
+            torch.default_generator.manual_seed(
+                int(np.random.SeedSequence([seed, epoch, int(i)]).generate_state(1)[0])
+            )  # CPU only: transforms run there
+            return self.transform(x), y
+
+    def class_counts(self) -> torch.Tensor:
+        return torch.bincount(self.targets, minlength=len(self.classes))
+
+    def __repr__(self):
+        return f"ImageTensorDataset({len(self)} images {tuple(self.images.shape[1:])}, {len(self.classes)} classes)"
 
 # %% ../nbs/02_data.ipynb #b2c1df6d
 def cache_dir() -> Path:
     "Where decoded data sets are cached: `$LOWRANK_CACHE`, else `$XDG_CACHE_HOME/lowrank_nb`, else `~/.cache/lowrank_nb`."
-    if os.environ.get('LOWRANK_CACHE'): return Path(os.environ['LOWRANK_CACHE'])
-    return Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'lowrank_nb'
+    if os.environ.get('LOWRANK_CACHE'):
+        return Path(os.environ['LOWRANK_CACHE'])
+    return Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'lowrank_nb'
 
-def decode_images(src:FileSource, # where the image files are
-                  names:list[str], # members to decode, in order
-                  size:tuple[int, int]|None=None, # expected `(H, W)`; every image must have it
-                  desc:str='decoding', # progress-bar label
-                 ) -> torch.Tensor:
+
+def decode_images(
+    src: FileSource,  # where the image files are
+    names: list[str],  # members to decode, in order
+    size: tuple[int, int] | None = None,  # expected `(H, W)`; every image must have it
+    desc: str = 'decoding',  # progress-bar label
+) -> torch.Tensor:
     "Decode image members of `src` to one uint8 tensor `[N, 3, H, W]` (RGB)."
     out = None
     for i, n in enumerate(tqdm(names, desc=desc, unit='img', leave=False, mininterval=1)):
-        try: img = decode_image(torch.frombuffer(bytearray(src.read(n)), dtype=torch.uint8), mode=ImageReadMode.RGB)
-        except RuntimeError as e: raise DataLayoutError(f"cannot decode {n} in {src.path}: {e}") from None
+        try:
+            img = decode_image(torch.frombuffer(bytearray(src.read(n)), dtype=torch.uint8), mode=ImageReadMode.RGB)
+        except RuntimeError as e:
+            raise DataLayoutError(f"cannot decode {n} in {src.path}: {e}") from None
         if out is None:
             size = size or tuple(img.shape[1:])
             out = torch.empty(len(names), 3, *size, dtype=torch.uint8)
-        if tuple(img.shape[1:]) != tuple(size): raise DataLayoutError(f"{n} in {src.path} is {tuple(img.shape[1:])}, expected {tuple(size)}")
+        if tuple(img.shape[1:]) != tuple(size):
+            raise DataLayoutError(f"{n} in {src.path} is {tuple(img.shape[1:])}, expected {tuple(size)}")
         out[i] = img
     return out if out is not None else torch.empty(0, 3, *(size or (0, 0)), dtype=torch.uint8)
 
-def cached(key:str, # a name for the cache file, e.g. `cifar10-train-<signature>`
-           build, # no-argument function returning a dict of tensors / lists to cache
-           cache:bool=True, # False: build every time, write nothing
-          ) -> dict:
+
+def cached(
+    key: str,  # a name for the cache file, e.g. `cifar10-train-<signature>`
+    build,  # no-argument function returning a dict of tensors / lists to cache
+    cache: bool = True,  # False: build every time, write nothing
+) -> dict:
     "Load `key` from the cache folder, building and atomically saving it first if needed."
-    if not cache: return build()
-    path = cache_dir()/f'{key}.pt'
+    if not cache:
+        return build()
+    path = cache_dir() / f'{key}.pt'
     if not path.is_file():
-        buf = io.BytesIO(); torch.save(build(), buf)
+        buf = io.BytesIO()
+        torch.save(build(), buf)
         atomic_write(path, buf.getvalue())
-    try: return torch.load(path, mmap=True, weights_only=True)
-    except Exception as e: raise DataLayoutError(f"the cache file {path} is unreadable ({e}); delete it to rebuild") from None
+    try:
+        return torch.load(path, mmap=True, weights_only=True)
+    except Exception as e:
+        raise DataLayoutError(f"the cache file {path} is unreadable ({e}); delete it to rebuild") from None
 
 # %% ../nbs/02_data.ipynb #18d31ccf
 CIFAR10_CLASSES = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck')
@@ -162,10 +210,13 @@ IMAGE_STATS = {  # per-channel (mean, std) of each data set's training images, i
     'fashion_mnist': ((0.2860,), (0.3530,)),
 }
 
-def _check_split(split:str, valid:tuple[str, ...]):
-    if split not in valid: raise ValueError(f"split must be one of {valid}, got {split!r}")
 
-def _class_folder_index(names:list[str], split:str, ext:tuple[str, ...]) -> tuple[list[str], list[str], list[int]]:
+def _check_split(split: str, valid: tuple[str, ...]):
+    if split not in valid:
+        raise ValueError(f"split must be one of {valid}, got {split!r}")
+
+
+def _class_folder_index(names: list[str], split: str, ext: tuple[str, ...]) -> tuple[list[str], list[str], list[int]]:
     "Members `split/<class>/<file>` -> (files, classes, labels), classes sorted by name."
     files = [n for n in names if n.startswith(split + '/') and n.count('/') == 2 and n.lower().endswith(ext)]
     classes = sorted({n.split('/')[1] for n in files})
@@ -173,67 +224,105 @@ def _class_folder_index(names:list[str], split:str, ext:tuple[str, ...]) -> tupl
     return files, classes, [idx[n.split('/')[1]] for n in files]
 
 # %% ../nbs/02_data.ipynb #737afdec
-_PICKLES = {'cifar10': ('cifar-10-batches-py', {'train': [f'data_batch_{i}' for i in range(1, 6)], 'test': ['test_batch']}, 'batches.meta'),
-            'cifar100': ('cifar-100-python', {'train': ['train'], 'test': ['test']}, 'meta')}
+_PICKLES = {
+    'cifar10': (
+        'cifar-10-batches-py',
+        {'train': [f'data_batch_{i}' for i in range(1, 6)], 'test': ['test_batch']},
+        'batches.meta',
+    ),
+    'cifar100': ('cifar-100-python', {'train': ['train'], 'test': ['test']}, 'meta'),
+}
 
-def _unpickle(path:Path) -> dict:
-    if not path.is_file(): raise _missing(path, 'CIFAR pickle file')
+
+def _unpickle(path: Path) -> dict:
+    if not path.is_file():
+        raise _missing(path, 'CIFAR pickle file')
     try:
-        with open(path, 'rb') as f: d = pickle.load(f, encoding='bytes')
-    except Exception as e: raise DataLayoutError(f"{path} is not a CIFAR pickle file ({type(e).__name__}: {e})") from None
+        with open(path, 'rb') as f:
+            d = pickle.load(f, encoding='bytes')
+    except Exception as e:
+        raise DataLayoutError(f"{path} is not a CIFAR pickle file ({type(e).__name__}: {e})") from None
     return {(k.decode() if isinstance(k, bytes) else k): v for k, v in d.items()}
 
-def cifar_pickles(name:str, # `cifar10` or `cifar100`
-                  split:str='train', # `train` or `test`
-                  root:str|Path|None=None, # the pickle folder, or a folder holding it
-                  label:str='fine', # CIFAR-100 only: `fine` (100 classes) or `coarse` (20 superclasses)
-                 ) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+
+def cifar_pickles(
+    name: str,  # `cifar10` or `cifar100`
+    split: str = 'train',  # `train` or `test`
+    root: str | Path | None = None,  # the pickle folder, or a folder holding it
+    label: str = 'fine',  # CIFAR-100 only: `fine` (100 classes) or `coarse` (20 superclasses)
+) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
     "Images `[N, 3, 32, 32]` uint8, labels and class names from torchvision's CIFAR pickle folder layout."
     _check_split(split, ('train', 'test'))
-    if label not in ('fine', 'coarse'): raise ValueError(f"label must be 'fine' or 'coarse', got {label!r}")
+    if label not in ('fine', 'coarse'):
+        raise ValueError(f"label must be 'fine' or 'coarse', got {label!r}")
     folder_name, files, meta_name = _PICKLES[name]
     folder = _locate(root, (folder_name,), f'{name} pickle folder')
     key = 'labels' if name == 'cifar10' else f'{label}_labels'
     xs, ys = [], []
     for f in files[split]:
-        d = _unpickle(folder/f)
-        if 'data' not in d or key not in d: raise DataLayoutError(f"{folder/f} lacks 'data' or '{key}' (keys: {sorted(d)})")
+        d = _unpickle(folder / f)
+        if 'data' not in d or key not in d:
+            raise DataLayoutError(f"{folder / f} lacks 'data' or '{key}' (keys: {sorted(d)})")
         x = np.asarray(d['data'], dtype=np.uint8)
         if x.ndim != 2 or x.shape[1] != 3072 or len(x) != len(d[key]):
-            raise DataLayoutError(f"{folder/f}: expected data [N, 3072] with N labels, got {x.shape} and {len(d[key])} labels")
-        xs.append(torch.from_numpy(x.reshape(-1, 3, 32, 32).copy())); ys.append(torch.tensor(d[key], dtype=torch.long))
-    meta = _unpickle(folder/meta_name)
+            raise DataLayoutError(
+                f"{folder / f}: expected data [N, 3072] with N labels, got {x.shape} and {len(d[key])} labels"
+            )
+        xs.append(torch.from_numpy(x.reshape(-1, 3, 32, 32).copy()))
+        ys.append(torch.tensor(d[key], dtype=torch.long))
+    meta = _unpickle(folder / meta_name)
     names_key = 'label_names' if name == 'cifar10' else f'{label}_label_names'
     classes = [c.decode() if isinstance(c, bytes) else c for c in meta[names_key]]
     return torch.cat(xs), torch.cat(ys), classes
 
 # %% ../nbs/02_data.ipynb #35c90ad2
-def write_cifar100_pickles(folder:str|Path, # where to create `cifar-100-python/`
-                           n:int=20, # images per split
-                           seed:int=0, # for the random pixels and labels
-                          ) -> Path:
+def write_cifar100_pickles(
+    folder: str | Path,  # where to create `cifar-100-python/`
+    n: int = 20,  # images per split
+    seed: int = 0,  # for the random pixels and labels
+) -> Path:
     "Write a small folder in torchvision's `cifar-100-python` pickle format (random pixels), for testing readers."
-    g = np.random.default_rng(seed); out = Path(folder)/'cifar-100-python'; out.mkdir(parents=True, exist_ok=True)
+    g = np.random.default_rng(seed)
+    out = Path(folder) / 'cifar-100-python'
+    out.mkdir(parents=True, exist_ok=True)
     for split in ('train', 'test'):
-        d = {b'filenames': [f'{split}_{i}.png'.encode() for i in range(n)], b'batch_label': split.encode(),
-             b'fine_labels': g.integers(0, 100, n).tolist(), b'coarse_labels': g.integers(0, 20, n).tolist(),
-             b'data': g.integers(0, 256, (n, 3072), dtype=np.uint8)}
-        with open(out/split, 'wb') as f: pickle.dump(d, f)
-    with open(out/'meta', 'wb') as f:
-        pickle.dump({b'fine_label_names': [f'fine{i}'.encode() for i in range(100)], b'coarse_label_names': [f'coarse{i}'.encode() for i in range(20)]}, f)
+        d = {
+            b'filenames': [f'{split}_{i}.png'.encode() for i in range(n)],
+            b'batch_label': split.encode(),
+            b'fine_labels': g.integers(0, 100, n).tolist(),
+            b'coarse_labels': g.integers(0, 20, n).tolist(),
+            b'data': g.integers(0, 256, (n, 3072), dtype=np.uint8),
+        }
+        with open(out / split, 'wb') as f:
+            pickle.dump(d, f)
+    with open(out / 'meta', 'wb') as f:
+        pickle.dump(
+            {
+                b'fine_label_names': [f'fine{i}'.encode() for i in range(100)],
+                b'coarse_label_names': [f'coarse{i}'.encode() for i in range(20)],
+            },
+            f,
+        )
     return out
 
 # %% ../nbs/02_data.ipynb #0e2873c2
-def _cifar(name:str, split:str, root, transform, cache:bool, label:str='fine') -> ImageTensorDataset:
+def _cifar(name: str, split: str, root, transform, cache: bool, label: str = 'fine') -> ImageTensorDataset:
     _check_split(split, ('train', 'test'))
     folder, zip_name = _PICKLES[name][0], 'cifar10-jpg.zip' if name == 'cifar10' else None
     path = _locate(root, tuple(n for n in (zip_name, folder) if n), name.upper().replace('CIFAR', 'CIFAR-'))
     if path.suffix == '.zip':
         src = FileSource(path)
+
         def build():
             files, classes, labels = _class_folder_index(src.names, split, ('.jpg', '.jpeg', '.png'))
-            if not files: raise DataLayoutError(f"{path} has no {split}/<class>/<image> files")
-            return dict(images=decode_images(src, files, (32, 32), desc=f'{name} {split}'), labels=torch.tensor(labels), classes=classes)
+            if not files:
+                raise DataLayoutError(f"{path} has no {split}/<class>/<image> files")
+            return dict(
+                images=decode_images(src, files, (32, 32), desc=f'{name} {split}'),
+                labels=torch.tensor(labels),
+                classes=classes,
+            )
+
         d = cached(f'{name}-{split}-{src.signature()}', build, cache)
     else:
         x, y, classes = cifar_pickles(name, split, path, label)
@@ -242,177 +331,268 @@ def _cifar(name:str, split:str, root, transform, cache:bool, label:str='fine') -
         raise DataLayoutError(f"{path}: CIFAR-10 classes {d['classes']} differ from {CIFAR10_CLASSES}")
     return ImageTensorDataset(d['images'], d['labels'], d['classes'], transform)
 
-def cifar10(split:str='train', # `train` or `test`
-            root:str|Path|None=None, # `cifar10-jpg.zip`, a `cifar-10-batches-py` folder, or a folder holding either
-            transform=None, # applied to each uint8 image
-            cache:bool=True, # decode once and keep the uint8 tensor in `cache_dir()`
-           ) -> ImageTensorDataset:
+
+def cifar10(
+    split: str = 'train',  # `train` or `test`
+    root: str | Path | None = None,  # `cifar10-jpg.zip`, a `cifar-10-batches-py` folder, or a folder holding either
+    transform=None,  # applied to each uint8 image
+    cache: bool = True,  # decode once and keep the uint8 tensor in `cache_dir()`
+) -> ImageTensorDataset:
     "CIFAR-10 (10 classes, 32x32) from the JPEG zip or torchvision's pickle folder."
     return _cifar('cifar10', split, root, transform, cache)
 
-def cifar100(split:str='train', # `train` or `test`
-             root:str|Path|None=None, # a `cifar-100-python` folder, or a folder holding it
-             transform=None, # applied to each uint8 image
-             label:str='fine', # `fine` (100 classes) or `coarse` (20)
-            ) -> ImageTensorDataset:
+
+def cifar100(
+    split: str = 'train',  # `train` or `test`
+    root: str | Path | None = None,  # a `cifar-100-python` folder, or a folder holding it
+    transform=None,  # applied to each uint8 image
+    label: str = 'fine',  # `fine` (100 classes) or `coarse` (20)
+) -> ImageTensorDataset:
     "CIFAR-100 from torchvision's `cifar-100-python` pickle folder."
     return _cifar('cifar100', split, root, transform, cache=False, label=label)
 
 # %% ../nbs/02_data.ipynb #5f6a97c7
-def _tiny_index(src:FileSource, split:str) -> tuple[list[str], list[int], list[str], list[str]]:
+def _tiny_index(src: FileSource, split: str) -> tuple[list[str], list[int], list[str], list[str]]:
     "(files, labels, wnids, names) of a Tiny-ImageNet split, checking the layout."
     wnids = src.read('wnids.txt').decode().split()
-    if not wnids: raise DataLayoutError(f"{src.path}: wnids.txt is empty")
+    if not wnids:
+        raise DataLayoutError(f"{src.path}: wnids.txt is empty")
     idx = {w: i for i, w in enumerate(wnids)}
-    words = dict(l.split('\t', 1) for l in src.read('words.txt').decode().splitlines() if '\t' in l) if 'words.txt' in src.names else {}
+    words = (
+        dict(l.split('\t', 1) for l in src.read('words.txt').decode().splitlines() if '\t' in l)
+        if 'words.txt' in src.names
+        else {}
+    )
     names = [words.get(w, w).split(',')[0].strip() for w in wnids]
     if split == 'train':
-        files = [n for n in src.names if n.startswith('train/') and n.count('/') == 3 and n.split('/')[2] == 'images' and n.upper().endswith('.JPEG')]
+        files = [
+            n
+            for n in src.names
+            if n.startswith('train/')
+            and n.count('/') == 3
+            and n.split('/')[2] == 'images'
+            and n.upper().endswith('.JPEG')
+        ]
         found = {n.split('/')[1] for n in files}
         if missing := [w for w in wnids if w not in found]:
-            raise DataLayoutError(f"{src.path}: no train/<wnid>/images/*.JPEG for {len(missing)} of the {len(wnids)} classes in wnids.txt (first: {missing[0]})")
-        if extra := sorted(found - set(idx)): raise DataLayoutError(f"{src.path}: train/ has classes not in wnids.txt: {extra[:3]}")
+            raise DataLayoutError(
+                f"{src.path}: no train/<wnid>/images/*.JPEG for {len(missing)} of the {len(wnids)} classes in wnids.txt (first: {missing[0]})"
+            )
+        if extra := sorted(found - set(idx)):
+            raise DataLayoutError(f"{src.path}: train/ has classes not in wnids.txt: {extra[:3]}")
         return files, [idx[n.split('/')[1]] for n in files], wnids, names
-    if 'val/val_annotations.txt' not in src.names: raise DataLayoutError(f"{src.path}: expected val/val_annotations.txt with val/images/*.JPEG")
+    if 'val/val_annotations.txt' not in src.names:
+        raise DataLayoutError(f"{src.path}: expected val/val_annotations.txt with val/images/*.JPEG")
     files, labels, have = [], [], set(src.names)
     for line in src.read('val/val_annotations.txt').decode().splitlines():
-        if not line.strip(): continue
+        if not line.strip():
+            continue
         f, w = line.split('\t')[:2]
-        if w not in idx: raise DataLayoutError(f"{src.path}: val_annotations.txt labels {f} with {w}, which is not in wnids.txt")
-        if f'val/images/{f}' not in have: raise DataLayoutError(f"{src.path}: val_annotations.txt lists {f} but val/images/{f} is missing")
-        files.append(f'val/images/{f}'); labels.append(idx[w])
+        if w not in idx:
+            raise DataLayoutError(f"{src.path}: val_annotations.txt labels {f} with {w}, which is not in wnids.txt")
+        if f'val/images/{f}' not in have:
+            raise DataLayoutError(f"{src.path}: val_annotations.txt lists {f} but val/images/{f} is missing")
+        files.append(f'val/images/{f}')
+        labels.append(idx[w])
     return files, labels, wnids, names
 
-def tiny_imagenet(split:str='train', # `train` or `val`
-                  root:str|Path|None=None, # the zip, a `tiny-imagenet-200/` folder, or a folder holding either
-                  transform=None, # applied to each uint8 image
-                  cache:bool=True, # decode once and keep the uint8 tensor in `cache_dir()`
-                 ) -> ImageTensorDataset:
+
+def tiny_imagenet(
+    split: str = 'train',  # `train` or `val`
+    root: str | Path | None = None,  # the zip, a `tiny-imagenet-200/` folder, or a folder holding either
+    transform=None,  # applied to each uint8 image
+    cache: bool = True,  # decode once and keep the uint8 tensor in `cache_dir()`
+) -> ImageTensorDataset:
     "Tiny-ImageNet-200 (64x64) from our zip or the standard folder; `.classes` are wnids, `.class_names` words."
     _check_split(split, ('train', 'val'))
-    src = FileSource(_locate(root, ('tiny-imagenet-200-sub150.zip', 'tiny-imagenet-200.zip', 'tiny-imagenet-200'), 'Tiny-ImageNet'), marker='wnids.txt')
+    src = FileSource(
+        _locate(root, ('tiny-imagenet-200-sub150.zip', 'tiny-imagenet-200.zip', 'tiny-imagenet-200'), 'Tiny-ImageNet'),
+        marker='wnids.txt',
+    )
+
     def build():
         files, labels, wnids, names = _tiny_index(src, split)
-        return dict(images=decode_images(src, files, (64, 64), desc=f'tiny-imagenet {split}'), labels=torch.tensor(labels), classes=wnids, names=names)
+        return dict(
+            images=decode_images(src, files, (64, 64), desc=f'tiny-imagenet {split}'),
+            labels=torch.tensor(labels),
+            classes=wnids,
+            names=names,
+        )
+
     d = cached(f'tiny_imagenet-{split}-{src.signature()}', build, cache)
     ds = ImageTensorDataset(d['images'], d['labels'], d['classes'], transform)
     ds.class_names = d['names']
     return ds
 
 # %% ../nbs/02_data.ipynb #bc0c8dc1
-def image_folder(split:str='train', # a subfolder of `root`, e.g. `train` or `val`
-                 root:str|Path|None=None, # the data set's top folder, holding `split/<class>/<image>`
-                 transform=None, # applied to each PIL image (v2 transforms accept PIL too)
-                ):
+def image_folder(
+    split: str = 'train',  # a subfolder of `root`, e.g. `train` or `val`
+    root: str | Path | None = None,  # the data set's top folder, holding `split/<class>/<image>`
+    transform=None,  # applied to each PIL image (v2 transforms accept PIL too)
+):
     "An ImageNet-style `split/<class>/<image>` folder as torchvision's `ImageFolder` (decoded lazily)."
     from torchvision.datasets import ImageFolder
-    if root is None: raise ValueError("image_folder needs root: the folder holding train/ and val/ (each split/<class>/<image>)")
-    folder = Path(root)/split
-    if not folder.is_dir(): raise _missing(folder, f'image folder split {split!r}')
+
+    if root is None:
+        raise ValueError("image_folder needs root: the folder holding train/ and val/ (each split/<class>/<image>)")
+    folder = Path(root) / split
+    if not folder.is_dir():
+        raise _missing(folder, f'image folder split {split!r}')
     if not any(p.is_dir() for p in folder.iterdir()):
-        raise DataLayoutError(f"{folder} has no class subfolders: expected {folder}/<class>/<image> (sort a flat ImageNet val/ into class folders first)")
+        raise DataLayoutError(
+            f"{folder} has no class subfolders: expected {folder}/<class>/<image> (sort a flat ImageNet val/ into class folders first)"
+        )
     return ImageFolder(str(folder), transform=transform)
 
 # %% ../nbs/02_data.ipynb #9bdaa45e
 FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist'
-FASHION_MNIST_CLASSES = ('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot')
+FASHION_MNIST_CLASSES = (
+    'T-shirt/top',
+    'Trouser',
+    'Pullover',
+    'Dress',
+    'Coat',
+    'Sandal',
+    'Shirt',
+    'Sneaker',
+    'Bag',
+    'Ankle boot',
+)
 
-def read_idx(path:str|Path, # an IDX file, gzipped (`.gz`) or not
-            ) -> torch.Tensor:
+
+def read_idx(
+    path: str | Path,  # an IDX file, gzipped (`.gz`) or not
+) -> torch.Tensor:
     "A uint8 IDX file (MNIST format) as a tensor, checking the header against the data."
     path = Path(path)
-    if not path.is_file(): raise _missing(path, 'IDX file')
-    try: data = (gzip.open if path.suffix == '.gz' else open)(path, 'rb').read()
-    except (OSError, EOFError) as e: raise DataLayoutError(f"{path}: cannot read ({e})") from None
+    if not path.is_file():
+        raise _missing(path, 'IDX file')
+    try:
+        data = (gzip.open if path.suffix == '.gz' else open)(path, 'rb').read()
+    except (OSError, EOFError) as e:
+        raise DataLayoutError(f"{path}: cannot read ({e})") from None
     if len(data) < 4 or data[:2] != b'\0\0' or data[2] != 0x08:
         raise DataLayoutError(f"{path}: not a uint8 IDX file (magic {data[:4].hex()}, expected 0000 08 <rank>)")
-    rank = data[3]; shape = struct.unpack(f'>{rank}I', data[4:4 + 4*rank])
-    body = data[4 + 4*rank:]
-    if len(body) != int(np.prod(shape)): raise DataLayoutError(f"{path}: header says {shape} = {int(np.prod(shape))} bytes, file has {len(body)}")
+    rank = data[3]
+    shape = struct.unpack(f'>{rank}I', data[4 : 4 + 4 * rank])
+    body = data[4 + 4 * rank :]
+    if len(body) != int(np.prod(shape)):
+        raise DataLayoutError(f"{path}: header says {shape} = {int(np.prod(shape))} bytes, file has {len(body)}")
     return torch.frombuffer(bytearray(body), dtype=torch.uint8).reshape(shape)
 
-def fashion_mnist(split:str='train', # `train` or `test`
-                  root:str|Path=FASHION_MNIST_DIR, # folder of the four IDX files (`.gz` or not)
-                  transform=None, # applied to each uint8 `[1, 28, 28]` image
-                 ) -> ImageTensorDataset:
+
+def fashion_mnist(
+    split: str = 'train',  # `train` or `test`
+    root: str | Path = FASHION_MNIST_DIR,  # folder of the four IDX files (`.gz` or not)
+    transform=None,  # applied to each uint8 `[1, 28, 28]` image
+) -> ImageTensorDataset:
     "Fashion-MNIST (10 classes, 28x28 grey) from its IDX files."
     _check_split(split, ('train', 'test'))
     root, pre = Path(root), {'train': 'train', 'test': 't10k'}[split]
-    if not root.is_dir(): raise _missing(root, 'Fashion-MNIST folder (apt-get install dataset-fashion-mnist)')
+    if not root.is_dir():
+        raise _missing(root, 'Fashion-MNIST folder (apt-get install dataset-fashion-mnist)')
+
     def find(kind):
-        for name in (f'{pre}-{kind}-idx{1 if kind == "labels" else 3}-ubyte.gz', f'{pre}-{kind}-idx{1 if kind == "labels" else 3}-ubyte'):
-            if (root/name).is_file(): return root/name
-        raise _missing(root/f'{pre}-{kind}-idx*-ubyte[.gz]', 'Fashion-MNIST IDX file')
+        for name in (
+            f'{pre}-{kind}-idx{1 if kind == "labels" else 3}-ubyte.gz',
+            f'{pre}-{kind}-idx{1 if kind == "labels" else 3}-ubyte',
+        ):
+            if (root / name).is_file():
+                return root / name
+        raise _missing(root / f'{pre}-{kind}-idx*-ubyte[.gz]', 'Fashion-MNIST IDX file')
+
     xp, yp = find('images'), find('labels')  # both must exist before we read either
     x, y = read_idx(xp), read_idx(yp)
-    if x.ndim != 3 or y.shape != (len(x),): raise DataLayoutError(f"{root}: images {tuple(x.shape)} and labels {tuple(y.shape)} do not match")
+    if x.ndim != 3 or y.shape != (len(x),):
+        raise DataLayoutError(f"{root}: images {tuple(x.shape)} and labels {tuple(y.shape)} do not match")
     return ImageTensorDataset(x.unsqueeze(1), y.long(), list(FASHION_MNIST_CLASSES), transform)
 
 # %% ../nbs/02_data.ipynb #7cbb3aaf
-def train_transform(stats:str|tuple='cifar10', # a key of `IMAGE_STATS` or a `(mean, std)` pair
-                    size:int=32, # output side in pixels
-                    padding:int=4, # random crop padding (0: no crop)
-                    flip:bool=True, # random horizontal flip
-                    rotation:float=15, # max rotation in degrees (0: none)
-                    jitter:float=0.2, # brightness / contrast / saturation jitter (0: none)
-                    erasing:float=0.25, # random erasing probability (0: none)
-                   ) -> v2.Compose:
+def train_transform(
+    stats: str | tuple = 'cifar10',  # a key of `IMAGE_STATS` or a `(mean, std)` pair
+    size: int = 32,  # output side in pixels
+    padding: int = 4,  # random crop padding (0: no crop)
+    flip: bool = True,  # random horizontal flip
+    rotation: float = 15,  # max rotation in degrees (0: none)
+    jitter: float = 0.2,  # brightness / contrast / saturation jitter (0: none)
+    erasing: float = 0.25,  # random erasing probability (0: none)
+) -> v2.Compose:
     "The Linear-ViT training augmentation as a torchvision v2 pipeline: uint8 image in, normalised float out."
     mean, std = IMAGE_STATS[stats] if isinstance(stats, str) else stats
-    steps = [v2.RandomCrop(size, padding=padding) if padding else None,
-             v2.RandomHorizontalFlip() if flip else None, v2.RandomRotation(rotation) if rotation else None,
-             v2.ColorJitter(jitter, jitter, jitter) if jitter else None,
-             v2.ToDtype(torch.float32, scale=True), v2.Normalize(mean, std), v2.RandomErasing(p=erasing) if erasing else None]
+    steps = [
+        v2.RandomCrop(size, padding=padding) if padding else None,
+        v2.RandomHorizontalFlip() if flip else None,
+        v2.RandomRotation(rotation) if rotation else None,
+        v2.ColorJitter(jitter, jitter, jitter) if jitter else None,
+        v2.ToDtype(torch.float32, scale=True),
+        v2.Normalize(mean, std),
+        v2.RandomErasing(p=erasing) if erasing else None,
+    ]
     return v2.Compose([s for s in steps if s is not None])
 
-def eval_transform(stats:str|tuple='cifar10', # a key of `IMAGE_STATS` or a `(mean, std)` pair
-                   size:int|None=None, # resize to this side first (None: keep)
-                  ) -> v2.Compose:
+
+def eval_transform(
+    stats: str | tuple = 'cifar10',  # a key of `IMAGE_STATS` or a `(mean, std)` pair
+    size: int | None = None,  # resize to this side first (None: keep)
+) -> v2.Compose:
     "Evaluation transform: optional resize, then float and the data set's normalisation."
     mean, std = IMAGE_STATS[stats] if isinstance(stats, str) else stats
-    return v2.Compose(([v2.Resize(size)] if size else []) + [v2.ToDtype(torch.float32, scale=True), v2.Normalize(mean, std)])
+    return v2.Compose(
+        ([v2.Resize(size)] if size else []) + [v2.ToDtype(torch.float32, scale=True), v2.Normalize(mean, std)]
+    )
 
 # %% ../nbs/02_data.ipynb #1f0cd6a7
-def mixup(num_classes:int, # classes of the data set
-          alpha:float=0.8, # Mixup's Beta(α, α) parameter
-          cutmix_alpha:float=0.0, # CutMix's parameter (0: off)
-          label_smoothing:float=0.1, # smoothing of the soft targets
-         ):
+def mixup(
+    num_classes: int,  # classes of the data set
+    alpha: float = 0.8,  # Mixup's Beta(α, α) parameter
+    cutmix_alpha: float = 0.0,  # CutMix's parameter (0: off)
+    label_smoothing: float = 0.1,  # smoothing of the soft targets
+):
     "timm's `Mixup` with the seed's defaults (α = 0.8, no CutMix); call it on a batch `(x, y)` of even size."
     from timm.data import Mixup
+
     return Mixup(mixup_alpha=alpha, cutmix_alpha=cutmix_alpha, label_smoothing=label_smoothing, num_classes=num_classes)
 
 # %% ../nbs/02_data.ipynb #3d54af56
-def image_loaders(train_ds:Dataset, # training set (shuffled)
-                  valid_ds:Dataset|None=None, # evaluation set (in order)
-                  batch_size:int=128, # images per batch
-                  num_workers:int|None=None, # worker processes (default: the CPU count, at most 8)
-                  seed:int=0, # seeds the shuffle
-                  drop_last:bool=True, # drop the last partial training batch
-                 ) -> tuple[DataLoader, DataLoader|None]:
+def image_loaders(
+    train_ds: Dataset,  # training set (shuffled)
+    valid_ds: Dataset | None = None,  # evaluation set (in order)
+    batch_size: int = 128,  # images per batch
+    num_workers: int | None = None,  # worker processes (default: the CPU count, at most 8)
+    seed: int = 0,  # seeds the shuffle
+    drop_last: bool = True,  # drop the last partial training batch
+) -> tuple[DataLoader, DataLoader | None]:
     "Training and evaluation `DataLoader`s with a seeded shuffle."
     nw = min(8, os.cpu_count() or 1) if num_workers is None else num_workers
     kw = dict(batch_size=batch_size, num_workers=nw, persistent_workers=nw > 0, pin_memory=torch.cuda.is_available())
-    train_dl = DataLoader(train_ds, shuffle=True, drop_last=drop_last, generator=torch.Generator().manual_seed(seed), **kw)
+    train_dl = DataLoader(
+        train_ds, shuffle=True, drop_last=drop_last, generator=torch.Generator().manual_seed(seed), **kw
+    )
     return train_dl, (DataLoader(valid_ds, shuffle=False, **kw) if valid_ds is not None else None)
 
 # %% ../nbs/02_data.ipynb #7eb58c92
 class ImageDataSpec(NamedTuple):
     "How a trainer reads a data set it knows by name."
-    load:Callable # `load(split, transform=...)` -> an `ImageTensorDataset`
-    eval_split:str # the split a run is scored on
-    stats:str # its key of `IMAGE_STATS`
-    side:int # image side in pixels
-    num_classes:int # classes
+
+    load: Callable  # `load(split, transform=...)` -> an `ImageTensorDataset`
+    eval_split: str  # the split a run is scored on
+    stats: str  # its key of `IMAGE_STATS`
+    side: int  # image side in pixels
+    num_classes: int  # classes
+
 
 IMAGE_DATASETS = {
     'cifar10': ImageDataSpec(cifar10, 'test', 'cifar10', 32, 10),
     'cifar100': ImageDataSpec(cifar100, 'test', 'cifar100', 32, 100),  # only where a user has the pickles
-    'tiny-imagenet': ImageDataSpec(tiny_imagenet, 'val', 'tiny_imagenet', 64, 200)}
+    'tiny-imagenet': ImageDataSpec(tiny_imagenet, 'val', 'tiny_imagenet', 64, 200),
+}
 ImageDatasetName = Literal[tuple(IMAGE_DATASETS)]  # the names, as the type of a config's `dataset` field
 
-def image_dataset(name:str, # a key of `IMAGE_DATASETS`
-                 ) -> ImageDataSpec:
+
+def image_dataset(
+    name: str,  # a key of `IMAGE_DATASETS`
+) -> ImageDataSpec:
     "The `ImageDataSpec` of `name`; an unknown name is an error that lists the known ones."
-    if name not in IMAGE_DATASETS: raise ValueError(f"dataset must be one of {list(IMAGE_DATASETS)}, got {name!r}")
+    if name not in IMAGE_DATASETS:
+        raise ValueError(f"dataset must be one of {list(IMAGE_DATASETS)}, got {name!r}")
     return IMAGE_DATASETS[name]

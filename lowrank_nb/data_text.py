@@ -17,61 +17,85 @@ __all__ = ['SPLITS', 'STSB_FILES', 'WIKITEXT_SPLITS', 'TextDataset', 'load_sst2'
 # %% ../nbs/03_data_text.ipynb #7eaf36e5
 SPLITS = ('train', 'dev', 'test')
 
-def _data_file(rel:str, # path inside the data folder, e.g. `glue/SST-2/dev.tsv`
-               root:str|Path|None=None, # the data folder; None: `data_root()`
-              ) -> Path:
+
+def _data_file(
+    rel: str,  # path inside the data folder, e.g. `glue/SST-2/dev.tsv`
+    root: str | Path | None = None,  # the data folder; None: `data_root()`
+) -> Path:
     "`root/rel`, or a `FileNotFoundError` naming the path looked for and the data README."
     root = data_root() if root is None else Path(root)
-    path = root/rel
+    path = root / rel
     if not path.is_file():
         why = f"the data folder {root} does not exist" if not root.is_dir() else f"{path} does not exist"
         raise FileNotFoundError(f"{why} (looked for {path}); see ../{DATA_README} for the data sets and where they lie")
     return path
 
-def _check_choice(value:str, # what the caller asked for
-                  choices:tuple, # the valid values
-                  what:str='split', # what to call it in the error
-                 ) -> str:
+
+def _check_choice(
+    value: str,  # what the caller asked for
+    choices: tuple,  # the valid values
+    what: str = 'split',  # what to call it in the error
+) -> str:
     "`value`, or a `ValueError` listing the valid `choices`."
-    if value not in choices: raise ValueError(f"{what} must be one of {list(choices)}, got {value!r}")
+    if value not in choices:
+        raise ValueError(f"{what} must be one of {list(choices)}, got {value!r}")
     return value
 
 # %% ../nbs/03_data_text.ipynb #6998d566
-def _read_tsv(path:Path, # a tab-separated file
-             ) -> list[list[str]]:
+def _read_tsv(
+    path: Path,  # a tab-separated file
+) -> list[list[str]]:
     "The rows of a tab-separated file, every field verbatim (no quote handling)."
-    with open(path, encoding='utf-8', newline='') as f: return list(csv.reader(f, delimiter='\t', quoting=csv.QUOTE_NONE))
+    with open(path, encoding='utf-8', newline='') as f:
+        return list(csv.reader(f, delimiter='\t', quoting=csv.QUOTE_NONE))
 
-def _columns(header:list[str], # the file's first row
-             names:tuple[str, ...], # the columns we need
-             path:Path, # the file, for the error
-            ) -> list[int]:
+
+def _columns(
+    header: list[str],  # the file's first row
+    names: tuple[str, ...],  # the columns we need
+    path: Path,  # the file, for the error
+) -> list[int]:
     "Indices of the columns `names` in `header`, or a `ValueError` saying which are missing."
     missing = [n for n in names if n not in header]
-    if missing: raise ValueError(f"{path}: no column(s) {missing} in its header {header}; is it the right file?")
+    if missing:
+        raise ValueError(f"{path}: no column(s) {missing} in its header {header}; is it the right file?")
     return [header.index(n) for n in names]
 
 # %% ../nbs/03_data_text.ipynb #779f5110
 class TextDataset(Dataset):
     "A map-style dataset of examples, each a dict such as `{'sentence': str, 'label': int}`."
-    def __init__(self, items:list[dict], # the examples
-                 name:str='', # where they came from (shown by `repr`)
-                ): self.items, self.name = list(items), name
-    def __len__(self): return len(self.items)
-    def __getitem__(self, i:int): return self.items[i]
-    def column(self, key:str) -> list:
+
+    def __init__(
+        self,
+        items: list[dict],  # the examples
+        name: str = '',  # where they came from (shown by `repr`)
+    ):
+        self.items, self.name = list(items), name
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, i: int):
+        return self.items[i]
+
+    def column(self, key: str) -> list:
         "The value of `key` in every example, in order."
         return [it[key] for it in self.items]
-    def __repr__(self): return f"TextDataset({self.name!r}, {len(self)} examples)"
+
+    def __repr__(self):
+        return f"TextDataset({self.name!r}, {len(self)} examples)"
 
 # %% ../nbs/03_data_text.ipynb #93ad368f
-def load_sst2(split:str='train', # `train`, `dev` or `test`
-              root:str|Path|None=None, # the data folder; None: `data_root()`
-             ) -> TextDataset:
+def load_sst2(
+    split: str = 'train',  # `train`, `dev` or `test`
+    root: str | Path | None = None,  # the data folder; None: `data_root()`
+) -> TextDataset:
     "GLUE SST-2: `{'sentence': str, 'label': int}` examples (`label` 1 = positive; none in `test`)."
     path = _data_file(f'glue/SST-2/{_check_choice(split, SPLITS)}.tsv', root)
     header, *rows = _read_tsv(path)
-    if split == 'test': s, = _columns(header, ('sentence',), path); items = [{'sentence': r[s]} for r in rows]
+    if split == 'test':
+        (s,) = _columns(header, ('sentence',), path)
+        items = [{'sentence': r[s]} for r in rows]
     else:
         s, l = _columns(header, ('sentence', 'label'), path)
         items = [{'sentence': r[s], 'label': int(r[l])} for r in rows]
@@ -80,65 +104,96 @@ def load_sst2(split:str='train', # `train`, `dev` or `test`
 # %% ../nbs/03_data_text.ipynb #2e976188
 STSB_FILES = {'glue': 'glue/STS-B/{split}.tsv', 'original': 'stsbenchmark/sts-{split}.csv'}
 
-def load_stsb(split:str='train', # `train`, `dev` or `test`
-              source:str='glue', # `glue` (GLUE tsv files) or `original` (STS benchmark csv files, test scored)
-              root:str|Path|None=None, # the data folder; None: `data_root()`
-             ) -> TextDataset:
+
+def load_stsb(
+    split: str = 'train',  # `train`, `dev` or `test`
+    source: str = 'glue',  # `glue` (GLUE tsv files) or `original` (STS benchmark csv files, test scored)
+    root: str | Path | None = None,  # the data folder; None: `data_root()`
+) -> TextDataset:
     "STS-B: `{'sentence1', 'sentence2', 'score'}` examples, score in [0, 5] (none in GLUE's `test`)."
     rel = STSB_FILES[_check_choice(source, tuple(STSB_FILES), 'source')].format(split=_check_choice(split, SPLITS))
-    path = _data_file(rel, root); rows = _read_tsv(path)
+    path = _data_file(rel, root)
+    rows = _read_tsv(path)
     if source == 'glue':
         header, *rows = rows
-        a, b = _columns(header, ('sentence1', 'sentence2'), path); score = -1 if header[-1] == 'score' else None
-    else: a, b, score = 5, 6, 4  # genre, file, year, id, score, sentence1, sentence2[, source1, source2]
-    items = [{'sentence1': r[a], 'sentence2': r[b]} | ({} if score is None else {'score': float(r[score])}) for r in rows]
+        a, b = _columns(header, ('sentence1', 'sentence2'), path)
+        score = -1 if header[-1] == 'score' else None
+    else:
+        a, b, score = 5, 6, 4  # genre, file, year, id, score, sentence1, sentence2[, source1, source2]
+    items = [
+        {'sentence1': r[a], 'sentence2': r[b]} | ({} if score is None else {'score': float(r[score])}) for r in rows
+    ]
     return TextDataset(items, f'STS-B {split} ({source})')
 
 # %% ../nbs/03_data_text.ipynb #ed500900
 WIKITEXT_SPLITS = ('train', 'valid', 'test')
 
-def load_wikitext2(split:str='test', # `train`, `valid` or `test` (only `test` is in our data folder)
-                   root:str|Path|None=None, # the data folder; None: `data_root()`
-                  ) -> str:
+
+def load_wikitext2(
+    split: str = 'test',  # `train`, `valid` or `test` (only `test` is in our data folder)
+    root: str | Path | None = None,  # the data folder; None: `data_root()`
+) -> str:
     "WikiText-2 (raw) as one string: the `datasets` rows (blank lines as `''`) joined with `'\\n\\n'`."
     path = _data_file(f'wikitext-2-raw/wiki.{_check_choice(split, WIKITEXT_SPLITS)}.raw', root)
-    with open(path, encoding='utf-8') as f: return '\n\n'.join(line if line.strip() else '' for line in f)
+    with open(path, encoding='utf-8') as f:
+        return '\n\n'.join(line if line.strip() else '' for line in f)
 
 # %% ../nbs/03_data_text.ipynb #d005d1e2
-def token_windows(ids:torch.Tensor, # token ids of one long text, `[N]` or `[1, N]`
-                  window:int=1024, # tokens per window (at most the model's context)
-                  stride:int|None=None, # new tokens per window; None: `window` (non-overlapping)
-                  max_windows:int|None=None, # keep only the first windows; None: all
-                  pad_id:int=0, # fills the last window when the text runs out (never scored)
-                 ) -> tuple[torch.Tensor, torch.Tensor]:
+def token_windows(
+    ids: torch.Tensor,  # token ids of one long text, `[N]` or `[1, N]`
+    window: int = 1024,  # tokens per window (at most the model's context)
+    stride: int | None = None,  # new tokens per window; None: `window` (non-overlapping)
+    max_windows: int | None = None,  # keep only the first windows; None: all
+    pad_id: int = 0,  # fills the last window when the text runs out (never scored)
+) -> tuple[torch.Tensor, torch.Tensor]:
     "`(input_ids, labels)`, both `[W, window]`: the text cut the strided-perplexity way, labels `-100` where not scored."
     ids = torch.as_tensor(ids)
-    if ids.ndim == 2 and len(ids) == 1: ids = ids[0]
-    if ids.ndim != 1 or len(ids) < 2: raise ValueError(f"ids must be one text of at least 2 tokens, [N] or [1, N]; got shape {tuple(ids.shape)}")
+    if ids.ndim == 2 and len(ids) == 1:
+        ids = ids[0]
+    if ids.ndim != 1 or len(ids) < 2:
+        raise ValueError(f"ids must be one text of at least 2 tokens, [N] or [1, N]; got shape {tuple(ids.shape)}")
     stride = window if stride is None else stride
-    if window < 2 or not 0 < stride <= window: raise ValueError(f"need window >= 2 and 0 < stride <= window, got window={window}, stride={stride}")
-    if max_windows is not None and max_windows < 1: raise ValueError(f"max_windows must be None or >= 1, got {max_windows}")
+    if window < 2 or not 0 < stride <= window:
+        raise ValueError(f"need window >= 2 and 0 < stride <= window, got window={window}, stride={stride}")
+    if max_windows is not None and max_windows < 1:
+        raise ValueError(f"max_windows must be None or >= 1, got {max_windows}")
     xs, ys, prev = [], [], 0
     for begin in range(0, len(ids), stride):
-        end = min(begin + window, len(ids)); n = end - begin
-        x = torch.full((window,), pad_id, dtype=ids.dtype); x[:n] = ids[begin:end]
-        y = torch.full((window,), -100, dtype=ids.dtype); y[n - (end - prev):n] = ids[prev:end]  # only the tokens not yet scored
-        xs.append(x); ys.append(y); prev = end
-        if end == len(ids) or len(xs) == max_windows: break
+        end = min(begin + window, len(ids))
+        n = end - begin
+        x = torch.full((window,), pad_id, dtype=ids.dtype)
+        x[:n] = ids[begin:end]
+        y = torch.full((window,), -100, dtype=ids.dtype)
+        y[n - (end - prev) : n] = ids[prev:end]  # only the tokens not yet scored
+        xs.append(x)
+        ys.append(y)
+        prev = end
+        if end == len(ids) or len(xs) == max_windows:
+            break
     return torch.stack(xs), torch.stack(ys)
 
 # %% ../nbs/03_data_text.ipynb #0ee1f884
-def collate_text(items:list[dict], # examples from `load_sst2` or `load_stsb`
-                 tokenizer, # a Hugging Face tokenizer
-                 max_length:int=128, # longer texts (pairs: together) are truncated to this many tokens
-                 padding:bool|str='longest', # `longest` in the batch, or `max_length` for fixed shapes
-                ) -> dict[str, torch.Tensor]:
+def collate_text(
+    items: list[dict],  # examples from `load_sst2` or `load_stsb`
+    tokenizer,  # a Hugging Face tokenizer
+    max_length: int = 128,  # longer texts (pairs: together) are truncated to this many tokens
+    padding: bool | str = 'longest',  # `longest` in the batch, or `max_length` for fixed shapes
+) -> dict[str, torch.Tensor]:
     "Tokenize a batch of sentences or sentence pairs; `labels` holds `label` (long) or `score` (float) when the items have them."
     keys = ('sentence1', 'sentence2') if 'sentence1' in items[0] else ('sentence',)
-    batch = dict(tokenizer(*[[it[k] for it in items] for k in keys], padding=padding, truncation=True,
-                           max_length=max_length, return_tensors='pt'))
+    batch = dict(
+        tokenizer(
+            *[[it[k] for it in items] for k in keys],
+            padding=padding,
+            truncation=True,
+            max_length=max_length,
+            return_tensors='pt',
+        )
+    )
     for key, dtype in (('label', torch.long), ('score', torch.float32)):
         have = sum(key in it for it in items)
-        if 0 < have < len(items): raise ValueError(f"only {have} of {len(items)} items have a {key!r}")
-        if have: batch['labels'] = torch.tensor([it[key] for it in items], dtype=dtype)
+        if 0 < have < len(items):
+            raise ValueError(f"only {have} of {len(items)} items have a {key!r}")
+        if have:
+            batch['labels'] = torch.tensor([it[key] for it in items], dtype=dtype)
     return batch

@@ -17,63 +17,96 @@ __all__ = ['front_matter', 'split_directives', 'fix_links', 'prep_notebook', 'na
 # %% ../nbs/09_docsite.ipynb #b16e91e6
 _DIRECTIVE = re.compile(r'^\s*#\s*\|\s*([\w-]+)\s*:?\s*(.*?)\s*$')
 
+
 def front_matter(nb) -> dict:
     "The `key: value` pairs of a notebook's leading raw `---` cell (nbdev's processed notebooks have one)."
-    if not nb.cells or nb.cells[0].cell_type != 'raw': return {}
+    if not nb.cells or nb.cells[0].cell_type != 'raw':
+        return {}
     m = re.match(r'\s*---\n(.*?)\n---', nb.cells[0].source, re.S)
-    return {k.strip(): v.strip() for k, _, v in (l.partition(':') for l in m.group(1).splitlines()) if k.strip()} if m else {}
+    return (
+        {k.strip(): v.strip() for k, _, v in (l.partition(':') for l in m.group(1).splitlines()) if k.strip()}
+        if m
+        else {}
+    )
 
-def split_directives(src:str) -> tuple[dict, str]:
+
+def split_directives(src: str) -> tuple[dict, str]:
     "Quarto/nbdev `#| key: value` lines at the top of a cell, and the source without them."
     lines, d = src.splitlines(), {}
-    while lines and (m := _DIRECTIVE.match(lines[0])): d[m.group(1)] = m.group(2); lines.pop(0)
+    while lines and (m := _DIRECTIVE.match(lines[0])):
+        d[m.group(1)] = m.group(2)
+        lines.pop(0)
     return d, '\n'.join(lines)
 
 # %% ../nbs/09_docsite.ipynb #a3a733aa
-def _rel(target:str, page:str) -> str:
+def _rel(target: str, page: str) -> str:
     "Relative URL from site page `page` to site path `target` (both relative to the site root)."
     return os.path.relpath(target, os.path.dirname(page) or '.').replace(os.sep, '/')
 
-def fix_links(md:str, # markdown text of one cell
-              page:str, # this page's path in the site, e.g. `experiments/minilm_spectra.html`
-              src_dir:str, # this notebook's folder relative to `nbs/`, e.g. `experiments`
-              pages:dict, # notebook path relative to `nbs/` -> page path in the site
-              doc_url:str='', # the published site's root URL, whose links become local
-             ) -> str:
+
+def fix_links(
+    md: str,  # markdown text of one cell
+    page: str,  # this page's path in the site, e.g. `experiments/minilm_spectra.html`
+    src_dir: str,  # this notebook's folder relative to `nbs/`, e.g. `experiments`
+    pages: dict,  # notebook path relative to `nbs/` -> page path in the site
+    doc_url: str = '',  # the published site's root URL, whose links become local
+) -> str:
     "Rewrite published-site links and `.ipynb` links in `md` into relative links between local pages."
     md = re.sub(r'\]\(([^)\s]+)\)\{[^}]*\}', r'](\1)', md)  # Quarto link attributes
-    if doc_url: md = re.sub(re.escape(doc_url.rstrip('/')) + r'/([^)\s"]*)', lambda m: _rel(m.group(1) or 'index.html', page), md)
+    if doc_url:
+        md = re.sub(
+            re.escape(doc_url.rstrip('/')) + r'/([^)\s"]*)', lambda m: _rel(m.group(1) or 'index.html', page), md
+        )
+
     def local(m):
         target, _, anchor = m.group(2).partition('#')
         key = os.path.normpath(os.path.join(src_dir, target)).replace(os.sep, '/')
-        if key not in pages: return m.group(0)
+        if key not in pages:
+            return m.group(0)
         return f"{m.group(1)}({_rel(pages[key], page)}{'#' + anchor if anchor else ''})"
+
     return re.sub(r'(\]|^\[[^\]]+\]:\s*)\(?([^)\s#]+\.ipynb(?:#[^)\s]*)?)\)?', local, md, flags=re.M)
 
 # %% ../nbs/09_docsite.ipynb #ee0c532f
-def prep_notebook(nb, # a notebook processed by `nbdev.serve.proc_nbs` (or a plain one)
-                  page:str, src_dir:str, pages:dict, doc_url:str='', # as in `fix_links`
-                 ):
+def prep_notebook(
+    nb,  # a notebook processed by `nbdev.serve.proc_nbs` (or a plain one)
+    page: str,
+    src_dir: str,
+    pages: dict,
+    doc_url: str = '',  # as in `fix_links`
+):
     "Turn Quarto directives into nbconvert's terms: hidden inputs, `show_doc` output as markdown, local links."
     fm, cells = front_matter(nb), []
     for c in nb.cells[1:] if fm else nb.cells:
-        if c.cell_type == 'raw': continue
+        if c.cell_type == 'raw':
+            continue
         if c.cell_type == 'markdown':
-            if 'DO NOT EDIT' in c.source and c.source.lstrip().startswith('<!--'): continue
-            c.source = fix_links(c.source, page, src_dir, pages, doc_url); cells.append(c); continue
+            if 'DO NOT EDIT' in c.source and c.source.lstrip().startswith('<!--'):
+                continue
+            c.source = fix_links(c.source, page, src_dir, pages, doc_url)
+            cells.append(c)
+            continue
         d, c.source = split_directives(c.source)
-        for o in c.get('outputs', []): o.get('data', {}).pop('application/vnd.jupyter.widget-view+json', None)
+        for o in c.get('outputs', []):
+            o.get('data', {}).pop('application/vnd.jupyter.widget-view+json', None)
         if d.get('output') == 'asis':  # show_doc: its markdown output becomes the cell
             md = ''.join(o.get('data', {}).get('text/markdown', '') or o.get('text', '') for o in c.get('outputs', []))
-            cells.append(nbformat.v4.new_markdown_cell(fix_links(md, page, src_dir, pages, doc_url))); continue
-        if 'hide' in d or d.get('include') == 'false' or not c.source.strip(): continue
-        if d.get('echo') == 'false': c.metadata.setdefault('tags', []).append('remove_input')
+            cells.append(nbformat.v4.new_markdown_cell(fix_links(md, page, src_dir, pages, doc_url)))
+            continue
+        if 'hide' in d or d.get('include') == 'false' or not c.source.strip():
+            continue
+        if d.get('echo') == 'false':
+            c.metadata.setdefault('tags', []).append('remove_input')
         cells.append(c)
-    nb.metadata.pop('widgets', None)  # widget state (e.g. tqdm bars): a static page has no kernel, and nbconvert would load a CDN script for it
-    if fm.get('title'): cells.insert(0, nbformat.v4.new_markdown_cell(f"# {fm['title']}"))  # nbdev moved the h1 into the front matter
+    nb.metadata.pop(
+        'widgets', None
+    )  # widget state (e.g. tqdm bars): a static page has no kernel, and nbconvert would load a CDN script for it
+    if fm.get('title'):
+        cells.insert(0, nbformat.v4.new_markdown_cell(f"# {fm['title']}"))  # nbdev moved the h1 into the front matter
     nb.cells = cells
-    nb.metadata['title'] = fm.get('title') or next((m.group(1) for c in cells if c.cell_type == 'markdown'
-                                                    for m in [re.match(r'#\s+(.+)', c.source)] if m), page)
+    nb.metadata['title'] = fm.get('title') or next(
+        (m.group(1) for c in cells if c.cell_type == 'markdown' for m in [re.match(r'#\s+(.+)', c.source)] if m), page
+    )
     return nb
 
 # %% ../nbs/09_docsite.ipynb #7b44218a
@@ -90,38 +123,55 @@ body{margin-left:230px!important} .jp-Notebook{max-width:1100px}
 MathJax.Hub.Config({MMLorHTML: {prefer: "HTML"}, "HTML-CSS": {availableFonts: [], preferredFont: null, font: "STIX-Web", webFont: "STIX-Web", imageFont: null}, SVG: {font: "STIX-Web"}});
 </script>"""
 
-def nav_html(pages:list[tuple[str, str, str]], # (section, page path, title) in display order
-             page:str, # the page being rendered
-            ) -> str:
+
+def nav_html(
+    pages: list[tuple[str, str, str]],  # (section, page path, title) in display order
+    page: str,  # the page being rendered
+) -> str:
     "The navigation bar for `page`: every page, grouped by section, the current one marked."
     out, section = ['<nav class="lr-nav"><h2>lowrank_nb</h2>'], None
     for sec, p, title in pages:
-        if sec != section: section = sec; out.append(f'<h3>{htmllib.escape(sec)}</h3>')
+        if sec != section:
+            section = sec
+            out.append(f'<h3>{htmllib.escape(sec)}</h3>')
         cls = ' class="active"' if p == page else ''
         out.append(f'<a href="{_rel(p, page)}"{cls}>{htmllib.escape(title)}</a>')
     return '\n'.join(out + ['</nav>'])
 
 # %% ../nbs/09_docsite.ipynb #41154d41
-def _copy_local_images(html:str, page:str, src_dir:Path, root:Path, dest:Path) -> str:
+def _copy_local_images(html: str, page: str, src_dir: Path, root: Path, dest: Path) -> str:
     "Copy images that `html` loads from files under `root` into the site `dest`, and re-point their `src`."
+
     def repl(m):
         src = m.group(2)
-        if urlsplit(src).scheme or src.startswith(('/', '#')): return m.group(0)
-        f = (src_dir/src).resolve()
-        if not f.is_file() or root not in f.parents: return m.group(0)
+        if urlsplit(src).scheme or src.startswith(('/', '#')):
+            return m.group(0)
+        f = (src_dir / src).resolve()
+        if not f.is_file() or root not in f.parents:
+            return m.group(0)
         rel = f.relative_to(root).as_posix()
-        (dest/rel).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(f, dest/rel)
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(f, dest / rel)
         return f'{m.group(1)}{_rel(rel, page)}"'
+
     return re.sub(r'(<img\b[^>]*?\bsrc=")([^"]+)"', repl, html)
 
-def render_page(nb, page:str, # the prepared notebook and its path in the site
-                nav:str, # navigation html from `nav_html`
-               ) -> str:
+
+def render_page(
+    nb,
+    page: str,  # the prepared notebook and its path in the site
+    nav: str,  # navigation html from `nav_html`
+) -> str:
     "HTML of one page: nbconvert's lab template, local MathJax, no CDN scripts, with the navigation bar."
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
-    exp = HTMLExporter(template_name='lab', exclude_input_prompt=True, exclude_output_prompt=True,
-                       mathjax_url=_rel('mathjax/MathJax.js', page) + '?config=TeX-AMS-MML_HTMLorMML-full,Safe')
+
+    exp = HTMLExporter(
+        template_name='lab',
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        mathjax_url=_rel('mathjax/MathJax.js', page) + '?config=TeX-AMS-MML_HTMLorMML-full,Safe',
+    )
     exp.register_preprocessor(TagRemovePreprocessor(remove_input_tags={'remove_input'}), enabled=True)
     html, _ = exp.from_notebook_node(nb, resources={'metadata': {'name': nb.metadata.get('title', page)}})
     html = re.sub(r'<script[^>]*src="https?://[^"]*require[^"]*"[^>]*>\s*</script>', '', html)
@@ -131,107 +181,163 @@ def render_page(nb, page:str, # the prepared notebook and its path in the site
 # %% ../nbs/09_docsite.ipynb #9834510b
 _MARK = '.lowrank_docs'
 
-def _check_dest(dest:Path, root:Path):
+
+def _check_dest(dest: Path, root: Path):
     "Refuse to replace a folder that is not a site we built: the project, a folder holding it, or one with other files."
-    if dest == root or dest in root.parents or root in dest.parents and dest.relative_to(root).parts[0] in ('nbs', 'lowrank_nb', 'figures', 'tests', '.git'):
-        raise ValueError(f"refusing to build the docs site into {dest}: it is (or holds, or is inside) the project's own files; pick a new folder such as _docs")
-    if dest.exists() and any(dest.iterdir()) and not (dest/_MARK).exists():
-        raise ValueError(f"refusing to replace {dest}: it is not empty and was not written by build_site (no {_MARK} file); pick a new folder")
+    if (
+        dest == root
+        or dest in root.parents
+        or root in dest.parents
+        and dest.relative_to(root).parts[0] in ('nbs', 'lowrank_nb', 'figures', 'tests', '.git')
+    ):
+        raise ValueError(
+            f"refusing to build the docs site into {dest}: it is (or holds, or is inside) the project's own files; pick a new folder such as _docs"
+        )
+    if dest.exists() and any(dest.iterdir()) and not (dest / _MARK).exists():
+        raise ValueError(
+            f"refusing to replace {dest}: it is not empty and was not written by build_site (no {_MARK} file); pick a new folder"
+        )
 
-def _settings(root:Path) -> configparser.SectionProxy:
-    cfg = configparser.ConfigParser(delimiters=['=']); cfg.read(root/'settings.ini'); return cfg['DEFAULT']
 
-def _page_name(rel:str) -> str:
+def _settings(root: Path) -> configparser.SectionProxy:
+    cfg = configparser.ConfigParser(delimiters=['='])
+    cfg.read(root / 'settings.ini')
+    return cfg['DEFAULT']
+
+
+def _page_name(rel: str) -> str:
     "nbdev's page name for a notebook: the number prefix dropped, `.html` instead of `.ipynb`."
-    p = Path(rel); return (p.parent/(re.sub(r'^\d+[a-z]?_', '', p.stem) + '.html')).as_posix()
+    p = Path(rel)
+    return (p.parent / (re.sub(r'^\d+[a-z]?_', '', p.stem) + '.html')).as_posix()
 
-def _page_names(srcs:list[str]) -> dict[str, str]:
+
+def _page_names(srcs: list[str]) -> dict[str, str]:
     "Notebook -> page name; two notebooks that would overwrite each other's page (`05_train`, `24_train`) are an error."
     pages, seen = {r: _page_name(r) for r in srcs}, {}
-    for r, pg in pages.items(): seen.setdefault(pg, []).append(r)
+    for r, pg in pages.items():
+        seen.setdefault(pg, []).append(r)
     clash = {pg: rs for pg, rs in seen.items() if len(rs) > 1}
-    if clash: raise ValueError(f"notebooks that render to the same page (the number prefix is dropped): {clash}; rename one of each")
+    if clash:
+        raise ValueError(
+            f"notebooks that render to the same page (the number prefix is dropped): {clash}; rename one of each"
+        )
     return pages
 
-def build_site(dest:str|Path|None=None, # output folder (default: `doc_path` of settings.ini, `_docs`)
-               root:str|Path|None=None, # project root (default: found from here)
-               quiet:bool=True, # hide nbdev's processing warnings
-              ) -> list[Path]:
+
+def build_site(
+    dest: str | Path | None = None,  # output folder (default: `doc_path` of settings.ini, `_docs`)
+    root: str | Path | None = None,  # project root (default: found from here)
+    quiet: bool = True,  # hide nbdev's processing warnings
+) -> list[Path]:
     "Render `nbs/` into a static offline site; returns the pages written."
     import warnings, contextlib, io, importlib.util
     from nbdev.serve import proc_nbs
-    root = Path(root or project_root()).resolve(); cfg = _settings(root)
-    nbs, dest = root/cfg['nbs_path'], (root/(dest or cfg.get('doc_path', '_docs'))).resolve()
-    cwd = Path.cwd(); os.chdir(root)
+
+    root = Path(root or project_root()).resolve()
+    cfg = _settings(root)
+    nbs, dest = root / cfg['nbs_path'], (root / (dest or cfg.get('doc_path', '_docs'))).resolve()
+    cwd = Path.cwd()
+    os.chdir(root)
     try:
-        with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()) if quiet else contextlib.nullcontext():
-            warnings.simplefilter('ignore'); proc = Path(proc_nbs(n_workers=0))
-    finally: os.chdir(cwd)
-    srcs = sorted(p.relative_to(nbs).as_posix() for p in nbs.rglob('*.ipynb')
-                  if not any(part.startswith(('.', '_')) for part in p.relative_to(nbs).parts))
+        with (
+            warnings.catch_warnings(),
+            contextlib.redirect_stderr(io.StringIO()) if quiet else contextlib.nullcontext(),
+        ):
+            warnings.simplefilter('ignore')
+            proc = Path(proc_nbs(n_workers=0))
+    finally:
+        os.chdir(cwd)
+    srcs = sorted(
+        p.relative_to(nbs).as_posix()
+        for p in nbs.rglob('*.ipynb')
+        if not any(part.startswith(('.', '_')) for part in p.relative_to(nbs).parts)
+    )
     section = lambda r: 'Home' if r == 'index.ipynb' else 'Experiments' if r.startswith('experiments/') else 'Library'
     srcs.sort(key=lambda r: (['Home', 'Library', 'Experiments'].index(section(r)), r))
     pages = _page_names(srcs)
     notebooks = {}
     for r in srcs:
-        ran = root/'figures'/Path(r).stem/Path(r).name
+        ran = root / 'figures' / Path(r).stem / Path(r).name
         use_ran = r.startswith('experiments/') and ran.is_file()
-        notebooks[r] = (nbformat.read(ran if use_ran else proc/r, as_version=4), (ran.parent if use_ran else nbs/Path(r).parent))
+        notebooks[r] = (
+            nbformat.read(ran if use_ran else proc / r, as_version=4),
+            (ran.parent if use_ran else nbs / Path(r).parent),
+        )
     doc_url = cfg.get('doc_host', '') + cfg.get('doc_baseurl', '')
-    for r, (nb, _) in notebooks.items(): prep_notebook(nb, pages[r], str(Path(r).parent).replace('.', ''), pages, doc_url)
+    for r, (nb, _) in notebooks.items():
+        prep_notebook(nb, pages[r], str(Path(r).parent).replace('.', ''), pages, doc_url)
     order = [(section(r), pages[r], notebooks[r][0].metadata['title']) for r in srcs]
     _check_dest(dest, root)
-    if dest.exists(): shutil.rmtree(dest)
-    dest.mkdir(parents=True); (dest/_MARK).write_text('written by lowrank_nb.docsite.build_site; the folder is replaced on each build\n')
-    mathjax = Path(importlib.util.find_spec('jupyter_server_mathjax').submodule_search_locations[0])/'static'
-    shutil.copytree(mathjax, dest/'mathjax')
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    (dest / _MARK).write_text('written by lowrank_nb.docsite.build_site; the folder is replaced on each build\n')
+    mathjax = Path(importlib.util.find_spec('jupyter_server_mathjax').submodule_search_locations[0]) / 'static'
+    shutil.copytree(mathjax, dest / 'mathjax')
     written = []
     for r, (nb, src_dir) in notebooks.items():
         html = _copy_local_images(render_page(nb, pages[r], nav_html(order, pages[r])), pages[r], src_dir, root, dest)
-        written.append(atomic_write(dest/pages[r], html))
+        written.append(atomic_write(dest / pages[r], html))
     return written
 
 # %% ../nbs/09_docsite.ipynb #11d08ff5
-def readme_text(root:str|Path|None=None) -> str:
+def readme_text(root: str | Path | None = None) -> str:
     "The README that `nbs/index.ipynb` produces."
     from nbconvert import MarkdownExporter
-    root = Path(root or project_root()); nb = nbformat.read(root/'nbs'/'index.ipynb', as_version=4)
+
+    root = Path(root or project_root())
+    nb = nbformat.read(root / 'nbs' / 'index.ipynb', as_version=4)
     from nbconvert.preprocessors import TagRemovePreprocessor
+
     nb.cells = [c for c in nb.cells if c.cell_type != 'raw' and not ('hide' in split_directives(c.source)[0])]
     for c in nb.cells:
         d, c.source = split_directives(c.source)
-        if d.get('echo') == 'false': c.metadata.setdefault('tags', []).append('remove_input')  # only its output (e.g. the generated results)
+        if d.get('echo') == 'false':
+            c.metadata.setdefault('tags', []).append('remove_input')  # only its output (e.g. the generated results)
     exp = MarkdownExporter(exclude_input_prompt=True, exclude_output_prompt=True)
     exp.register_preprocessor(TagRemovePreprocessor(remove_input_tags={'remove_input'}), enabled=True)
     md, _ = exp.from_notebook_node(nb)
+
     def from_root(m):  # a link relative to nbs/ becomes relative to the project root
         url = m.group(2)
-        if urlsplit(url).scheme or url.startswith(('#', '/')): return m.group(0)
+        if urlsplit(url).scheme or url.startswith(('#', '/')):
+            return m.group(0)
         return m.group(1) + os.path.normpath(os.path.join('nbs', url)).replace(os.sep, '/')
+
     md = re.sub(r'(\]\(|src=")([^)"\s]+)', from_root, md)
     header = '<!-- Generated from nbs/index.ipynb by `make docs` (lowrank_nb.docsite.write_readme); edit the notebook, not this file. -->\n\n'
     return header + re.sub(r'\n{3,}', '\n\n', md).strip() + '\n'
 
-def write_readme(root:str|Path|None=None, # project root
-                 check:bool=False, # only compare; raise if README.md is out of date
-                ) -> Path:
+
+def write_readme(
+    root: str | Path | None = None,  # project root
+    check: bool = False,  # only compare; raise if README.md is out of date
+) -> Path:
     "Write `README.md` from `nbs/index.ipynb` (or, with `check`, fail if it differs)."
-    root = Path(root or project_root()); path, text = root/'README.md', readme_text(root)
+    root = Path(root or project_root())
+    path, text = root / 'README.md', readme_text(root)
     if check:
         if not path.is_file() or path.read_text() != text:
-            raise AssertionError("README.md does not match nbs/index.ipynb: run `make docs` (or lowrank_docs --readme-only) and commit README.md")
+            raise AssertionError(
+                "README.md does not match nbs/index.ipynb: run `make docs` (or lowrank_docs --readme-only) and commit README.md"
+            )
         return path
     return atomic_write(path, text)
 
 # %% ../nbs/09_docsite.ipynb #6fd8eb7d
 @call_parse
-def lowrank_docs(dest:str|None=None, # output folder (default: doc_path in settings.ini)
-                 readme_only:bool=False, # only regenerate README.md
-                 check_readme:bool=False, # fail if README.md does not match nbs/index.ipynb; write nothing
-                ):
+def lowrank_docs(
+    dest: str | None = None,  # output folder (default: doc_path in settings.ini)
+    readme_only: bool = False,  # only regenerate README.md
+    check_readme: bool = False,  # fail if README.md does not match nbs/index.ipynb; write nothing
+):
     "Build the offline docs site from nbs/ and regenerate README.md from nbs/index.ipynb."
-    if check_readme: write_readme(check=True); print('README.md matches nbs/index.ipynb'); return
+    if check_readme:
+        write_readme(check=True)
+        print('README.md matches nbs/index.ipynb')
+        return
     print(f'wrote {write_readme()}')
-    if readme_only: return
+    if readme_only:
+        return
     pages = build_site(dest)
     print(f'wrote {len(pages)} pages to {pages[0].parent}')

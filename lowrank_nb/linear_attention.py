@@ -9,7 +9,8 @@ import torch.nn.functional as F
 
 try:
     import triton, triton.language as tl
-except ImportError: triton = tl = None  # the fallback runs everywhere; `impl='triton'` then says why it cannot
+except ImportError:
+    triton = tl = None  # the fallback runs everywhere; `impl='triton'` then says why it cannot
 
 # %% auto #0
 __all__ = ['FEATURE_MAPS', 'ENV_IMPL', 'log', 'IMPLS', 'feature_map', 'linear_attention_ref', 'linear_attention_naive',
@@ -19,13 +20,18 @@ __all__ = ['FEATURE_MAPS', 'ENV_IMPL', 'log', 'IMPLS', 'feature_map', 'linear_at
 FEATURE_MAPS = ('relu', 'elu')  # relu: [relu(x), relu(-x)] (the seed's); elu: elu(x) + 1
 ENV_IMPL = 'LOWRANK_LINEAR_ATTN_IMPL'  # environment variable that replaces impl='auto' by torch | triton
 
-def feature_map(x:torch.Tensor, # queries or keys `[..., D]`
-                kind:str='relu', # one of `FEATURE_MAPS`
-               ) -> torch.Tensor:
+
+def feature_map(
+    x: torch.Tensor,  # queries or keys `[..., D]`
+    kind: str = 'relu',  # one of `FEATURE_MAPS`
+) -> torch.Tensor:
     "The non-negative features $\\phi(x)$: `[..., 2D]` for `relu`, `[..., D]` for `elu`."
-    if kind == 'relu': return torch.cat([F.relu(x), F.relu(-x)], -1)
-    if kind == 'elu': return F.elu(x) + 1
+    if kind == 'relu':
+        return torch.cat([F.relu(x), F.relu(-x)], -1)
+    if kind == 'elu':
+        return F.elu(x) + 1
     raise ValueError(f"feature_map must be one of {FEATURE_MAPS}, got {kind!r}")
+
 
 _phi = feature_map  # the functions below take an argument named `feature_map` (the seed's), which hides this one
 
@@ -33,169 +39,290 @@ _phi = feature_map  # the functions below take an argument named `feature_map` (
 def _check_qkv(q, k, v):
     "Raise unless q, k, v are `[B, H, N, D]` with matching batch, heads, keys and head dims."
     if not all(isinstance(t, torch.Tensor) and t.ndim == 4 for t in (q, k, v)):
-        raise ValueError(f"q, k, v must be tensors [B, H, N, D], got shapes {[tuple(getattr(t, 'shape', ())) for t in (q, k, v)]}")
+        raise ValueError(
+            f"q, k, v must be tensors [B, H, N, D], got shapes {[tuple(getattr(t, 'shape', ())) for t in (q, k, v)]}"
+        )
     if q.shape[:2] != k.shape[:2] or k.shape[:3] != v.shape[:3] or q.shape[-1] != k.shape[-1]:
-        raise ValueError(f"q [B, H, N, D], k [B, H, M, D], v [B, H, M, Dv] must agree, got {tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}")
+        raise ValueError(
+            f"q [B, H, N, D], k [B, H, M, D], v [B, H, M, Dv] must agree, got {tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}"
+        )
 
-def linear_attention_ref(q:torch.Tensor, # queries `[B, H, N, D]`
-                         k:torch.Tensor, # keys `[B, H, M, D]`
-                         v:torch.Tensor, # values `[B, H, M, Dv]`
-                         feature_map:str='relu', # one of `FEATURE_MAPS`
-                         eps:float=1e-6, # added to the normaliser
-                        ) -> torch.Tensor:
+
+def linear_attention_ref(
+    q: torch.Tensor,  # queries `[B, H, N, D]`
+    k: torch.Tensor,  # keys `[B, H, M, D]`
+    v: torch.Tensor,  # values `[B, H, M, Dv]`
+    feature_map: str = 'relu',  # one of `FEATURE_MAPS`
+    eps: float = 1e-6,  # added to the normaliser
+) -> torch.Tensor:
     "Oracle: the quadratic form $AV/(A\\mathbf 1+\\epsilon)$, $A = \\phi(Q)\\phi(K)^\\top$, in fp32; output in q's dtype."
     _check_qkv(q, k, v)
     a = _phi(q.float(), feature_map) @ _phi(k.float(), feature_map).transpose(-1, -2)  # [B, H, N, M]
-    return ((a @ v.float())/(a.sum(-1, keepdim=True) + eps)).to(q.dtype)
+    return ((a @ v.float()) / (a.sum(-1, keepdim=True) + eps)).to(q.dtype)
 
-def linear_attention_naive(q:torch.Tensor, # queries `[B, H, N, D]`
-                           k:torch.Tensor, # keys `[B, H, M, D]`
-                           v:torch.Tensor, # values `[B, H, M, Dv]`
-                           feature_map:str='relu', # one of `FEATURE_MAPS`
-                           eps:float=1e-6, # added to the normaliser
-                          ) -> torch.Tensor:
+
+def linear_attention_naive(
+    q: torch.Tensor,  # queries `[B, H, N, D]`
+    k: torch.Tensor,  # keys `[B, H, M, D]`
+    v: torch.Tensor,  # values `[B, H, M, Dv]`
+    feature_map: str = 'relu',  # one of `FEATURE_MAPS`
+    eps: float = 1e-6,  # added to the normaliser
+) -> torch.Tensor:
     "The textbook linear form in the input's dtype: state $\\phi(K)^\\top V$ and normaliser $\\phi(K)^\\top\\mathbf 1$ by separate einsums."
     _check_qkv(q, k, v)
     fq, fk = _phi(q, feature_map), _phi(k, feature_map)
     kv, z = torch.einsum('bhmf,bhmd->bhfd', fk, v), fk.sum(2)
-    return torch.einsum('bhnf,bhfd->bhnd', fq, kv)/(torch.einsum('bhnf,bhf->bhn', fq, z)[..., None] + eps)
+    return torch.einsum('bhnf,bhfd->bhnd', fq, kv) / (torch.einsum('bhnf,bhf->bhn', fq, z)[..., None] + eps)
 
 # %% ../nbs/30_linear_attention.ipynb #9c98da7b
-def core_macs(N:int, # queries
-              M:int, # keys
-              F:int, # features per head ($2d$ for relu, $d$ for elu)
-              Dv:int, # value dim per head
-             ) -> tuple[int, int]:
+def core_macs(
+    N: int,  # queries
+    M: int,  # keys
+    F: int,  # features per head ($2d$ for relu, $d$ for elu)
+    Dv: int,  # value dim per head
+) -> tuple[int, int]:
     "Multiply-adds per head of the matmuls of the quadratic order $(\\phi(Q)\\phi(K)^\\top)V$ and of the linear order $\\phi(Q)(\\phi(K)^\\top[V|1])$."
-    return N*M*(F + Dv), M*F*Dv + N*F*(Dv + 1)
+    return N * M * (F + Dv), M * F * Dv + N * F * (Dv + 1)
+
 
 def _state(fk, v):
     "`[B, H, F, Dv+1]`: the state $\\phi(K)^\\top V$ with the normaliser state $\\phi(K)^\\top\\mathbf 1$ as its last column."
     return torch.cat([fk.transpose(-1, -2) @ v, fk.sum(-2).unsqueeze(-1)], -1)
 
-def _linear_attention_torch(q, k, v, feature_map:str='relu', eps:float=1e-6):
+
+def _linear_attention_torch(q, k, v, feature_map: str = 'relu', eps: float = 1e-6):
     "Fallback: $\\phi(Q)(\\phi(K)^\\top V) / (\\phi(Q)(\\phi(K)^\\top 1) + \\epsilon)$ in fp32 by matmuls, output in q's dtype."
     dtype, (q, k, v) = q.dtype, (t.float() for t in (q, k, v))
-    quadratic, linear = core_macs(q.shape[-2], k.shape[-2], q.shape[-1]*(2 if feature_map == 'relu' else 1), v.shape[-1])
+    quadratic, linear = core_macs(
+        q.shape[-2], k.shape[-2], q.shape[-1] * (2 if feature_map == 'relu' else 1), v.shape[-1]
+    )
     if quadratic < linear:  # short sequences: the quadratic order is cheaper
         a = _phi(q, feature_map) @ _phi(k, feature_map).transpose(-1, -2)  # [B, H, N, M]
-        return ((a @ v)/a.sum(-1, keepdim=True).add_(eps)).to(dtype)
+        return ((a @ v) / a.sum(-1, keepdim=True).add_(eps)).to(dtype)
     if feature_map == 'relu':  # phi(x) = [relu(x), relu(x) - x], never materialised
         rq, rk = q.relu(), k.relu()
-        sp = _state(rk, v); sm = sp - _state(k, v)  # states of relu(K) and of relu(-K) = relu(K) - K
+        sp = _state(rk, v)
+        sm = sp - _state(k, v)  # states of relu(K) and of relu(-K) = relu(K) - K
         num = (rq @ (sp + sm)).sub_(q @ sm)  # phi(Q) [S+; S-]  [B, H, N, Dv+1]
-    else: num = _phi(q, feature_map) @ _state(_phi(k, feature_map), v)
-    return (num[..., :-1]/num[..., -1:].add(eps)).to(dtype)
+    else:
+        num = _phi(q, feature_map) @ _state(_phi(k, feature_map), v)
+    return (num[..., :-1] / num[..., -1:].add(eps)).to(dtype)
 
 # %% ../nbs/30_linear_attention.ipynb #a76f4258
 if triton is not None:
-    @triton.jit
-    def _la_state_fwd(FK, V, S, Z, N, NF, DV, BLOCK_N:tl.constexpr, BLOCK_F:tl.constexpr, BLOCK_D:tl.constexpr, PREC:tl.constexpr):
-        "One program per (batch, head): $S = \\sum_m \\phi(k_m)^\\top v_m$ `[F, Dv]`, $z = \\sum_m \\phi(k_m)$ `[F]`."
-        bh = tl.program_id(0); rf, rd = tl.arange(0, BLOCK_F), tl.arange(0, BLOCK_D)
-        s = tl.zeros((BLOCK_F, BLOCK_D), dtype=tl.float32); z = tl.zeros((BLOCK_F,), dtype=tl.float32)
-        for n0 in range(0, N, BLOCK_N):
-            rn = n0 + tl.arange(0, BLOCK_N); mn = rn < N
-            a = tl.load(FK + bh*N*NF + rn[:, None]*NF + rf[None, :], mask=mn[:, None] & (rf[None, :] < NF), other=0.).to(tl.float32)
-            b = tl.load(V + bh*N*DV + rn[:, None]*DV + rd[None, :], mask=mn[:, None] & (rd[None, :] < DV), other=0.).to(tl.float32)
-            s += tl.dot(tl.trans(a), b, input_precision=PREC); z += tl.sum(a, 0)
-        tl.store(S + bh*NF*DV + rf[:, None]*DV + rd[None, :], s, mask=(rf[:, None] < NF) & (rd[None, :] < DV))
-        tl.store(Z + bh*NF + rf, z, mask=rf < NF)
 
     @triton.jit
-    def _la_rows_fwd(FQ, S, Z, O, N, NF, DV, eps, BLOCK_N:tl.constexpr, BLOCK_F:tl.constexpr, BLOCK_D:tl.constexpr, PREC:tl.constexpr):
+    def _la_state_fwd(
+        FK, V, S, Z, N, NF, DV, BLOCK_N: tl.constexpr, BLOCK_F: tl.constexpr, BLOCK_D: tl.constexpr, PREC: tl.constexpr
+    ):
+        "One program per (batch, head): $S = \\sum_m \\phi(k_m)^\\top v_m$ `[F, Dv]`, $z = \\sum_m \\phi(k_m)$ `[F]`."
+        bh = tl.program_id(0)
+        rf, rd = tl.arange(0, BLOCK_F), tl.arange(0, BLOCK_D)
+        s = tl.zeros((BLOCK_F, BLOCK_D), dtype=tl.float32)
+        z = tl.zeros((BLOCK_F,), dtype=tl.float32)
+        for n0 in range(0, N, BLOCK_N):
+            rn = n0 + tl.arange(0, BLOCK_N)
+            mn = rn < N
+            a = tl.load(
+                FK + bh * N * NF + rn[:, None] * NF + rf[None, :], mask=mn[:, None] & (rf[None, :] < NF), other=0.0
+            ).to(tl.float32)
+            b = tl.load(
+                V + bh * N * DV + rn[:, None] * DV + rd[None, :], mask=mn[:, None] & (rd[None, :] < DV), other=0.0
+            ).to(tl.float32)
+            s += tl.dot(tl.trans(a), b, input_precision=PREC)
+            z += tl.sum(a, 0)
+        tl.store(S + bh * NF * DV + rf[:, None] * DV + rd[None, :], s, mask=(rf[:, None] < NF) & (rd[None, :] < DV))
+        tl.store(Z + bh * NF + rf, z, mask=rf < NF)
+
+    @triton.jit
+    def _la_rows_fwd(
+        FQ,
+        S,
+        Z,
+        O,
+        N,
+        NF,
+        DV,
+        eps,
+        BLOCK_N: tl.constexpr,
+        BLOCK_F: tl.constexpr,
+        BLOCK_D: tl.constexpr,
+        PREC: tl.constexpr,
+    ):
         "One program per (row block, batch·head): $o_n = \\phi(q_n)S / (\\phi(q_n)\\cdot z + \\epsilon)$."
         pn, bh = tl.program_id(0), tl.program_id(1)
-        rn, rf, rd = pn*BLOCK_N + tl.arange(0, BLOCK_N), tl.arange(0, BLOCK_F), tl.arange(0, BLOCK_D)
+        rn, rf, rd = pn * BLOCK_N + tl.arange(0, BLOCK_N), tl.arange(0, BLOCK_F), tl.arange(0, BLOCK_D)
         mn, mf, md = rn < N, rf < NF, rd < DV
-        x = tl.load(FQ + bh*N*NF + rn[:, None]*NF + rf[None, :], mask=mn[:, None] & mf[None, :], other=0.).to(tl.float32)
-        s = tl.load(S + bh*NF*DV + rf[:, None]*DV + rd[None, :], mask=mf[:, None] & md[None, :], other=0.)
-        z = tl.load(Z + bh*NF + rf, mask=mf, other=0.)
-        o = tl.dot(x, s, input_precision=PREC)/(tl.sum(x*z[None, :], 1) + eps)[:, None]
-        tl.store(O + bh*N*DV + rn[:, None]*DV + rd[None, :], o.to(O.dtype.element_ty), mask=mn[:, None] & md[None, :])
+        x = tl.load(FQ + bh * N * NF + rn[:, None] * NF + rf[None, :], mask=mn[:, None] & mf[None, :], other=0.0).to(
+            tl.float32
+        )
+        s = tl.load(S + bh * NF * DV + rf[:, None] * DV + rd[None, :], mask=mf[:, None] & md[None, :], other=0.0)
+        z = tl.load(Z + bh * NF + rf, mask=mf, other=0.0)
+        o = tl.dot(x, s, input_precision=PREC) / (tl.sum(x * z[None, :], 1) + eps)[:, None]
+        tl.store(
+            O + bh * N * DV + rn[:, None] * DV + rd[None, :], o.to(O.dtype.element_ty), mask=mn[:, None] & md[None, :]
+        )
 
     @triton.jit
-    def _la_state_bwd(FQ, G, S, Z, DS, DZ, N, NF, DV, eps, BLOCK_N:tl.constexpr, BLOCK_F:tl.constexpr, BLOCK_D:tl.constexpr, PREC:tl.constexpr):
+    def _la_state_bwd(
+        FQ,
+        G,
+        S,
+        Z,
+        DS,
+        DZ,
+        N,
+        NF,
+        DV,
+        eps,
+        BLOCK_N: tl.constexpr,
+        BLOCK_F: tl.constexpr,
+        BLOCK_D: tl.constexpr,
+        PREC: tl.constexpr,
+    ):
         "One program per (batch, head): $\\bar S = \\sum_n \\phi(q_n)^\\top \\bar n_n$, $\\bar z = \\sum_n \\bar d_n \\phi(q_n)$."
-        bh = tl.program_id(0); rf, rd = tl.arange(0, BLOCK_F), tl.arange(0, BLOCK_D); mf, md = rf < NF, rd < DV
-        s = tl.load(S + bh*NF*DV + rf[:, None]*DV + rd[None, :], mask=mf[:, None] & md[None, :], other=0.)
-        z = tl.load(Z + bh*NF + rf, mask=mf, other=0.)
-        ds = tl.zeros((BLOCK_F, BLOCK_D), dtype=tl.float32); dz = tl.zeros((BLOCK_F,), dtype=tl.float32)
+        bh = tl.program_id(0)
+        rf, rd = tl.arange(0, BLOCK_F), tl.arange(0, BLOCK_D)
+        mf, md = rf < NF, rd < DV
+        s = tl.load(S + bh * NF * DV + rf[:, None] * DV + rd[None, :], mask=mf[:, None] & md[None, :], other=0.0)
+        z = tl.load(Z + bh * NF + rf, mask=mf, other=0.0)
+        ds = tl.zeros((BLOCK_F, BLOCK_D), dtype=tl.float32)
+        dz = tl.zeros((BLOCK_F,), dtype=tl.float32)
         for n0 in range(0, N, BLOCK_N):
-            rn = n0 + tl.arange(0, BLOCK_N); mn = rn < N
-            x = tl.load(FQ + bh*N*NF + rn[:, None]*NF + rf[None, :], mask=mn[:, None] & mf[None, :], other=0.).to(tl.float32)
-            g = tl.load(G + bh*N*DV + rn[:, None]*DV + rd[None, :], mask=mn[:, None] & md[None, :], other=0.).to(tl.float32)
-            num = tl.dot(x, s, input_precision=PREC); den = tl.sum(x*z[None, :], 1) + eps
-            dnum = g/den[:, None]; dden = -tl.sum(g*num, 1)/(den*den)
-            ds += tl.dot(tl.trans(x), dnum, input_precision=PREC); dz += tl.sum(x*dden[:, None], 0)
-        tl.store(DS + bh*NF*DV + rf[:, None]*DV + rd[None, :], ds, mask=mf[:, None] & md[None, :])
-        tl.store(DZ + bh*NF + rf, dz, mask=mf)
+            rn = n0 + tl.arange(0, BLOCK_N)
+            mn = rn < N
+            x = tl.load(
+                FQ + bh * N * NF + rn[:, None] * NF + rf[None, :], mask=mn[:, None] & mf[None, :], other=0.0
+            ).to(tl.float32)
+            g = tl.load(G + bh * N * DV + rn[:, None] * DV + rd[None, :], mask=mn[:, None] & md[None, :], other=0.0).to(
+                tl.float32
+            )
+            num = tl.dot(x, s, input_precision=PREC)
+            den = tl.sum(x * z[None, :], 1) + eps
+            dnum = g / den[:, None]
+            dden = -tl.sum(g * num, 1) / (den * den)
+            ds += tl.dot(tl.trans(x), dnum, input_precision=PREC)
+            dz += tl.sum(x * dden[:, None], 0)
+        tl.store(DS + bh * NF * DV + rf[:, None] * DV + rd[None, :], ds, mask=mf[:, None] & md[None, :])
+        tl.store(DZ + bh * NF + rf, dz, mask=mf)
 
     @triton.jit
-    def _la_rows_bwd_q(FQ, G, S, Z, DFQ, N, NF, DV, eps, BLOCK_N:tl.constexpr, BLOCK_F:tl.constexpr, BLOCK_D:tl.constexpr, PREC:tl.constexpr):
+    def _la_rows_bwd_q(
+        FQ,
+        G,
+        S,
+        Z,
+        DFQ,
+        N,
+        NF,
+        DV,
+        eps,
+        BLOCK_N: tl.constexpr,
+        BLOCK_F: tl.constexpr,
+        BLOCK_D: tl.constexpr,
+        PREC: tl.constexpr,
+    ):
         "One program per (query row block, batch·head): $\\partial\\phi(q_n) = \\bar n_n S^\\top + \\bar d_n z$."
         pn, bh = tl.program_id(0), tl.program_id(1)
-        rn, rf, rd = pn*BLOCK_N + tl.arange(0, BLOCK_N), tl.arange(0, BLOCK_F), tl.arange(0, BLOCK_D)
+        rn, rf, rd = pn * BLOCK_N + tl.arange(0, BLOCK_N), tl.arange(0, BLOCK_F), tl.arange(0, BLOCK_D)
         mn, mf, md = rn < N, rf < NF, rd < DV
         mnf, mnd, mfd = mn[:, None] & mf[None, :], mn[:, None] & md[None, :], mf[:, None] & md[None, :]
-        pnf = bh*N*NF + rn[:, None]*NF + rf[None, :]
-        s, z = tl.load(S + bh*NF*DV + rf[:, None]*DV + rd[None, :], mask=mfd, other=0.), tl.load(Z + bh*NF + rf, mask=mf, other=0.)
-        x = tl.load(FQ + pnf, mask=mnf, other=0.).to(tl.float32)
-        g = tl.load(G + bh*N*DV + rn[:, None]*DV + rd[None, :], mask=mnd, other=0.).to(tl.float32)
-        num = tl.dot(x, s, input_precision=PREC); den = tl.sum(x*z[None, :], 1) + eps
-        dnum = g/den[:, None]; dden = -tl.sum(g*num, 1)/(den*den)
-        dx = tl.dot(dnum, tl.trans(s), input_precision=PREC) + dden[:, None]*z[None, :]
+        pnf = bh * N * NF + rn[:, None] * NF + rf[None, :]
+        s, z = (
+            tl.load(S + bh * NF * DV + rf[:, None] * DV + rd[None, :], mask=mfd, other=0.0),
+            tl.load(Z + bh * NF + rf, mask=mf, other=0.0),
+        )
+        x = tl.load(FQ + pnf, mask=mnf, other=0.0).to(tl.float32)
+        g = tl.load(G + bh * N * DV + rn[:, None] * DV + rd[None, :], mask=mnd, other=0.0).to(tl.float32)
+        num = tl.dot(x, s, input_precision=PREC)
+        den = tl.sum(x * z[None, :], 1) + eps
+        dnum = g / den[:, None]
+        dden = -tl.sum(g * num, 1) / (den * den)
+        dx = tl.dot(dnum, tl.trans(s), input_precision=PREC) + dden[:, None] * z[None, :]
         tl.store(DFQ + pnf, dx.to(DFQ.dtype.element_ty), mask=mnf)
 
     @triton.jit
-    def _la_rows_bwd_kv(FK, V, DS, DZ, DFK, DVV, M, NF, DV, BLOCK_N:tl.constexpr, BLOCK_F:tl.constexpr, BLOCK_D:tl.constexpr, PREC:tl.constexpr):
+    def _la_rows_bwd_kv(
+        FK,
+        V,
+        DS,
+        DZ,
+        DFK,
+        DVV,
+        M,
+        NF,
+        DV,
+        BLOCK_N: tl.constexpr,
+        BLOCK_F: tl.constexpr,
+        BLOCK_D: tl.constexpr,
+        PREC: tl.constexpr,
+    ):
         "One program per (key row block, batch·head): $\\partial\\phi(k_m) = v_m \\bar S^\\top + \\bar z$, $\\partial v_m = \\phi(k_m)\\bar S$."
         pm, bh = tl.program_id(0), tl.program_id(1)
-        rm, rf, rd = pm*BLOCK_N + tl.arange(0, BLOCK_N), tl.arange(0, BLOCK_F), tl.arange(0, BLOCK_D)
+        rm, rf, rd = pm * BLOCK_N + tl.arange(0, BLOCK_N), tl.arange(0, BLOCK_F), tl.arange(0, BLOCK_D)
         mm, mf, md = rm < M, rf < NF, rd < DV
         mmf, mmd, mfd = mm[:, None] & mf[None, :], mm[:, None] & md[None, :], mf[:, None] & md[None, :]
-        pmf, pmd = bh*M*NF + rm[:, None]*NF + rf[None, :], bh*M*DV + rm[:, None]*DV + rd[None, :]
-        ds, dz = tl.load(DS + bh*NF*DV + rf[:, None]*DV + rd[None, :], mask=mfd, other=0.), tl.load(DZ + bh*NF + rf, mask=mf, other=0.)
-        a = tl.load(FK + pmf, mask=mmf, other=0.).to(tl.float32)
-        b = tl.load(V + pmd, mask=mmd, other=0.).to(tl.float32)
-        tl.store(DFK + pmf, (tl.dot(b, tl.trans(ds), input_precision=PREC) + dz[None, :]).to(DFK.dtype.element_ty), mask=mmf)
+        pmf, pmd = bh * M * NF + rm[:, None] * NF + rf[None, :], bh * M * DV + rm[:, None] * DV + rd[None, :]
+        ds, dz = (
+            tl.load(DS + bh * NF * DV + rf[:, None] * DV + rd[None, :], mask=mfd, other=0.0),
+            tl.load(DZ + bh * NF + rf, mask=mf, other=0.0),
+        )
+        a = tl.load(FK + pmf, mask=mmf, other=0.0).to(tl.float32)
+        b = tl.load(V + pmd, mask=mmd, other=0.0).to(tl.float32)
+        tl.store(
+            DFK + pmf, (tl.dot(b, tl.trans(ds), input_precision=PREC) + dz[None, :]).to(DFK.dtype.element_ty), mask=mmf
+        )
         tl.store(DVV + pmd, tl.dot(a, ds, input_precision=PREC).to(DVV.dtype.element_ty), mask=mmd)
 
 # %% ../nbs/30_linear_attention.ipynb #8630f804
 _NAN_FILL = False  # tests set True: kernel outputs start as NaN, so an unwritten element shows
 
-def _empty(shape, like:torch.Tensor, dtype=None) -> torch.Tensor:
-    return (torch.full if _NAN_FILL else lambda s, v, **kw: torch.empty(s, **kw))(shape, float('nan'), dtype=dtype or like.dtype, device=like.device)
 
-def _blocks(NF:int, DV:int, N:int) -> dict:
+def _empty(shape, like: torch.Tensor, dtype=None) -> torch.Tensor:
+    return (torch.full if _NAN_FILL else lambda s, v, **kw: torch.empty(s, **kw))(
+        shape, float('nan'), dtype=dtype or like.dtype, device=like.device
+    )
+
+
+def _blocks(NF: int, DV: int, N: int) -> dict:
     p2 = lambda n: max(16, 1 << (n - 1).bit_length())
     return dict(BLOCK_N=32 if _interpreting() else 64, BLOCK_F=p2(NF), BLOCK_D=p2(DV))
 
-def _interpreting() -> bool: return os.environ.get('TRITON_INTERPRET') == '1'
+
+def _interpreting() -> bool:
+    return os.environ.get('TRITON_INTERPRET') == '1'
+
 
 class LinearAttentionTriton(torch.autograd.Function):
     "Triton forward and backward of the linear-attention core on features: `(φ(q) [B,H,N,F], φ(k) [B,H,M,F], v [B,H,M,Dv], eps)`."
+
     @staticmethod
-    def forward(ctx, fq, fk, v, eps:float):
+    def forward(ctx, fq, fk, v, eps: float):
         fq, fk, v = fq.contiguous(), fk.contiguous(), v.contiguous()
-        B, H, N, NF = fq.shape; M, DV = v.shape[-2:]; kw = _blocks(NF, DV, N)
+        B, H, N, NF = fq.shape
+        M, DV = v.shape[-2:]
+        kw = _blocks(NF, DV, N)
         kw['PREC'] = 'ieee' if v.dtype == torch.float32 else 'tf32'
-        S, Z = _empty((B*H, NF, DV), v, torch.float32), _empty((B*H, NF), v, torch.float32)
-        _la_state_fwd[(B*H,)](fk, v, S, Z, M, NF, DV, **kw)
+        S, Z = _empty((B * H, NF, DV), v, torch.float32), _empty((B * H, NF), v, torch.float32)
+        _la_state_fwd[(B * H,)](fk, v, S, Z, M, NF, DV, **kw)
         o = _empty((B, H, N, DV), v)
-        _la_rows_fwd[(triton.cdiv(N, kw['BLOCK_N']), B*H)](fq, S, Z, o, N, NF, DV, eps, **kw)
-        ctx.save_for_backward(fq, fk, v, S, Z); ctx.eps, ctx.kw = eps, kw
+        _la_rows_fwd[(triton.cdiv(N, kw['BLOCK_N']), B * H)](fq, S, Z, o, N, NF, DV, eps, **kw)
+        ctx.save_for_backward(fq, fk, v, S, Z)
+        ctx.eps, ctx.kw = eps, kw
         return o
 
     @staticmethod
     def backward(ctx, g):
-        fq, fk, v, S, Z = ctx.saved_tensors; kw, eps = ctx.kw, ctx.eps
-        g = g.contiguous(); B, H, N, NF = fq.shape; M, DV = v.shape[-2:]
-        dS, dZ = _empty((B*H, NF, DV), v, torch.float32), _empty((B*H, NF), v, torch.float32)
-        _la_state_bwd[(B*H,)](fq, g, S, Z, dS, dZ, N, NF, DV, eps, **kw)
+        fq, fk, v, S, Z = ctx.saved_tensors
+        kw, eps = ctx.kw, ctx.eps
+        g = g.contiguous()
+        B, H, N, NF = fq.shape
+        M, DV = v.shape[-2:]
+        dS, dZ = _empty((B * H, NF, DV), v, torch.float32), _empty((B * H, NF), v, torch.float32)
+        _la_state_bwd[(B * H,)](fq, g, S, Z, dS, dZ, N, NF, DV, eps, **kw)
         dfq, dfk, dv = _empty(fq.shape, fq), _empty(fk.shape, fk), _empty(v.shape, v)
-        _la_rows_bwd_q[(triton.cdiv(N, kw['BLOCK_N']), B*H)](fq, g, S, Z, dfq, N, NF, DV, eps, **kw)
-        _la_rows_bwd_kv[(triton.cdiv(M, kw['BLOCK_N']), B*H)](fk, v, dS, dZ, dfk, dv, M, NF, DV, **kw)
+        _la_rows_bwd_q[(triton.cdiv(N, kw['BLOCK_N']), B * H)](fq, g, S, Z, dfq, N, NF, DV, eps, **kw)
+        _la_rows_bwd_kv[(triton.cdiv(M, kw['BLOCK_N']), B * H)](fk, v, dS, dZ, dfk, dv, M, NF, DV, **kw)
         return dfq, dfk, dv, None
 
 # %% ../nbs/30_linear_attention.ipynb #34b89284
@@ -203,40 +330,58 @@ log = logging.getLogger(__name__)
 _WARNED: set[str] = set()
 IMPLS = ('auto', 'torch', 'triton')
 
-def triton_unsupported(q:torch.Tensor, # queries `[B, H, N, D]`
-                       v:torch.Tensor, # values `[B, H, M, Dv]`
-                       feature_map:str='relu', # one of `FEATURE_MAPS`
-                      ) -> str|None:
+
+def triton_unsupported(
+    q: torch.Tensor,  # queries `[B, H, N, D]`
+    v: torch.Tensor,  # values `[B, H, M, Dv]`
+    feature_map: str = 'relu',  # one of `FEATURE_MAPS`
+) -> str | None:
     "Why the Triton kernel cannot take these inputs, or None when it can."
-    if triton is None: return "triton is not installed"
-    if not (q.is_cuda or _interpreting()): return f"inputs are on {q.device.type}: the kernel needs a CUDA device (or TRITON_INTERPRET=1 set before import)"
-    if q.dtype not in (torch.float32, torch.float16, torch.bfloat16): return f"dtype {q.dtype} is not float32/float16/bfloat16"
-    nf = q.shape[-1]*(2 if feature_map == 'relu' else 1)
-    if nf > 256 or v.shape[-1] > 256: return f"feature dim {nf} or value dim {v.shape[-1]} > 256"
+    if triton is None:
+        return "triton is not installed"
+    if not (q.is_cuda or _interpreting()):
+        return (
+            f"inputs are on {q.device.type}: the kernel needs a CUDA device (or TRITON_INTERPRET=1 set before import)"
+        )
+    if q.dtype not in (torch.float32, torch.float16, torch.bfloat16):
+        return f"dtype {q.dtype} is not float32/float16/bfloat16"
+    nf = q.shape[-1] * (2 if feature_map == 'relu' else 1)
+    if nf > 256 or v.shape[-1] > 256:
+        return f"feature dim {nf} or value dim {v.shape[-1]} > 256"
     return None
 
-def _choose_impl(impl:str, q, v, feature_map:str) -> str:
-    if impl not in IMPLS: raise ValueError(f"impl must be one of {IMPLS}, got {impl!r}")
+
+def _choose_impl(impl: str, q, v, feature_map: str) -> str:
+    if impl not in IMPLS:
+        raise ValueError(f"impl must be one of {IMPLS}, got {impl!r}")
     if impl == 'auto':
         env = os.environ.get(ENV_IMPL, 'auto')
-        if env not in IMPLS: raise ValueError(f"{ENV_IMPL} must be one of {IMPLS}, got {env!r}")
+        if env not in IMPLS:
+            raise ValueError(f"{ENV_IMPL} must be one of {IMPLS}, got {env!r}")
         impl = env
     why = triton_unsupported(q, v, feature_map) if impl != 'torch' else None
-    if impl == 'triton' and why: raise ValueError(f"impl='triton' cannot run: {why}")
+    if impl == 'triton' and why:
+        raise ValueError(f"impl='triton' cannot run: {why}")
     if impl == 'auto' and why:
-        if why not in _WARNED: _WARNED.add(why); log.warning(f"linear_attention: using the PyTorch fallback because {why}")
+        if why not in _WARNED:
+            _WARNED.add(why)
+            log.warning(f"linear_attention: using the PyTorch fallback because {why}")
         return 'torch'
     return 'triton' if impl == 'auto' else impl
 
-def linear_attention(q:torch.Tensor, # queries `[B, H, N, D]`
-                     k:torch.Tensor, # keys `[B, H, M, D]`
-                     v:torch.Tensor, # values `[B, H, M, Dv]`
-                     feature_map:str='relu', # one of `FEATURE_MAPS`
-                     eps:float=1e-6, # added to the normaliser
-                     impl:str='auto', # auto | torch | triton
-                    ) -> torch.Tensor:
+
+def linear_attention(
+    q: torch.Tensor,  # queries `[B, H, N, D]`
+    k: torch.Tensor,  # keys `[B, H, M, D]`
+    v: torch.Tensor,  # values `[B, H, M, Dv]`
+    feature_map: str = 'relu',  # one of `FEATURE_MAPS`
+    eps: float = 1e-6,  # added to the normaliser
+    impl: str = 'auto',  # auto | torch | triton
+) -> torch.Tensor:
     "Non-causal linear attention $\\phi(Q)(\\phi(K)^\\top V)/\\phi(Q)(\\phi(K)^\\top 1)$ `[B, H, N, Dv]`, fp32 accumulation."
     _check_qkv(q, k, v)
-    if feature_map not in FEATURE_MAPS: raise ValueError(f"feature_map must be one of {FEATURE_MAPS}, got {feature_map!r}")
-    if _choose_impl(impl, q, v, feature_map) == 'torch': return _linear_attention_torch(q, k, v, feature_map, eps)
+    if feature_map not in FEATURE_MAPS:
+        raise ValueError(f"feature_map must be one of {FEATURE_MAPS}, got {feature_map!r}")
+    if _choose_impl(impl, q, v, feature_map) == 'torch':
+        return _linear_attention_torch(q, k, v, feature_map, eps)
     return LinearAttentionTriton.apply(_phi(q, feature_map), _phi(k, feature_map), v, eps)

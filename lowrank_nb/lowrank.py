@@ -17,11 +17,12 @@ __all__ = ['SPLITS', 'LAYOUTS', 'LayerSVD', 'resolved_layout', 'factored_linear'
            'PerHeadLowRankQKV', 'bench_lowrank', 'plot_speedup']
 
 # %% ../nbs/11_lowrank.ipynb #16de4e87
-def _check_rank(rank, # the rank asked for
-                m:int, # output features
-                n:int, # input features
-                what:str='rank', # what to call it in the error
-               ) -> int:
+def _check_rank(
+    rank,  # the rank asked for
+    m: int,  # output features
+    n: int,  # input features
+    what: str = 'rank',  # what to call it in the error
+) -> int:
     "`rank` as an int if it lies in [1, min(m, n)], else a `ValueError` naming the shape and the range."
     if not (isinstance(m, int) and isinstance(n, int) and m >= 1 and n >= 1):
         raise ValueError(f"need positive int features, got out_features={m!r}, in_features={n!r}")
@@ -32,331 +33,484 @@ def _check_rank(rank, # the rank asked for
 # %% ../nbs/11_lowrank.ipynb #20f1482f
 class LayerSVD:
     "One float64 SVD $W = U \\Sigma V_h$ of a weight `[out, in]`; factors, reconstruction and error at any rank by slicing."
-    def __init__(self, w:torch.Tensor, # the weight `[out, in]`, e.g. `linear.weight`
-                ):
-        if not isinstance(w, torch.Tensor) or w.ndim != 2: raise ValueError(f"LayerSVD needs a weight matrix [out, in], got {tuple(w.shape) if isinstance(w, torch.Tensor) else type(w).__name__}")
-        self.shape = tuple(w.shape); _check_rank(1, *self.shape)
-        try: assert_finite(w.detach(), f"the {self.shape[0]}x{self.shape[1]} weight")
-        except AssertionError as e: raise ValueError(f"cannot factorise: {e}; expected finite weights") from None
-        self.U, self.S, self.Vh = torch.linalg.svd(w.detach().to('cpu', torch.float64), full_matrices=False)  # U: [out, k], S: [k], Vh: [k, in]
-        self.Vr = self.Vh  # the rows the right factor is cut from; a subclass (WhitenedSVD) maps them back through its L
 
-    def __repr__(self): return f"LayerSVD({self.shape[0]}x{self.shape[1]}, sigma_1={self.S[0].item():.4g})"
+    def __init__(
+        self,
+        w: torch.Tensor,  # the weight `[out, in]`, e.g. `linear.weight`
+    ):
+        if not isinstance(w, torch.Tensor) or w.ndim != 2:
+            raise ValueError(
+                f"LayerSVD needs a weight matrix [out, in], got {tuple(w.shape) if isinstance(w, torch.Tensor) else type(w).__name__}"
+            )
+        self.shape = tuple(w.shape)
+        _check_rank(1, *self.shape)
+        try:
+            assert_finite(w.detach(), f"the {self.shape[0]}x{self.shape[1]} weight")
+        except AssertionError as e:
+            raise ValueError(f"cannot factorise: {e}; expected finite weights") from None
+        self.U, self.S, self.Vh = torch.linalg.svd(
+            w.detach().to('cpu', torch.float64), full_matrices=False
+        )  # U: [out, k], S: [k], Vh: [k, in]
+        self.Vr = (
+            self.Vh
+        )  # the rows the right factor is cut from; a subclass (WhitenedSVD) maps them back through its L
+
+    def __repr__(self):
+        return f"LayerSVD({self.shape[0]}x{self.shape[1]}, sigma_1={self.S[0].item():.4g})"
 
 # %% ../nbs/11_lowrank.ipynb #d3e1e9d9
 SPLITS = ('sqrt', 'left', 'right')
 
+
 @patch
-def factors(self:LayerSVD, rank:int, # kept singular values, in [1, min(out, in)]
-            split:str='sqrt', # where $\Sigma_r$ goes: `sqrt` (half in each factor), `left` (into U) or `right` (into V)
-            dtype:torch.dtype=torch.float32, # dtype of the returned factors
-            device:torch.device|str|None=None, # device of the returned factors (default: the CPU)
-           ) -> tuple[torch.Tensor, torch.Tensor]:
+def factors(
+    self: LayerSVD,
+    rank: int,  # kept singular values, in [1, min(out, in)]
+    split: str = 'sqrt',  # where $\Sigma_r$ goes: `sqrt` (half in each factor), `left` (into U) or `right` (into V)
+    dtype: torch.dtype = torch.float32,  # dtype of the returned factors
+    device: torch.device | str | None = None,  # device of the returned factors (default: the CPU)
+) -> tuple[torch.Tensor, torch.Tensor]:
     "`(U [out, r], V [r, in])` whose product is the rank-`rank` truncation ($W_r$, the best rank-`rank` approximation of $W$)."
     r = _check_rank(rank, *self.shape)
-    if split not in SPLITS: raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-    s = self.S[:r]; one = torch.ones_like(s)
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    s = self.S[:r]
+    one = torch.ones_like(s)
     a, b = {'sqrt': (s.sqrt(), s.sqrt()), 'left': (s, one), 'right': (one, s)}[split]
-    return (self.U[:, :r]*a).to(device, dtype), (b[:, None]*self.Vr[:r]).to(device, dtype)
+    return (self.U[:, :r] * a).to(device, dtype), (b[:, None] * self.Vr[:r]).to(device, dtype)
+
 
 @patch
-def weight(self:LayerSVD, rank:int, # kept singular values, in [1, min(out, in)]
-           dtype:torch.dtype=torch.float64, # dtype of the result (float64: for measuring errors)
-          ) -> torch.Tensor:
+def weight(
+    self: LayerSVD,
+    rank: int,  # kept singular values, in [1, min(out, in)]
+    dtype: torch.dtype = torch.float64,  # dtype of the result (float64: for measuring errors)
+) -> torch.Tensor:
     "The rank-`rank` reconstruction $W_r$ `[out, in]`, multiplied in float64."
-    u, v = self.factors(rank, 'left', torch.float64); return (u @ v).to(dtype)
+    u, v = self.factors(rank, 'left', torch.float64)
+    return (u @ v).to(dtype)
+
 
 @patch
-def error(self:LayerSVD, rank:int, # kept singular values, in [1, min(out, in)]
-         ) -> float:
+def error(
+    self: LayerSVD,
+    rank: int,  # kept singular values, in [1, min(out, in)]
+) -> float:
     "$\\|W - W_r\\|_F^2 = \\sum_{i > r} \\sigma_i^2$, the squared Frobenius error of the rank-`rank` truncation."
-    return self.S[_check_rank(rank, *self.shape):].pow(2).sum().item()
+    return self.S[_check_rank(rank, *self.shape) :].pow(2).sum().item()
 
 # %% ../nbs/11_lowrank.ipynb #cf74406d
-def _init_factors(left:torch.Tensor, # `[out, r]`
-                  right:torch.Tensor, # `[r, in]`
-                  bias:torch.Tensor|None, # `[out]` or None
-                 ):
+def _init_factors(
+    left: torch.Tensor,  # `[out, r]`
+    right: torch.Tensor,  # `[r, in]`
+    bias: torch.Tensor | None,  # `[out]` or None
+):
     "Initialise factors so that `left @ right` has `nn.Linear`'s weight variance $1/(3 \\cdot in)$, and the bias like `nn.Linear`'s."
     r, n = right.shape
     with torch.no_grad():
-        right.uniform_(-1/math.sqrt(n), 1/math.sqrt(n)); left.uniform_(-math.sqrt(3/r), math.sqrt(3/r))
-        if bias is not None: bias.uniform_(-1/math.sqrt(n), 1/math.sqrt(n))
+        right.uniform_(-1 / math.sqrt(n), 1 / math.sqrt(n))
+        left.uniform_(-math.sqrt(3 / r), math.sqrt(3 / r))
+        if bias is not None:
+            bias.uniform_(-1 / math.sqrt(n), 1 / math.sqrt(n))
 
 # %% ../nbs/11_lowrank.ipynb #f1a0c0d2
 LAYOUTS = ('auto', 'tokens', 'rank')
 
-def resolved_layout(x:torch.Tensor, # the input (its device decides)
-                    rank:int, # r, the intermediate's width
-                    layout:str='auto', # one of `LAYOUTS`
-                   ) -> str:
+
+def resolved_layout(
+    x: torch.Tensor,  # the input (its device decides)
+    rank: int,  # r, the intermediate's width
+    layout: str = 'auto',  # one of `LAYOUTS`
+) -> str:
     "The layout `factored_linear` takes: `layout` itself, or for 'auto' 'rank' on CPU when r % 8 != 0 and 'tokens' otherwise."
-    if layout not in LAYOUTS: raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
-    if layout != 'auto': return layout
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
+    if layout != 'auto':
+        return layout
     return 'rank' if x.device.type == 'cpu' and rank % 8 else 'tokens'
 
-def factored_linear(x:torch.Tensor, # `[..., in]`
-                    right:torch.Tensor, # `[r, in]`: V (or NSN's A[:r])
-                    left:torch.Tensor, # `[out, r]`: U (or NSN's B[:, :r])
-                    bias:torch.Tensor|None=None, # `[out]`
-                    layout:str='auto', # 'tokens': x V^T `[..., r]` first; 'rank': V x^T `[r, tokens]` first; 'auto': 'rank' on CPU when r % 8 != 0
-                   ) -> torch.Tensor:
+
+def factored_linear(
+    x: torch.Tensor,  # `[..., in]`
+    right: torch.Tensor,  # `[r, in]`: V (or NSN's A[:r])
+    left: torch.Tensor,  # `[out, r]`: U (or NSN's B[:, :r])
+    bias: torch.Tensor | None = None,  # `[out]`
+    layout: str = 'auto',  # 'tokens': x V^T `[..., r]` first; 'rank': V x^T `[r, tokens]` first; 'auto': 'rank' on CPU when r % 8 != 0
+) -> torch.Tensor:
     "$x V^\\top U^\\top + b$ `[..., out]` by two GEMMs, with the intermediate laid out as `layout` says."
-    if resolved_layout(x, right.shape[0], layout) == 'tokens': return F.linear(F.linear(x, right), left, bias)
+    if resolved_layout(x, right.shape[0], layout) == 'tokens':
+        return F.linear(F.linear(x, right), left, bias)
     x2 = x.reshape(-1, x.shape[-1])  # a view for contiguous x
     return F.linear(torch.mm(right, x2.t()).t(), left, bias).view(*x.shape[:-1], left.shape[0])
 
 # %% ../nbs/11_lowrank.ipynb #b57c5a67
 class LowRankLinear(nn.Module):
     "A linear layer with weight $UV$ of rank `rank`: `U [out, r]`, `V [r, in]`, $r(m+n)$ weights instead of $mn$."
-    def __init__(self, in_features:int, # input features n
-                 out_features:int, # output features m
-                 rank:int, # inner dimension r, in [1, min(m, n)]
-                 bias:bool=True, # learn an additive bias `[out]`
-                 device:torch.device|str|None=None, # where to create the parameters
-                 dtype:torch.dtype|None=None, # their dtype
-                ):
+
+    def __init__(
+        self,
+        in_features: int,  # input features n
+        out_features: int,  # output features m
+        rank: int,  # inner dimension r, in [1, min(m, n)]
+        bias: bool = True,  # learn an additive bias `[out]`
+        device: torch.device | str | None = None,  # where to create the parameters
+        dtype: torch.dtype | None = None,  # their dtype
+    ):
         super().__init__()
         r, kw = _check_rank(rank, out_features, in_features), dict(device=device, dtype=dtype)
         self.in_features, self.out_features = in_features, out_features
-        self.U, self.V = nn.Parameter(torch.empty(out_features, r, **kw)), nn.Parameter(torch.empty(r, in_features, **kw))
+        self.U, self.V = (
+            nn.Parameter(torch.empty(out_features, r, **kw)),
+            nn.Parameter(torch.empty(r, in_features, **kw)),
+        )
         self.register_parameter('bias', nn.Parameter(torch.empty(out_features, **kw)) if bias else None)
         _init_factors(self.U, self.V, self.bias)
 
     @property
-    def rank(self) -> int: return self.U.shape[1]
-    layout:str = 'auto'  # `factored_linear`'s layout of the intermediate; set 'tokens' or 'rank' on a layer to force one
-    def forward(self, x:torch.Tensor) -> torch.Tensor: return factored_linear(x, self.V, self.U, self.bias, self.layout)  # x: [..., in] -> [..., out]
-    def extra_repr(self) -> str: return f"in_features={self.in_features}, out_features={self.out_features}, rank={self.rank}, bias={self.bias is not None}"
+    def rank(self) -> int:
+        return self.U.shape[1]
+
+    layout: str = (
+        'auto'  # `factored_linear`'s layout of the intermediate; set 'tokens' or 'rank' on a layer to force one
+    )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return factored_linear(x, self.V, self.U, self.bias, self.layout)  # x: [..., in] -> [..., out]
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, rank={self.rank}, bias={self.bias is not None}"
 
 # %% ../nbs/11_lowrank.ipynb #f366160c
-def _svd_for(linear:nn.Module, # the layer to factorise
-             svd:LayerSVD|None, # its precomputed SVD, or None
-             who:str, # the caller, for errors
-            ) -> LayerSVD:
+def _svd_for(
+    linear: nn.Module,  # the layer to factorise
+    svd: LayerSVD | None,  # its precomputed SVD, or None
+    who: str,  # the caller, for errors
+) -> LayerSVD:
     "`svd`, checked against `linear`'s weight, or a new `LayerSVD` of it; errors name the layer and what was expected."
-    if not isinstance(linear, nn.Linear): raise TypeError(f"{who} needs an nn.Linear, got {type(linear).__name__}")
-    if svd is None: return LayerSVD(linear.weight)
+    if not isinstance(linear, nn.Linear):
+        raise TypeError(f"{who} needs an nn.Linear, got {type(linear).__name__}")
+    if svd is None:
+        return LayerSVD(linear.weight)
     if not isinstance(svd, LayerSVD) or svd.shape != tuple(linear.weight.shape):
-        raise ValueError(f"{who}: svd= must be the LayerSVD of this {linear.out_features}x{linear.in_features} weight, got {svd!r}")
+        raise ValueError(
+            f"{who}: svd= must be the LayerSVD of this {linear.out_features}x{linear.in_features} weight, got {svd!r}"
+        )
     return svd
 
-def _dense(left:torch.Tensor, # `[out, r]`
-           right:torch.Tensor, # `[r, in]`
-           bias:torch.Tensor|None, # `[out]` or None
-          ) -> nn.Linear:
+
+def _dense(
+    left: torch.Tensor,  # `[out, r]`
+    right: torch.Tensor,  # `[r, in]`
+    bias: torch.Tensor | None,  # `[out]` or None
+) -> nn.Linear:
     "An `nn.Linear` with weight `left @ right` (multiplied in float64) and `bias`, on the factors' device and dtype."
     lin = nn.Linear(right.shape[1], left.shape[0], bias=bias is not None, device=left.device, dtype=left.dtype)
     with torch.no_grad():
         lin.weight.copy_(left.double() @ right.double())
-        if bias is not None: lin.bias.copy_(bias)
+        if bias is not None:
+            lin.bias.copy_(bias)
     return lin
 
 # %% ../nbs/11_lowrank.ipynb #d1f36ce9
 @patch(cls_method=True)
-def from_linear(cls:LowRankLinear, linear:nn.Linear, # the layer to approximate
-                rank:int, # kept singular values, in [1, min(out, in)]
-                split:str='sqrt', # where $\Sigma_r$ goes (see `LayerSVD.factors`)
-                svd:LayerSVD|None=None, # the weight's SVD, if already computed
-               ) -> LowRankLinear:
+def from_linear(
+    cls: LowRankLinear,
+    linear: nn.Linear,  # the layer to approximate
+    rank: int,  # kept singular values, in [1, min(out, in)]
+    split: str = 'sqrt',  # where $\Sigma_r$ goes (see `LayerSVD.factors`)
+    svd: LayerSVD | None = None,  # the weight's SVD, if already computed
+) -> LowRankLinear:
     "The best rank-`rank` approximation of `linear` (Eckart–Young), with its bias."
-    if not isinstance(linear, nn.Linear): raise TypeError(f"LowRankLinear.from_linear needs an nn.Linear, got {type(linear).__name__}")
-    w = linear.weight; new = cls(linear.in_features, linear.out_features, rank, linear.bias is not None, w.device, w.dtype)
+    if not isinstance(linear, nn.Linear):
+        raise TypeError(f"LowRankLinear.from_linear needs an nn.Linear, got {type(linear).__name__}")
+    w = linear.weight
+    new = cls(linear.in_features, linear.out_features, rank, linear.bias is not None, w.device, w.dtype)
     u, v = _svd_for(linear, svd, 'LowRankLinear.from_linear').factors(rank, split, w.dtype, w.device)
     with torch.no_grad():
-        new.U.copy_(u); new.V.copy_(v)
-        if linear.bias is not None: new.bias.copy_(linear.bias)
+        new.U.copy_(u)
+        new.V.copy_(v)
+        if linear.bias is not None:
+            new.bias.copy_(linear.bias)
     return new
 
+
 @patch
-def to_linear(self:LowRankLinear) -> nn.Linear:
+def to_linear(self: LowRankLinear) -> nn.Linear:
     "The dense `nn.Linear` with weight $UV$ `[out, in]` and the same bias."
     return _dense(self.U, self.V, self.bias)
 
 # %% ../nbs/11_lowrank.ipynb #29e82ad6
 class NSNLinear(nn.Module):
     "Nested Subspace Network layer: `B [out, R]`, `A [R, in]`, run at an active rank `rank` in [1, R] on their first components."
-    def __init__(self, in_features:int, # input features n
-                 out_features:int, # output features m
-                 max_rank:int, # R: the number of components held, in [1, min(m, n)]
-                 bias:bool=True, # learn an additive bias `[out]`
-                 device:torch.device|str|None=None, # where to create the parameters
-                 dtype:torch.dtype|None=None, # their dtype
-                 rank:int|None=None, # the active rank r, in [1, R] (default: R)
-                ):
+
+    def __init__(
+        self,
+        in_features: int,  # input features n
+        out_features: int,  # output features m
+        max_rank: int,  # R: the number of components held, in [1, min(m, n)]
+        bias: bool = True,  # learn an additive bias `[out]`
+        device: torch.device | str | None = None,  # where to create the parameters
+        dtype: torch.dtype | None = None,  # their dtype
+        rank: int | None = None,  # the active rank r, in [1, R] (default: R)
+    ):
         super().__init__()
         R, kw = _check_rank(max_rank, out_features, in_features, 'max_rank'), dict(device=device, dtype=dtype)
         self.in_features, self.out_features, self.max_rank = in_features, out_features, R
-        self.B, self.A = nn.Parameter(torch.empty(out_features, R, **kw)), nn.Parameter(torch.empty(R, in_features, **kw))
+        self.B, self.A = (
+            nn.Parameter(torch.empty(out_features, R, **kw)),
+            nn.Parameter(torch.empty(R, in_features, **kw)),
+        )
         self.register_parameter('bias', nn.Parameter(torch.empty(out_features, **kw)) if bias else None)
         _init_factors(self.B, self.A, self.bias)
         self.rank = R if rank is None else rank
 
-    layout:str = 'auto'  # as `LowRankLinear.layout`
-    def forward(self, x:torch.Tensor) -> torch.Tensor:  # x: [..., in] -> [..., out]
-        r = self._rank; return factored_linear(x, self.A[:r], self.B[:, :r], self.bias, self.layout)
-    def extra_repr(self) -> str: return f"in_features={self.in_features}, out_features={self.out_features}, max_rank={self.max_rank}, rank={self.rank}, bias={self.bias is not None}"
+    layout: str = 'auto'  # as `LowRankLinear.layout`
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [..., in] -> [..., out]
+        r = self._rank
+        return factored_linear(x, self.A[:r], self.B[:, :r], self.bias, self.layout)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, max_rank={self.max_rank}, rank={self.rank}, bias={self.bias is not None}"
 
 # %% ../nbs/11_lowrank.ipynb #604a3ff1
-def _active_rank(layer:NSNLinear, # the layer
-                 r:int, # the rank asked for
-                ) -> int:
+def _active_rank(
+    layer: NSNLinear,  # the layer
+    r: int,  # the rank asked for
+) -> int:
     "`r` as an int if it lies in [1, layer.max_rank], else a `ValueError` naming the layer and the range."
-    if type(r) is int and 1 <= r <= layer.max_rank: return r  # the fast path: no ABC check for a plain int
+    if type(r) is int and 1 <= r <= layer.max_rank:
+        return r  # the fast path: no ABC check for a plain int
     if isinstance(r, bool) or not isinstance(r, numbers.Integral) or not 1 <= r <= layer.max_rank:
-        raise ValueError(f"rank must be an int in [1, {layer.max_rank}] (max_rank) for this {layer.out_features}x{layer.in_features} NSNLinear, got {r!r}")
+        raise ValueError(
+            f"rank must be an int in [1, {layer.max_rank}] (max_rank) for this {layer.out_features}x{layer.in_features} NSNLinear, got {r!r}"
+        )
     return int(r)
 
+
 @patch
-def set_rank(self:NSNLinear, r:int, # the active rank, in [1, max_rank]
-            ) -> NSNLinear:
+def set_rank(
+    self: NSNLinear,
+    r: int,  # the active rank, in [1, max_rank]
+) -> NSNLinear:
     "Switch the active rank (no allocation: the forward slices views); returns the layer."
-    object.__setattr__(self, '_rank', _active_rank(self, r)); return self
+    object.__setattr__(self, '_rank', _active_rank(self, r))
+    return self
+
 
 @patch(as_prop=True)
-def rank(self:NSNLinear) -> int: return self._rank
+def rank(self: NSNLinear) -> int:
+    return self._rank
+
 
 @patch(set_prop=True)
-def rank(self:NSNLinear, r:int): self.set_rank(r) # the active rank, in [1, max_rank]
+def rank(self: NSNLinear, r: int):
+    self.set_rank(r)  # the active rank, in [1, max_rank]
 
 # %% ../nbs/11_lowrank.ipynb #3fcf1e20
 @patch(cls_method=True)
-def from_linear(cls:NSNLinear, linear:nn.Linear, # the layer to approximate
-                max_rank:int|None=None, # components kept, R (default: min(out, in), exact at full rank)
-                svd:LayerSVD|None=None, # the weight's SVD, if already computed
-               ) -> NSNLinear:
+def from_linear(
+    cls: NSNLinear,
+    linear: nn.Linear,  # the layer to approximate
+    max_rank: int | None = None,  # components kept, R (default: min(out, in), exact at full rank)
+    svd: LayerSVD | None = None,  # the weight's SVD, if already computed
+) -> NSNLinear:
     "An `NSNLinear` whose rank-r prefix is the best rank-r approximation of `linear` for every r <= R; active rank R."
-    if not isinstance(linear, nn.Linear): raise TypeError(f"NSNLinear.from_linear needs an nn.Linear, got {type(linear).__name__}")
-    w = linear.weight; R = min(w.shape) if max_rank is None else max_rank
+    if not isinstance(linear, nn.Linear):
+        raise TypeError(f"NSNLinear.from_linear needs an nn.Linear, got {type(linear).__name__}")
+    w = linear.weight
+    R = min(w.shape) if max_rank is None else max_rank
     new = cls(linear.in_features, linear.out_features, R, linear.bias is not None, w.device, w.dtype)
     b, a = _svd_for(linear, svd, 'NSNLinear.from_linear').factors(R, 'sqrt', w.dtype, w.device)
     with torch.no_grad():
-        new.B.copy_(b); new.A.copy_(a)
-        if linear.bias is not None: new.bias.copy_(linear.bias)
+        new.B.copy_(b)
+        new.A.copy_(a)
+        if linear.bias is not None:
+            new.bias.copy_(linear.bias)
     return new
 
+
 @patch
-def to_linear(self:NSNLinear) -> nn.Linear:
+def to_linear(self: NSNLinear) -> nn.Linear:
     "The dense `nn.Linear` of the current rank: weight $B_{:, :r} A_{:r}$ `[out, in]`."
-    return _dense(self.B[:, :self.rank], self.A[:self.rank], self.bias)
+    return _dense(self.B[:, : self.rank], self.A[: self.rank], self.bias)
 
 # %% ../nbs/11_lowrank.ipynb #13e38357
 class PerHeadLowRankQKV(nn.Module):
     "A fused `qkv` `[..., D] -> [..., 3D]` factorised per (projection, head): `U [3, H, hd, r]`, `V [3, H, r, D]`."
-    def __init__(self, dim:int, # model width D
-                 num_heads:int, # attention heads H (hd = D/H)
-                 rank:int, # rank r of each head's `[hd, D]` block, in [1, hd]
-                 bias:bool=True, # learn an additive bias `[3D]`
-                 device:torch.device|str|None=None, # where to create the parameters
-                 dtype:torch.dtype|None=None, # their dtype
-                ):
+
+    def __init__(
+        self,
+        dim: int,  # model width D
+        num_heads: int,  # attention heads H (hd = D/H)
+        rank: int,  # rank r of each head's `[hd, D]` block, in [1, hd]
+        bias: bool = True,  # learn an additive bias `[3D]`
+        device: torch.device | str | None = None,  # where to create the parameters
+        dtype: torch.dtype | None = None,  # their dtype
+    ):
         super().__init__()
         if not (isinstance(num_heads, int) and num_heads >= 1 and isinstance(dim, int) and dim % num_heads == 0):
             raise ValueError(f"dim must be a multiple of num_heads, got dim={dim!r}, num_heads={num_heads!r}")
-        self.num_heads, self.head_dim = num_heads, dim//num_heads
+        self.num_heads, self.head_dim = num_heads, dim // num_heads
         r, kw = _check_rank(rank, self.head_dim, dim), dict(device=device, dtype=dtype)
-        self.in_features, self.out_features = dim, 3*dim  # the shape of the nn.Linear it replaces
+        self.in_features, self.out_features = dim, 3 * dim  # the shape of the nn.Linear it replaces
         self.U = nn.Parameter(torch.empty(3, num_heads, self.head_dim, r, **kw))
         self.V = nn.Parameter(torch.empty(3, num_heads, r, dim, **kw))
-        self.register_parameter('bias', nn.Parameter(torch.empty(3*dim, **kw)) if bias else None)
+        self.register_parameter('bias', nn.Parameter(torch.empty(3 * dim, **kw)) if bias else None)
         _init_factors(self.U.view(-1, r), self.V.view(-1, dim), self.bias)  # each head's U V gets nn.Linear's variance
 
 # %% ../nbs/11_lowrank.ipynb #069e5901
 @patch(as_prop=True)
-def rank(self:PerHeadLowRankQKV) -> int: return self.U.shape[-1]
+def rank(self: PerHeadLowRankQKV) -> int:
+    return self.U.shape[-1]
+
 
 @patch
-def forward(self:PerHeadLowRankQKV, x:torch.Tensor, # `[..., D]`
-           ) -> torch.Tensor:
+def forward(
+    self: PerHeadLowRankQKV,
+    x: torch.Tensor,  # `[..., D]`
+) -> torch.Tensor:
     "`[..., 3D]`, laid out as `[..., 3, H, hd]` like the fused `nn.Linear`."
-    g, r, hd = 3*self.num_heads, self.rank, self.head_dim
-    t = F.linear(x, self.V.reshape(g*r, self.in_features)).unflatten(-1, (g, r))  # [..., 3H, r]
+    g, r, hd = 3 * self.num_heads, self.rank, self.head_dim
+    t = F.linear(x, self.V.reshape(g * r, self.in_features)).unflatten(-1, (g, r))  # [..., 3H, r]
     y = torch.einsum('...gr,gkr->...gk', t, self.U.reshape(g, hd, r)).flatten(-2)  # [..., 3D]
     return y if self.bias is None else y + self.bias
 
+
 @patch
-def extra_repr(self:PerHeadLowRankQKV) -> str: return f"dim={self.in_features}, num_heads={self.num_heads}, rank={self.rank}, bias={self.bias is not None}"
+def extra_repr(self: PerHeadLowRankQKV) -> str:
+    return f"dim={self.in_features}, num_heads={self.num_heads}, rank={self.rank}, bias={self.bias is not None}"
 
 # %% ../nbs/11_lowrank.ipynb #bf531dc8
 @patch(cls_method=True)
-def from_linear(cls:PerHeadLowRankQKV, qkv_linear:nn.Linear, # a fused `nn.Linear(D, 3D)`
-                num_heads:int, # attention heads H
-                rank:int, # rank of each head's `[hd, D]` block, in [1, hd]
-                split:str='sqrt', # where $\Sigma_r$ goes (see `LayerSVD.factors`)
-               ) -> PerHeadLowRankQKV:
+def from_linear(
+    cls: PerHeadLowRankQKV,
+    qkv_linear: nn.Linear,  # a fused `nn.Linear(D, 3D)`
+    num_heads: int,  # attention heads H
+    rank: int,  # rank of each head's `[hd, D]` block, in [1, hd]
+    split: str = 'sqrt',  # where $\Sigma_r$ goes (see `LayerSVD.factors`)
+) -> PerHeadLowRankQKV:
     "The best rank-`rank` approximation of each (projection, head) block of `qkv_linear`'s rows."
-    if not isinstance(qkv_linear, nn.Linear): raise TypeError(f"PerHeadLowRankQKV.from_linear needs an nn.Linear, got {type(qkv_linear).__name__}")
-    w = qkv_linear.weight; D = qkv_linear.in_features
-    if w.shape[0] != 3*D: raise ValueError(f"PerHeadLowRankQKV.from_linear needs a fused qkv nn.Linear(D, 3D), got out_features={w.shape[0]}, in_features={D} (expected out_features={3*D})")
+    if not isinstance(qkv_linear, nn.Linear):
+        raise TypeError(f"PerHeadLowRankQKV.from_linear needs an nn.Linear, got {type(qkv_linear).__name__}")
+    w = qkv_linear.weight
+    D = qkv_linear.in_features
+    if w.shape[0] != 3 * D:
+        raise ValueError(
+            f"PerHeadLowRankQKV.from_linear needs a fused qkv nn.Linear(D, 3D), got out_features={w.shape[0]}, in_features={D} (expected out_features={3 * D})"
+        )
     new = cls(D, num_heads, rank, qkv_linear.bias is not None, w.device, w.dtype)
-    blocks = w.detach().view(3, num_heads, D//num_heads, D)  # [3, H, hd, D]
+    blocks = w.detach().view(3, num_heads, D // num_heads, D)  # [3, H, hd, D]
     with torch.no_grad():
         for p in range(3):
             for h in range(num_heads):
                 new.U[p, h], new.V[p, h] = LayerSVD(blocks[p, h]).factors(rank, split, w.dtype, w.device)
-        if qkv_linear.bias is not None: new.bias.copy_(qkv_linear.bias)
+        if qkv_linear.bias is not None:
+            new.bias.copy_(qkv_linear.bias)
     return new
 
+
 @patch
-def to_linear(self:PerHeadLowRankQKV) -> nn.Linear:
+def to_linear(self: PerHeadLowRankQKV) -> nn.Linear:
     "The dense fused `nn.Linear(D, 3D)` whose (projection, head) blocks are $U_{p,h} V_{p,h}$."
     return _dense(torch.block_diag(*self.U.flatten(0, 1)), self.V.flatten(0, 2), self.bias)
 
 # %% ../nbs/11_lowrank.ipynb #9b9faefd
-def bench_lowrank(shapes:list[tuple[int, int]], # layer shapes (out_features m, in_features n)
-                  ranks:dict[tuple[int, int], list[int]], # shape -> ranks to time
-                  tokens:int=1576, # rows per forward pass (197 tokens x 8 images: ViT-S at 224 px)
-                  repeats:int=5, # interleaved rounds; medians are taken over them
-                  min_run_time:float=0.1, # seconds per `blocked_autorange` measurement
-                  threads:int=1, # torch threads while timing
-                  seed:int=0, # seed of the weights and inputs
-                 ) -> pd.DataFrame:
+def bench_lowrank(
+    shapes: list[tuple[int, int]],  # layer shapes (out_features m, in_features n)
+    ranks: dict[tuple[int, int], list[int]],  # shape -> ranks to time
+    tokens: int = 1576,  # rows per forward pass (197 tokens x 8 images: ViT-S at 224 px)
+    repeats: int = 5,  # interleaved rounds; medians are taken over them
+    min_run_time: float = 0.1,  # seconds per `blocked_autorange` measurement
+    threads: int = 1,  # torch threads while timing
+    seed: int = 0,  # seed of the weights and inputs
+) -> pd.DataFrame:
     "Forward-only wall-clock speed-up of `LowRankLinear` over `nn.Linear`, one row per (shape, rank), medians over `repeats`; also the plain 'tokens' layout's."
     import copy
     from torch.utils.benchmark import Timer
-    torch.manual_seed(seed); rows = []
+
+    torch.manual_seed(seed)
+    rows = []
     for m, n in shapes:
         x = torch.randn(tokens, n)
         lr = {r: LowRankLinear(n, m, r) for r in ranks[(m, n)]}
         forced = {r: copy.deepcopy(l) for r, l in lr.items()}
-        for l in forced.values(): l.layout = 'tokens'  # the same module, the plain layout: both variants pay the same call overhead
-        fns = {'dense': nn.Linear(n, m)} | {(r, 'auto'): l for r, l in lr.items()} | {(r, 'tokens'): l for r, l in forced.items()}
+        for l in forced.values():
+            l.layout = 'tokens'  # the same module, the plain layout: both variants pay the same call overhead
+        fns = (
+            {'dense': nn.Linear(n, m)}
+            | {(r, 'auto'): l for r, l in lr.items()}
+            | {(r, 'tokens'): l for r, l in forced.items()}
+        )
         times = {k: [] for k in fns}
         for i in range(repeats):
-            order = list(fns)[i % len(fns):] + list(fns)[:i % len(fns)]  # rotate: no variant always runs first
+            order = list(fns)[i % len(fns) :] + list(fns)[: i % len(fns)]  # rotate: no variant always runs first
             for k in order:
                 t = Timer('f(x)', globals=dict(f=fns[k], x=x), num_threads=threads)
-                with torch.inference_mode(): times[k].append(t.blocked_autorange(min_run_time=min_run_time).median)
+                with torch.inference_mode():
+                    times[k].append(t.blocked_autorange(min_run_time=min_run_time).median)
         dense = torch.tensor(times['dense'])
         for r in ranks[(m, n)]:
-            t, tt = torch.tensor(times[(r, 'auto')]), torch.tensor(times[(r, 'tokens')]); rho = r*(m + n)/(m*n)
-            rows.append(dict(m=m, n=n, rank=r, flop_ratio=rho, ideal=1/rho, dense_ms=1e3*dense.median().item(), lowrank_ms=1e3*t.median().item(),
-                             speedup=(dense/t).median().item(), layout=resolved_layout(x, r), tokens_layout_ms=1e3*tt.median().item(),
-                             speedup_tokens_layout=(dense/tt).median().item(), break_even=m*n/(m + n), tokens=tokens, threads=threads, repeats=repeats))
-    df = pd.DataFrame(rows); df['of_ideal'] = df.speedup/df.ideal
+            t, tt = torch.tensor(times[(r, 'auto')]), torch.tensor(times[(r, 'tokens')])
+            rho = r * (m + n) / (m * n)
+            rows.append(
+                dict(
+                    m=m,
+                    n=n,
+                    rank=r,
+                    flop_ratio=rho,
+                    ideal=1 / rho,
+                    dense_ms=1e3 * dense.median().item(),
+                    lowrank_ms=1e3 * t.median().item(),
+                    speedup=(dense / t).median().item(),
+                    layout=resolved_layout(x, r),
+                    tokens_layout_ms=1e3 * tt.median().item(),
+                    speedup_tokens_layout=(dense / tt).median().item(),
+                    break_even=m * n / (m + n),
+                    tokens=tokens,
+                    threads=threads,
+                    repeats=repeats,
+                )
+            )
+    df = pd.DataFrame(rows)
+    df['of_ideal'] = df.speedup / df.ideal
     return df
 
 # %% ../nbs/11_lowrank.ipynb #cd511647
-def plot_speedup(df:pd.DataFrame, # from `bench_lowrank`
-                 title:str|None=None, # figure title
-                ):
+def plot_speedup(
+    df: pd.DataFrame,  # from `bench_lowrank`
+    title: str | None = None,  # figure title
+):
     "One panel per shape: measured speed-up (medians; both layouts where timed) against rank, the ideal $mn/(r(m+n))$, 0.9 of it, and the break-even rank $r^*$."
     import matplotlib.pyplot as plt
     from matplotlib.ticker import NullFormatter, ScalarFormatter
+
     shapes = list(dict.fromkeys(zip(df.m, df.n)))
-    fig, axes = plt.subplots(1, len(shapes), figsize=(4.2*len(shapes), 3.4), squeeze=False)
+    fig, axes = plt.subplots(1, len(shapes), figsize=(4.2 * len(shapes), 3.4), squeeze=False)
     for ax, (m, n) in zip(axes.flat, shapes):
-        d = df[(df.m == m) & (df.n == n)].sort_values('rank'); r_star = m*n/(m + n)
-        r = torch.linspace(max(1, d['rank'].min()*0.8), max(d['rank'].max(), r_star)*1.1, 200)
-        ax.plot(r, m*n/(r*(m + n)), 'k-', lw=1, label='ideal 1/ρ'); ax.plot(r, 0.9*m*n/(r*(m + n)), 'k:', lw=1, label='0.9 × ideal')
+        d = df[(df.m == m) & (df.n == n)].sort_values('rank')
+        r_star = m * n / (m + n)
+        r = torch.linspace(max(1, d['rank'].min() * 0.8), max(d['rank'].max(), r_star) * 1.1, 200)
+        ax.plot(r, m * n / (r * (m + n)), 'k-', lw=1, label='ideal 1/ρ')
+        ax.plot(r, 0.9 * m * n / (r * (m + n)), 'k:', lw=1, label='0.9 × ideal')
         ax.plot(d['rank'], d.speedup, 'o-', color='C0', label="measured, layout='auto'")
-        if 'speedup_tokens_layout' in d: ax.plot(d['rank'], d.speedup_tokens_layout, 's--', color='C1', ms=3, lw=1, label="layout='tokens'")
-        ax.axvline(r_star, color='C3', ls='--', lw=1, label=f'r* = {r_star:.0f}'); ax.axhline(1, color='grey', lw=0.5)
-        ax.set(xscale='log', yscale='log', xlabel='rank r', ylabel='speed-up over nn.Linear', title=f'{m} × {n} (out × in)')
-        ax.set_xticks(sorted(set(d['rank'].tolist()))); ax.set_yticks([y for y in (0.5, 1, 2, 4, 8, 16) if y <= 1.2*m*n/(r[0].item()*(m + n))])
-        for axis in (ax.xaxis, ax.yaxis): axis.set_major_formatter(ScalarFormatter()); axis.set_minor_formatter(NullFormatter())
-        ax.tick_params(axis='x', labelsize=7, rotation=90); ax.grid(alpha=0.3); ax.legend(fontsize=7, loc='upper right')
+        if 'speedup_tokens_layout' in d:
+            ax.plot(d['rank'], d.speedup_tokens_layout, 's--', color='C1', ms=3, lw=1, label="layout='tokens'")
+        ax.axvline(r_star, color='C3', ls='--', lw=1, label=f'r* = {r_star:.0f}')
+        ax.axhline(1, color='grey', lw=0.5)
+        ax.set(
+            xscale='log', yscale='log', xlabel='rank r', ylabel='speed-up over nn.Linear', title=f'{m} × {n} (out × in)'
+        )
+        ax.set_xticks(sorted(set(d['rank'].tolist())))
+        ax.set_yticks([y for y in (0.5, 1, 2, 4, 8, 16) if y <= 1.2 * m * n / (r[0].item() * (m + n))])
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(ScalarFormatter())
+            axis.set_minor_formatter(NullFormatter())
+        ax.tick_params(axis='x', labelsize=7, rotation=90)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc='upper right')
     fig.tight_layout()
-    if title: fig.suptitle(title, y=1.0, va='bottom')
+    if title:
+        fig.suptitle(title, y=1.0, va='bottom')
     plt.close(fig)
     return fig

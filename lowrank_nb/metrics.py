@@ -19,99 +19,144 @@ from .core import _finite, _jsonable, atomic_write
 __all__ = ['accuracy', 'confusion_matrix', 'per_class_accuracy', 'plot_confusion', 'spearman', 'perplexity', 'save_json']
 
 # %% ../nbs/04_metrics.ipynb #2e66e2c1
-def accuracy(logits:torch.Tensor, # class scores `[N, C]`
-             targets:torch.Tensor, # true classes `[N]`
-             topk:tuple[int, ...]=(1, 5), # the k's to report
-            ) -> dict[str, float]:
+def accuracy(
+    logits: torch.Tensor,  # class scores `[N, C]`
+    targets: torch.Tensor,  # true classes `[N]`
+    topk: tuple[int, ...] = (1, 5),  # the k's to report
+) -> dict[str, float]:
     "Top-k accuracies as fractions in [0, 1]: `{'top1': ..., 'top5': ...}`."
     if logits.ndim != 2 or targets.shape != logits.shape[:1] or not len(targets):
-        raise ValueError(f"need logits [N, C] and targets [N] with N > 0, got {tuple(logits.shape)} and {tuple(targets.shape)}")
-    if max(topk) > logits.shape[1]: raise ValueError(f"top{max(topk)} accuracy needs at least {max(topk)} classes, got {logits.shape[1]}")
+        raise ValueError(
+            f"need logits [N, C] and targets [N] with N > 0, got {tuple(logits.shape)} and {tuple(targets.shape)}"
+        )
+    if max(topk) > logits.shape[1]:
+        raise ValueError(f"top{max(topk)} accuracy needs at least {max(topk)} classes, got {logits.shape[1]}")
     hit = logits.topk(max(topk), dim=1).indices == targets[:, None].to(logits.device)  # [N, K]: rank of the true class
     return {f'top{k}': hit[:, :k].any(1).float().mean().item() for k in topk}
 
 # %% ../nbs/04_metrics.ipynb #3107222e
-def confusion_matrix(preds:torch.Tensor, # predicted classes `[N]`
-                     targets:torch.Tensor, # true classes `[N]`
-                     num_classes:int, # C
-                    ) -> torch.Tensor:
+def confusion_matrix(
+    preds: torch.Tensor,  # predicted classes `[N]`
+    targets: torch.Tensor,  # true classes `[N]`
+    num_classes: int,  # C
+) -> torch.Tensor:
     "Counts `[C, C]` (long): row = true class, column = predicted class."
     preds, targets = torch.as_tensor(preds), torch.as_tensor(targets)
-    if preds.shape != targets.shape or preds.ndim != 1: raise ValueError(f"need preds and targets [N], got {tuple(preds.shape)} and {tuple(targets.shape)}")
+    if preds.shape != targets.shape or preds.ndim != 1:
+        raise ValueError(f"need preds and targets [N], got {tuple(preds.shape)} and {tuple(targets.shape)}")
     for name, t in (('preds', preds), ('targets', targets)):
-        if t.is_floating_point(): raise ValueError(f"{name} must hold class indices (an integer dtype), got {t.dtype}")
-        if len(t) and not 0 <= t.min() <= t.max() < num_classes: raise ValueError(f"{name} must lie in [0, {num_classes}), got {t.min().item()}..{t.max().item()}")
-    idx = targets.long().cpu()*num_classes + preds.long().cpu()
+        if t.is_floating_point():
+            raise ValueError(f"{name} must hold class indices (an integer dtype), got {t.dtype}")
+        if len(t) and not 0 <= t.min() <= t.max() < num_classes:
+            raise ValueError(f"{name} must lie in [0, {num_classes}), got {t.min().item()}..{t.max().item()}")
+    idx = targets.long().cpu() * num_classes + preds.long().cpu()
     return torch.bincount(idx, minlength=num_classes**2).reshape(num_classes, num_classes)
 
-def per_class_accuracy(preds:torch.Tensor, # predicted classes `[N]`
-                       targets:torch.Tensor, # true classes `[N]`
-                       num_classes:int, # C
-                      ) -> torch.Tensor:
+
+def per_class_accuracy(
+    preds: torch.Tensor,  # predicted classes `[N]`
+    targets: torch.Tensor,  # true classes `[N]`
+    num_classes: int,  # C
+) -> torch.Tensor:
     "Accuracy of each true class `[C]` (float; NaN for a class with no samples)."
     cm = confusion_matrix(preds, targets, num_classes)
-    return cm.diag()/cm.sum(1)
+    return cm.diag() / cm.sum(1)
 
 # %% ../nbs/04_metrics.ipynb #87f8b971
-def plot_confusion(cm:torch.Tensor, # counts `[C, C]` from `confusion_matrix`
-                   class_names:list[str], # C labels, in class order
-                   normalize:bool=True, # show each row as fractions of the true class
-                   annot:bool|None=None, # write the values in the cells; None: when C <= 20
-                  ) -> Figure:
+def plot_confusion(
+    cm: torch.Tensor,  # counts `[C, C]` from `confusion_matrix`
+    class_names: list[str],  # C labels, in class order
+    normalize: bool = True,  # show each row as fractions of the true class
+    annot: bool | None = None,  # write the values in the cells; None: when C <= 20
+) -> Figure:
     "A heatmap of a confusion matrix (rows: true class, columns: predicted)."
-    cm = torch.as_tensor(cm).double(); C = len(cm)
-    if cm.shape != (C, C) or len(class_names) != C: raise ValueError(f"need cm [C, C] and C class names, got cm of shape {tuple(cm.shape)} and {len(class_names)} class names")
-    m = (cm/cm.sum(1, keepdim=True)).numpy() if normalize else cm.numpy()  # an empty row is NaN: drawn blank
-    s = min(1.0, 48/C)  # cells shrink past 48 classes, so 200 (Tiny-ImageNet) stay a 26-inch figure, not a 100-inch one of ~12 GB
-    fig, ax = plt.subplots(figsize=(2 + 0.5*C*s, 1.5 + 0.45*C*s), layout='constrained'); plt.close(fig)
-    sns.heatmap(m, ax=ax, annot=C <= 20 if annot is None else annot, fmt='.2f' if normalize else '.0f', cmap='Blues', square=True,
-                vmin=0, vmax=1 if normalize else None, xticklabels=False, yticklabels=False)
-    k = -(-C//48); ticks = [i + 0.5 for i in range(0, C, k)]  # past 48 classes, every k-th name (200 ticks, mostly blank, cost ~30 s)
-    ax.set_xticks(ticks, class_names[::k]); ax.set_yticks(ticks, class_names[::k])
-    ax.set(xlabel='predicted', ylabel='true'); ax.tick_params(axis='x', labelrotation=90); ax.tick_params(axis='y', labelrotation=0)
+    cm = torch.as_tensor(cm).double()
+    C = len(cm)
+    if cm.shape != (C, C) or len(class_names) != C:
+        raise ValueError(
+            f"need cm [C, C] and C class names, got cm of shape {tuple(cm.shape)} and {len(class_names)} class names"
+        )
+    m = (cm / cm.sum(1, keepdim=True)).numpy() if normalize else cm.numpy()  # an empty row is NaN: drawn blank
+    s = min(
+        1.0, 48 / C
+    )  # cells shrink past 48 classes, so 200 (Tiny-ImageNet) stay a 26-inch figure, not a 100-inch one of ~12 GB
+    fig, ax = plt.subplots(figsize=(2 + 0.5 * C * s, 1.5 + 0.45 * C * s), layout='constrained')
+    plt.close(fig)
+    sns.heatmap(
+        m,
+        ax=ax,
+        annot=C <= 20 if annot is None else annot,
+        fmt='.2f' if normalize else '.0f',
+        cmap='Blues',
+        square=True,
+        vmin=0,
+        vmax=1 if normalize else None,
+        xticklabels=False,
+        yticklabels=False,
+    )
+    k = -(-C // 48)
+    ticks = [i + 0.5 for i in range(0, C, k)]  # past 48 classes, every k-th name (200 ticks, mostly blank, cost ~30 s)
+    ax.set_xticks(ticks, class_names[::k])
+    ax.set_yticks(ticks, class_names[::k])
+    ax.set(xlabel='predicted', ylabel='true')
+    ax.tick_params(axis='x', labelrotation=90)
+    ax.tick_params(axis='y', labelrotation=0)
     return fig
 
 # %% ../nbs/04_metrics.ipynb #f6000b12
-def spearman(x, # predictions `[N]` (tensor, array or list)
-             y, # references `[N]`
-            ) -> float:
+def spearman(
+    x,  # predictions `[N]` (tensor, array or list)
+    y,  # references `[N]`
+) -> float:
     "Spearman's rank correlation of `x` and `y` (ties get average ranks), by `scipy.stats.spearmanr`."
     x, y = (torch.as_tensor(v).detach().cpu().double().numpy() for v in (x, y))
-    if x.ndim != 1 or x.shape != y.shape or len(x) < 2: raise ValueError(f"need two sequences of the same length >= 2, got shapes {x.shape} and {y.shape}")
-    if np.ptp(x) == 0 or np.ptp(y) == 0: return float('nan')
+    if x.ndim != 1 or x.shape != y.shape or len(x) < 2:
+        raise ValueError(f"need two sequences of the same length >= 2, got shapes {x.shape} and {y.shape}")
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return float('nan')
     return float(spearmanr(x, y).statistic)
 
 # %% ../nbs/04_metrics.ipynb #f08b4927
 @torch.inference_mode()
-def perplexity(model:torch.nn.Module, # a causal LM: `model(input_ids)` gives logits `[B, L, V]` (or `.logits`)
-               windows:tuple[torch.Tensor, torch.Tensor], # `(input_ids, labels)`, both `[W, L]`, from `token_windows`
-               batch_size:int=4, # windows per forward pass
-               device:str|torch.device|None=None, # where the windows go; None: where the model's parameters are
-              ) -> float:
+def perplexity(
+    model: torch.nn.Module,  # a causal LM: `model(input_ids)` gives logits `[B, L, V]` (or `.logits`)
+    windows: tuple[torch.Tensor, torch.Tensor],  # `(input_ids, labels)`, both `[W, L]`, from `token_windows`
+    batch_size: int = 4,  # windows per forward pass
+    device: str | torch.device | None = None,  # where the windows go; None: where the model's parameters are
+) -> float:
     "exp of the mean negative log-likelihood over every scored token (labels shifted by one, -100 ignored)."
     ids, labels = windows
-    if ids.shape != labels.shape or ids.ndim != 2: raise ValueError(f"need input_ids and labels [W, L], got {tuple(ids.shape)} and {tuple(labels.shape)}")
+    if ids.shape != labels.shape or ids.ndim != 2:
+        raise ValueError(f"need input_ids and labels [W, L], got {tuple(ids.shape)} and {tuple(labels.shape)}")
     device = device or next(iter(model.parameters()), torch.empty(0)).device
     nll, n = 0.0, 0
     for i in range(0, len(ids), batch_size):
-        out = model(ids[i:i + batch_size].to(device)); logits = getattr(out, 'logits', out)[:, :-1]
-        y = labels[i:i + batch_size, 1:].to(device)
-        logits = logits.to(torch.promote_types(logits.dtype, torch.float32))  # half precision logits are scored in float32
+        out = model(ids[i : i + batch_size].to(device))
+        logits = getattr(out, 'logits', out)[:, :-1]
+        y = labels[i : i + batch_size, 1:].to(device)
+        logits = logits.to(
+            torch.promote_types(logits.dtype, torch.float32)
+        )  # half precision logits are scored in float32
         nll += F.cross_entropy(logits.flatten(0, 1), y.flatten(), ignore_index=-100, reduction='sum').item()
         n += int((y != -100).sum())
-    if n == 0: raise ValueError("no token is scored: every label is -100")
-    return math.exp(nll/n)
+    if n == 0:
+        raise ValueError("no token is scored: every label is -100")
+    return math.exp(nll / n)
 
 # %% ../nbs/04_metrics.ipynb #c326380b
 def _to_json(o):
     "JSON form of the values `json` cannot write: tensors, NumPy arrays and scalars, paths, dataclasses, dtypes."
-    if isinstance(o, np.ndarray): return o.tolist()
-    if isinstance(o, (torch.dtype, torch.device)): return str(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, (torch.dtype, torch.device)):
+        return str(o)
     return _jsonable(o)
 
-def save_json(obj, # dicts, lists, numbers, strings; tensors, NumPy values, paths and dataclasses are converted
-              path:str|Path, # the file to write (its folder is created)
-             ) -> Path:
+
+def save_json(
+    obj,  # dicts, lists, numbers, strings; tensors, NumPy values, paths and dataclasses are converted
+    path: str | Path,  # the file to write (its folder is created)
+) -> Path:
     "Write `obj` as indented JSON, atomically; NaN and infinities become `null`."
     text = json.dumps(_finite(json.loads(json.dumps(obj, default=_to_json))), indent=2, allow_nan=False)
     return atomic_write(path, text + '\n')

@@ -14,8 +14,17 @@ import lowrank_nb.core  # noqa: F401 -- sets HF_HUB_OFFLINE=1 before transformer
 from .lowrank import NSNLinear
 from .prehab import whitening_factors
 from .ranks import estimate_model_flops, select_rank_for_target_flops as dense_ranks_for_target_flops
-from .surgery import (_record, _swap, get_rank, load_lowrank_pretrained, nsn_layers, replace_linear,
-                                save_lowrank_pretrained, select_linear, set_rank)
+from lowrank_nb.surgery import (
+    _record,
+    _swap,
+    get_rank,
+    load_lowrank_pretrained,
+    nsn_layers,
+    replace_linear,
+    save_lowrank_pretrained,
+    select_linear,
+    set_rank,
+)
 from .train import Learner, TrainCfg
 from .whiten import WhitenedSVD
 
@@ -27,431 +36,681 @@ __all__ = ['MODULE_PRESETS', 'modules_regex', 'replace_linear_with_nsn', 'restor
            'save_nsn', 'load_nsn', 'dense_state_dict', 'export_gguf']
 
 # %% ../nbs/40_nsn.ipynb #f30d0553
-MODULE_PRESETS = {'mlp': r'\.(mlp|feed_forward|ffn)\.|\.intermediate\.dense$|\.layer\.\d+\.output\.dense$',
-                  'attn': r'\.(self_attn|attn|attention)\.'}
+MODULE_PRESETS = {
+    'mlp': r'\.(mlp|feed_forward|ffn)\.|\.intermediate\.dense$|\.layer\.\d+\.output\.dense$',
+    'attn': r'\.(self_attn|attn|attention)\.',
+}
 MODULE_PRESETS['all'] = f"{MODULE_PRESETS['mlp']}|{MODULE_PRESETS['attn']}"
 
-def modules_regex(modules:str|Sequence[str], # a preset (`mlp`, `attn`, `all`), a regex, or a list of these
-                 ) -> str:
+
+def modules_regex(
+    modules: str | Sequence[str],  # a preset (`mlp`, `attn`, `all`), a regex, or a list of these
+) -> str:
     "One regex for `modules`: presets expanded, a list joined with `|`; an error for anything else or a bad regex."
     pats = [modules] if isinstance(modules, str) else list(modules) if isinstance(modules, (list, tuple)) else None
     if not pats or not all(isinstance(p, str) and p for p in pats):
-        raise ValueError(f"modules must be one of {list(MODULE_PRESETS)}, a regex or a non-empty list of them, got {modules!r}")
+        raise ValueError(
+            f"modules must be one of {list(MODULE_PRESETS)}, a regex or a non-empty list of them, got {modules!r}"
+        )
     rx = '|'.join(f'(?:{MODULE_PRESETS.get(p, p)})' for p in pats)
-    try: re.compile(rx)
-    except re.error as e: raise ValueError(f"modules={modules!r} is not a valid regular expression: {e}") from None
+    try:
+        re.compile(rx)
+    except re.error as e:
+        raise ValueError(f"modules={modules!r} is not a valid regular expression: {e}") from None
     return rx
 
 # %% ../nbs/40_nsn.ipynb #107142f8
-def _check_max_rank(max_rank) -> int|None:
+def _check_max_rank(max_rank) -> int | None:
     if max_rank is not None and (isinstance(max_rank, bool) or not isinstance(max_rank, int) or max_rank < 1):
         raise ValueError(f"max_rank must be a positive int (or None: full rank), got {max_rank!r}")
     return max_rank
 
-def _check_factors(factors:dict, # layer name -> L
-                   layers:dict[str, nn.Linear], # the layers about to be adapted
-                  ):
+
+def _check_factors(
+    factors: dict,  # layer name -> L
+    layers: dict[str, nn.Linear],  # the layers about to be adapted
+):
     "A `ValueError` naming the first chosen layer whose whitening factor is missing, not a tensor or not `[in, in]`."
-    if not isinstance(factors, dict): raise TypeError(f"factors must be a dict layer name -> L [in, in] (lowrank_nb.prehab.whitening_factors), got {type(factors).__name__}")
+    if not isinstance(factors, dict):
+        raise TypeError(
+            f"factors must be a dict layer name -> L [in, in] (lowrank_nb.prehab.whitening_factors), got {type(factors).__name__}"
+        )
     if missing := [k for k in layers if k not in factors]:
-        raise ValueError(f"factors has no whitening factor for {len(missing)} of the {len(layers)} chosen layers, e.g. {missing[0]!r}; calibrate the same layers (whitening_factors(model, batches, include=...))")
+        raise ValueError(
+            f"factors has no whitening factor for {len(missing)} of the {len(layers)} chosen layers, e.g. {missing[0]!r}; calibrate the same layers (whitening_factors(model, batches, include=...))"
+        )
     for k, lin in layers.items():
         L, n = factors[k], lin.in_features
         if isinstance(L, WhitenedSVD):
-            if L.shape != tuple(lin.weight.shape): raise ValueError(f"the WhitenedSVD given for {k!r} is of a {L.shape[0]}x{L.shape[1]} weight; expected that layer's {lin.out_features}x{lin.in_features}")
+            if L.shape != tuple(lin.weight.shape):
+                raise ValueError(
+                    f"the WhitenedSVD given for {k!r} is of a {L.shape[0]}x{L.shape[1]} weight; expected that layer's {lin.out_features}x{lin.in_features}"
+                )
         elif not isinstance(L, torch.Tensor) or tuple(L.shape) != (n, n):
-            raise ValueError(f"the whitening factor of {k!r} has shape {tuple(L.shape) if isinstance(L, torch.Tensor) else type(L).__name__}; expected [{n}, {n}] (that layer's in_features)")
+            raise ValueError(
+                f"the whitening factor of {k!r} has shape {tuple(L.shape) if isinstance(L, torch.Tensor) else type(L).__name__}; expected [{n}, {n}] (that layer's in_features)"
+            )
 
-def replace_linear_with_nsn(model:nn.Module, # the model to modify in place
-                            max_rank:int|None=None, # R: components kept per layer, capped at min(m, n); None: min(m, n)
-                            modules:str|Sequence[str]='all', # which layers: a preset (`mlp`, `attn`, `all`), a regex or a list of them
-                            exclude:str|None=None, # regex a layer's name must not contain a match of
-                            factors:dict[str, torch.Tensor|WhitenedSVD]|None=None, # layer name -> whitening factor L `[in, in]` or its `WhitenedSVD` (whitened init); None: raw SVD
-                           ) -> list[dict]:
+
+def replace_linear_with_nsn(
+    model: nn.Module,  # the model to modify in place
+    max_rank: int | None = None,  # R: components kept per layer, capped at min(m, n); None: min(m, n)
+    modules: str | Sequence[str] = 'all',  # which layers: a preset (`mlp`, `attn`, `all`), a regex or a list of them
+    exclude: str | None = None,  # regex a layer's name must not contain a match of
+    factors: dict[str, torch.Tensor | WhitenedSVD]
+    | None = None,  # layer name -> whitening factor L `[in, in]` or its `WhitenedSVD` (whitened init); None: raw SVD
+) -> list[dict]:
     "Replace the chosen `nn.Linear` layers by `NSNLinear` layers initialised from the SVD of $W$ (or of $WL$ given `factors`); one record per layer."
-    _check_max_rank(max_rank); rx = modules_regex(modules)
-    for p in ([modules] if isinstance(modules, str) else modules):
-        try: select_linear(model, modules_regex(p), exclude)
-        except ValueError as e: raise ValueError(f"modules pattern {p!r} matches no layer: {e}") from None
-    if factors is not None: _check_factors(factors, select_linear(model, rx, exclude))
-    svd = lambda name, lin: None if factors is None else f if isinstance(f := factors[name], WhitenedSVD) else WhitenedSVD(lin.weight, f)
-    factory = lambda name, lin: NSNLinear.from_linear(lin, min(max_rank or min(lin.weight.shape), *lin.weight.shape), svd=svd(name, lin))
+    _check_max_rank(max_rank)
+    rx = modules_regex(modules)
+    for p in [modules] if isinstance(modules, str) else modules:
+        try:
+            select_linear(model, modules_regex(p), exclude)
+        except ValueError as e:
+            raise ValueError(f"modules pattern {p!r} matches no layer: {e}") from None
+    if factors is not None:
+        _check_factors(factors, select_linear(model, rx, exclude))
+    svd = lambda name, lin: (
+        None if factors is None else f if isinstance(f := factors[name], WhitenedSVD) else WhitenedSVD(lin.weight, f)
+    )
+    factory = lambda name, lin: NSNLinear.from_linear(
+        lin, min(max_rank or min(lin.weight.shape), *lin.weight.shape), svd=svd(name, lin)
+    )
     return replace_linear(model, factory, rx, exclude)
 
-def restore_linear_from_nsn(model:nn.Module, # a model with NSNLinear layers, modified in place
-                            rank:int|dict[str, int]|None=None, # first set this rank (see `set_rank`); None: keep the active ranks
-                           ) -> list[dict]:
+
+def restore_linear_from_nsn(
+    model: nn.Module,  # a model with NSNLinear layers, modified in place
+    rank: int | dict[str, int] | None = None,  # first set this rank (see `set_rank`); None: keep the active ranks
+) -> list[dict]:
     "Replace every `NSNLinear` by the dense `nn.Linear` of its active rank; one record per layer."
-    if rank is not None: set_rank(model, rank)
+    if rank is not None:
+        set_rank(model, rank)
     recs = []
     for name, layer in nsn_layers(model).items():
-        _swap(model, name, lin := layer.to_linear()); recs.append(_record(name, layer, lin) | dict(rank=layer.rank))
+        _swap(model, name, lin := layer.to_linear())
+        recs.append(_record(name, layer, lin) | dict(rank=layer.rank))
     return recs
 
 # %% ../nbs/40_nsn.ipynb #ff9946df
-def nsn_flop_fraction(model:nn.Module, # a model with NSNLinear layers
-                      rank:int|None=None, # one rank for all (capped at each layer's max_rank); None: the active ranks
-                     ) -> float:
+def nsn_flop_fraction(
+    model: nn.Module,  # a model with NSNLinear layers
+    rank: int | None = None,  # one rank for all (capped at each layer's max_rank); None: the active ranks
+) -> float:
     "FLOPs of the `NSNLinear` layers at `rank`, as a fraction of the dense layers they replaced: $\\sum r(m+n) / \\sum mn$."
     layers = nsn_layers(model)
-    cost = sum((l.rank if rank is None else min(rank, l.max_rank))*(l.in_features + l.out_features) for l in layers.values())
-    return cost/sum(l.in_features*l.out_features for l in layers.values())
+    cost = sum(
+        (l.rank if rank is None else min(rank, l.max_rank)) * (l.in_features + l.out_features) for l in layers.values()
+    )
+    return cost / sum(l.in_features * l.out_features for l in layers.values())
 
-def select_rank_for_target_flops(model:nn.Module, # an NSN model (or a dense one: see `lowrank_nb.ranks`)
-                                 target_fraction:float, # FLOPs wanted, as a fraction of the dense layers', in (0, 1]
-                                 example_inputs=None, # dense models only: one batch to count each layer's rows
-                                 include:str|None=None, # dense models only: regex a layer's name must match
-                                ) -> dict[str, int|None]:
+
+def select_rank_for_target_flops(
+    model: nn.Module,  # an NSN model (or a dense one: see `lowrank_nb.ranks`)
+    target_fraction: float,  # FLOPs wanted, as a fraction of the dense layers', in (0, 1]
+    example_inputs=None,  # dense models only: one batch to count each layer's rows
+    include: str | None = None,  # dense models only: regex a layer's name must match
+) -> dict[str, int | None]:
     "Per-layer ranks meeting `target_fraction`: for NSN models one rank (capped per layer), the largest within the budget."
-    if isinstance(target_fraction, bool) or not isinstance(target_fraction, (int, float)) or not 0 < target_fraction <= 1:
+    if (
+        isinstance(target_fraction, bool)
+        or not isinstance(target_fraction, (int, float))
+        or not 0 < target_fraction <= 1
+    ):
         raise ValueError(f"target_fraction must be a number in (0, 1], got {target_fraction!r}")
     if not any(isinstance(m, NSNLinear) for m in model.modules()):
         return dense_ranks_for_target_flops(model, target_fraction, example_inputs, include)
-    layers = nsn_layers(model); top = max(l.max_rank for l in layers.values())
+    layers = nsn_layers(model)
+    top = max(l.max_rank for l in layers.values())
     if nsn_flop_fraction(model, 1) > target_fraction:
-        raise ValueError(f"target_fraction {target_fraction} is below {nsn_flop_fraction(model, 1):.4f}, the FLOP fraction of rank 1 in every NSN layer")
+        raise ValueError(
+            f"target_fraction {target_fraction} is below {nsn_flop_fraction(model, 1):.4f}, the FLOP fraction of rank 1 in every NSN layer"
+        )
     r = max(r for r in range(1, top + 1) if nsn_flop_fraction(model, r) <= target_fraction)
     return {n: min(r, l.max_rank) for n, l in layers.items()}
 
 # %% ../nbs/40_nsn.ipynb #1aa9b9cc
 @functools.lru_cache(maxsize=4)
-def _gguf_reader(path:Path, size:int, mtime_ns:int):
+def _gguf_reader(path: Path, size: int, mtime_ns: int):
     "A `gguf.GGUFReader`, cached per file version (parsing a 49k-token vocabulary takes seconds)."
     import gguf
+
     return gguf.GGUFReader(path)
 
-def check_gguf(path:str|Path, # a `.gguf` file
-              ):
+
+def check_gguf(
+    path: str | Path,  # a `.gguf` file
+):
     "The file's `gguf.GGUFReader`, or a clear error: missing file, not GGUF, truncated or corrupt."
     path = Path(path).resolve()
-    if not path.is_file(): raise FileNotFoundError(f"no GGUF file at {path}")
-    with open(path, 'rb') as f: magic = f.read(4)
-    if magic != b'GGUF': raise ValueError(f"{path} is not a GGUF file: it starts with {magic!r}, expected b'GGUF'")
+    if not path.is_file():
+        raise FileNotFoundError(f"no GGUF file at {path}")
+    with open(path, 'rb') as f:
+        magic = f.read(4)
+    if magic != b'GGUF':
+        raise ValueError(f"{path} is not a GGUF file: it starts with {magic!r}, expected b'GGUF'")
     st = path.stat()
-    try: reader = _gguf_reader(path, st.st_size, st.st_mtime_ns)
-    except Exception as e: raise ValueError(f"{path} is a truncated or corrupt GGUF file ({type(e).__name__}: {e}); expected a complete GGUF file") from None
+    try:
+        reader = _gguf_reader(path, st.st_size, st.st_mtime_ns)
+    except Exception as e:
+        raise ValueError(
+            f"{path} is a truncated or corrupt GGUF file ({type(e).__name__}: {e}); expected a complete GGUF file"
+        ) from None
     size = path.stat().st_size
     if bad := [t.name for t in reader.tensors if t.data_offset + t.n_bytes > size]:
-        raise ValueError(f"{path} is a truncated GGUF file: the data of {len(bad)} tensor(s) ({bad[0]}, ...) lies past its end ({size:,} bytes)")
+        raise ValueError(
+            f"{path} is a truncated GGUF file: the data of {len(bad)} tensor(s) ({bad[0]}, ...) lies past its end ({size:,} bytes)"
+        )
     return reader
+
 
 def _model_class(config):
     "The transformers class named first in `config.architectures`, else `AutoModel`."
     import transformers
-    return next((getattr(transformers, a) for a in (getattr(config, 'architectures', None) or []) if hasattr(transformers, a)), transformers.AutoModel)
 
-def _load_tokenizer(tokenizer, # None, a folder, a `.gguf` file or a tokenizer object
-                    fallback:Path, # where to look when `tokenizer` is None
-                   ):
+    return next(
+        (getattr(transformers, a) for a in (getattr(config, 'architectures', None) or []) if hasattr(transformers, a)),
+        transformers.AutoModel,
+    )
+
+
+def _load_tokenizer(
+    tokenizer,  # None, a folder, a `.gguf` file or a tokenizer object
+    fallback: Path,  # where to look when `tokenizer` is None
+):
     from transformers import AutoTokenizer
-    if tokenizer is not None and not isinstance(tokenizer, (str, Path)): return tokenizer
+
+    if tokenizer is not None and not isinstance(tokenizer, (str, Path)):
+        return tokenizer
     p = Path(tokenizer) if tokenizer is not None else fallback
-    if not p.exists(): raise FileNotFoundError(f"no tokenizer at {p}; expected a folder with tokenizer files or a GGUF file")
+    if not p.exists():
+        raise FileNotFoundError(f"no tokenizer at {p}; expected a folder with tokenizer files or a GGUF file")
     if p.suffix.lower() == '.gguf':
         if 'tokenizer.ggml.tokens' not in check_gguf(p).fields:
-            raise ValueError(f"the GGUF file {p} has no tokenizer (no tokenizer.ggml.tokens field); pass tokenizer= a folder or GGUF file that has one")
+            raise ValueError(
+                f"the GGUF file {p} has no tokenizer (no tokenizer.ggml.tokens field); pass tokenizer= a folder or GGUF file that has one"
+            )
         return AutoTokenizer.from_pretrained(p.parent, gguf_file=p.name)
-    try: return AutoTokenizer.from_pretrained(p)
-    except (OSError, ValueError) as e: raise ValueError(f"cannot load a tokenizer from {p} ({e}); pass tokenizer= a folder or GGUF file that has one") from None
+    try:
+        return AutoTokenizer.from_pretrained(p)
+    except (OSError, ValueError) as e:
+        raise ValueError(
+            f"cannot load a tokenizer from {p} ({e}); pass tokenizer= a folder or GGUF file that has one"
+        ) from None
 
-def load_hf_model(name_or_path:str|Path, # a local Hugging Face folder (an NSN folder too) or a `.gguf` file
-                  tokenizer=None, # a tokenizer, or the folder / GGUF file to read it from; None: the model's own
-                  dtype:torch.dtype=torch.float32, # dtype of the weights (GGUF tensors are de-quantised to it)
-                 ):
+
+def load_hf_model(
+    name_or_path: str | Path,  # a local Hugging Face folder (an NSN folder too) or a `.gguf` file
+    tokenizer=None,  # a tokenizer, or the folder / GGUF file to read it from; None: the model's own
+    dtype: torch.dtype = torch.float32,  # dtype of the weights (GGUF tensors are de-quantised to it)
+):
     "`(model, tokenizer)` from a local folder or GGUF file, offline, in eval mode (NSN folders keep their layers and ranks)."
     from transformers import AutoConfig, AutoModelForCausalLM
+
     p = Path(name_or_path)
-    if not p.exists(): raise FileNotFoundError(f"no model at {p}: expected a local Hugging Face folder or a .gguf file (nothing is downloaded)")
+    if not p.exists():
+        raise FileNotFoundError(
+            f"no model at {p}: expected a local Hugging Face folder or a .gguf file (nothing is downloaded)"
+        )
     if p.is_file():
-        if p.suffix.lower() != '.gguf': raise ValueError(f"{p} is a file but not a .gguf file; expected a Hugging Face folder or a GGUF file")
+        if p.suffix.lower() != '.gguf':
+            raise ValueError(f"{p} is a file but not a .gguf file; expected a Hugging Face folder or a GGUF file")
         check_gguf(p)
         tok = _load_tokenizer(tokenizer, p)  # first: a GGUF without tokenizer fails before the weights are read
         model = AutoModelForCausalLM.from_pretrained(p.parent, gguf_file=p.name, dtype=dtype)
         model.config.nsn_source_gguf = str(p.resolve())  # export_gguf copies its tokenizer fields
         return model.eval(), tok
-    if not (p/'config.json').is_file(): raise FileNotFoundError(f"{p} has no config.json; expected a Hugging Face model folder")
+    if not (p / 'config.json').is_file():
+        raise FileNotFoundError(f"{p} has no config.json; expected a Hugging Face model folder")
     config = AutoConfig.from_pretrained(p)
-    if getattr(config, 'lowrank_layout', None): model = load_lowrank_pretrained(_model_class(config), p).to(dtype)
-    else: model = _model_class(config).from_pretrained(p, dtype=dtype)
+    if getattr(config, 'lowrank_layout', None):
+        model = load_lowrank_pretrained(_model_class(config), p).to(dtype)
+    else:
+        model = _model_class(config).from_pretrained(p, dtype=dtype)
     return model.eval(), _load_tokenizer(tokenizer, p)
 
 # %% ../nbs/40_nsn.ipynb #14a870b5
-def adapt_hf_model(name_or_path:str|Path, # a local Hugging Face folder or a `.gguf` file
-                   max_rank:int|None, # R: components kept per layer (capped at min(m, n)); None: full rank
-                   modules:str|Sequence[str]='mlp', # which layers: `mlp`, `attn`, `all`, a regex or a list of them
-                   tokenizer=None, # a tokenizer, or the folder / GGUF file to read it from; None: the model's own
-                   dtype:torch.dtype=torch.float32, # dtype of the weights
-                   init:str='svd', # `svd`: the SVD of W; `whitened`: the SVD of WL, L from `calibration` (see `replace_linear_with_nsn`)
-                   calibration:Iterable|None=None, # `init='whitened'` only: model inputs (dicts) whose layer inputs give $X^\top X$
-                  ):
+def adapt_hf_model(
+    name_or_path: str | Path,  # a local Hugging Face folder or a `.gguf` file
+    max_rank: int | None,  # R: components kept per layer (capped at min(m, n)); None: full rank
+    modules: str | Sequence[str] = 'mlp',  # which layers: `mlp`, `attn`, `all`, a regex or a list of them
+    tokenizer=None,  # a tokenizer, or the folder / GGUF file to read it from; None: the model's own
+    dtype: torch.dtype = torch.float32,  # dtype of the weights
+    init: str = 'svd',  # `svd`: the SVD of W; `whitened`: the SVD of WL, L from `calibration` (see `replace_linear_with_nsn`)
+    calibration: Iterable
+    | None = None,  # `init='whitened'` only: model inputs (dicts) whose layer inputs give $X^\top X$
+):
     "`(model, tokenizer, records)`: the model loaded offline with the chosen `nn.Linear` layers replaced by SVD- or whitened-SVD-initialised `NSNLinear`."
-    _check_max_rank(max_rank); rx = modules_regex(modules)  # bad arguments fail before anything is loaded
-    if init not in ('svd', 'whitened'): raise ValueError(f"init must be 'svd' or 'whitened', got {init!r}")
+    _check_max_rank(max_rank)
+    rx = modules_regex(modules)  # bad arguments fail before anything is loaded
+    if init not in ('svd', 'whitened'):
+        raise ValueError(f"init must be 'svd' or 'whitened', got {init!r}")
     if (init == 'whitened') != (calibration is not None):
-        raise ValueError("init='whitened' needs calibration= batches of model inputs" if calibration is None else f"calibration= is only used with init='whitened', got init={init!r}")
+        raise ValueError(
+            "init='whitened' needs calibration= batches of model inputs"
+            if calibration is None
+            else f"calibration= is only used with init='whitened', got init={init!r}"
+        )
     model, tok = load_hf_model(name_or_path, tokenizer, dtype)
     if any(isinstance(m, NSNLinear) for m in model.modules()):
-        raise ValueError(f"{name_or_path} already has NSNLinear layers; load it with load_hf_model (or load_nsn) instead of adapting it again")
+        raise ValueError(
+            f"{name_or_path} already has NSNLinear layers; load it with load_hf_model (or load_nsn) instead of adapting it again"
+        )
     factors = whitening_factors(model, calibration, include=rx)[0] if init == 'whitened' else None
     return model, tok, replace_linear_with_nsn(model, max_rank, modules, factors=factors)
 
 # %% ../nbs/40_nsn.ipynb #d78807e1
-def uncertainty_weighted_loss(losses:torch.Tensor, # $L_r$ `[K]`, one loss per sampled rank
-                              log_vars:torch.Tensor, # $s_r$ `[K]`, their learnable log-variances
-                             ) -> torch.Tensor:
+def uncertainty_weighted_loss(
+    losses: torch.Tensor,  # $L_r$ `[K]`, one loss per sampled rank
+    log_vars: torch.Tensor,  # $s_r$ `[K]`, their learnable log-variances
+) -> torch.Tensor:
     "$\\sum_r e^{-s_r} L_r + s_r$, a scalar."
-    if losses.shape != log_vars.shape or losses.ndim != 1: raise ValueError(f"need losses and log_vars of one shape [K], got {tuple(losses.shape)} and {tuple(log_vars.shape)}")
-    return (torch.exp(-log_vars)*losses + log_vars).sum()
+    if losses.shape != log_vars.shape or losses.ndim != 1:
+        raise ValueError(
+            f"need losses and log_vars of one shape [K], got {tuple(losses.shape)} and {tuple(log_vars.shape)}"
+        )
+    return (torch.exp(-log_vars) * losses + log_vars).sum()
 
 # %% ../nbs/40_nsn.ipynb #e58c77dc
 class MultiRankLoss(nn.Module):
     "The uncertainty-weighted multi-rank loss as a `Learner` `loss_fn`: one learnable log-variance per rank in `ranks`."
-    def __init__(self, ranks:Sequence[int], # every rank the sampler can draw
-                ):
+
+    def __init__(
+        self,
+        ranks: Sequence[int],  # every rank the sampler can draw
+    ):
         super().__init__()
         self.ranks = tuple(sorted(set(int(r) for r in ranks)))
-        if not self.ranks or self.ranks[0] < 1: raise ValueError(f"ranks must be positive ints, got {ranks!r}")
+        if not self.ranks or self.ranks[0] < 1:
+            raise ValueError(f"ranks must be positive ints, got {ranks!r}")
         self._index = {r: i for i, r in enumerate(self.ranks)}
         self.log_vars = nn.Parameter(torch.zeros(len(self.ranks)))
 
-    def forward(self, batch, # the batch (unused: the losses are computed already)
-                out:dict[int, torch.Tensor], # rank -> that rank's loss, from `multi_rank_forward`
-                acts=None, # captured activations (unused)
-               ) -> dict[str, torch.Tensor]:
+    def forward(
+        self,
+        batch,  # the batch (unused: the losses are computed already)
+        out: dict[int, torch.Tensor],  # rank -> that rank's loss, from `multi_rank_forward`
+        acts=None,  # captured activations (unused)
+    ) -> dict[str, torch.Tensor]:
         "One term $e^{-s_r}L_r + s_r$ per rank in `out`, named `r<rank>`."
-        if unknown := [r for r in out if r not in self._index]: raise ValueError(f"ranks {unknown} have no log-variance; known ranks: {self.ranks[:8]}...")
-        i = torch.tensor([self._index[r] for r in out]); s = self.log_vars[i]
-        terms = torch.exp(-s)*torch.stack(list(out.values())) + s
+        if unknown := [r for r in out if r not in self._index]:
+            raise ValueError(f"ranks {unknown} have no log-variance; known ranks: {self.ranks[:8]}...")
+        i = torch.tensor([self._index[r] for r in out])
+        s = self.log_vars[i]
+        terms = torch.exp(-s) * torch.stack(list(out.values())) + s
         return {f'r{r}': t for r, t in zip(out, terms)}
 
 # %% ../nbs/40_nsn.ipynb #48743db3
 class RankSampler:
     "Base class: `sampler()` gives the ranks of one step (sorted); `support` is every rank it can draw."
-    support:tuple[int, ...] = ()
-    def __call__(self) -> list[int]: raise NotImplementedError
-    def __repr__(self): return f"{type(self).__name__}(support={self.support[0]}..{self.support[-1]}, {len(self.support)} ranks)"
+
+    support: tuple[int, ...] = ()
+
+    def __call__(self) -> list[int]:
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"{type(self).__name__}(support={self.support[0]}..{self.support[-1]}, {len(self.support)} ranks)"
+
 
 def _check_range(min_rank, max_rank, k, need=1):
     for v, what in ((min_rank, 'min_rank'), (max_rank, 'max_rank'), (k, 'k')):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1: raise ValueError(f"{what} must be a positive int, got {v!r}")
-    if min_rank > max_rank: raise ValueError(f"need min_rank <= max_rank, got {min_rank} > {max_rank}")
-    if not need <= k <= max_rank - min_rank + 1: raise ValueError(f"k must be in [{need}, {max_rank - min_rank + 1}] (ranks in [{min_rank}, {max_rank}]), got {k}")
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"{what} must be a positive int, got {v!r}")
+    if min_rank > max_rank:
+        raise ValueError(f"need min_rank <= max_rank, got {min_rank} > {max_rank}")
+    if not need <= k <= max_rank - min_rank + 1:
+        raise ValueError(
+            f"k must be in [{need}, {max_rank - min_rank + 1}] (ranks in [{min_rank}, {max_rank}]), got {k}"
+        )
+
 
 class UniformRanks(RankSampler):
     "`k` distinct ranks drawn uniformly from [min_rank, max_rank]."
-    def __init__(self, max_rank:int, # R, the largest rank
-                 k:int=2, # ranks per step
-                 min_rank:int=1, # the smallest rank
-                ):
-        _check_range(min_rank, max_rank, k); self.k, self.support = k, tuple(range(min_rank, max_rank + 1))
+
+    def __init__(
+        self,
+        max_rank: int,  # R, the largest rank
+        k: int = 2,  # ranks per step
+        min_rank: int = 1,  # the smallest rank
+    ):
+        _check_range(min_rank, max_rank, k)
+        self.k, self.support = k, tuple(range(min_rank, max_rank + 1))
+
     def __call__(self) -> list[int]:
-        return sorted(self.support[i] for i in torch.randperm(len(self.support))[:self.k].tolist())
+        return sorted(self.support[i] for i in torch.randperm(len(self.support))[: self.k].tolist())
+
 
 class FixedRanks(RankSampler):
     "The same ranks every step."
-    def __init__(self, ranks:Sequence[int], # the ranks to train
-                ):
-        if not ranks or any(isinstance(r, bool) or not isinstance(r, int) or r < 1 for r in ranks): raise ValueError(f"ranks must be a non-empty list of positive ints, got {ranks!r}")
+
+    def __init__(
+        self,
+        ranks: Sequence[int],  # the ranks to train
+    ):
+        if not ranks or any(isinstance(r, bool) or not isinstance(r, int) or r < 1 for r in ranks):
+            raise ValueError(f"ranks must be a non-empty list of positive ints, got {ranks!r}")
         self.support = tuple(sorted(set(ranks)))
-    def __call__(self) -> list[int]: return list(self.support)
+
+    def __call__(self) -> list[int]:
+        return list(self.support)
+
 
 class SandwichRanks(RankSampler):
     "The smallest and largest rank every step, plus `k - 2` distinct ranks drawn uniformly between them."
-    def __init__(self, max_rank:int, # R, the largest rank
-                 k:int=3, # ranks per step (at least 2)
-                 min_rank:int=1, # the smallest rank
-                ):
-        _check_range(min_rank, max_rank, k, need=2); self.k, self.support = k, tuple(range(min_rank, max_rank + 1))
+
+    def __init__(
+        self,
+        max_rank: int,  # R, the largest rank
+        k: int = 3,  # ranks per step (at least 2)
+        min_rank: int = 1,  # the smallest rank
+    ):
+        _check_range(min_rank, max_rank, k, need=2)
+        self.k, self.support = k, tuple(range(min_rank, max_rank + 1))
+
     def __call__(self) -> list[int]:
         inner = self.support[1:-1]
-        return [self.support[0], *sorted(inner[i] for i in torch.randperm(len(inner))[:self.k - 2].tolist()), self.support[-1]]
+        return [
+            self.support[0],
+            *sorted(inner[i] for i in torch.randperm(len(inner))[: self.k - 2].tolist()),
+            self.support[-1],
+        ]
 
 # %% ../nbs/40_nsn.ipynb #3600fb97
-def set_uniform_rank(model:nn.Module, # a model with NSNLinear layers
-                     rank:int, # one rank, capped at each layer's max_rank
-                    ) -> dict[str, int]:
+def set_uniform_rank(
+    model: nn.Module,  # a model with NSNLinear layers
+    rank: int,  # one rank, capped at each layer's max_rank
+) -> dict[str, int]:
     "Set `min(rank, max_rank)` on every `NSNLinear`; returns the ranks now active."
-    if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1: raise ValueError(f"rank must be a positive int, got {rank!r}")
+    if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
+        raise ValueError(f"rank must be a positive int, got {rank!r}")
     return set_rank(model, {n: min(rank, l.max_rank) for n, l in nsn_layers(model).items()})
+
 
 def _lm_loss(model, batch) -> torch.Tensor:
     "The causal-LM loss of a batch `{'input_ids', 'labels', ...}` (or `(input_ids, labels)`)."
-    if isinstance(batch, (tuple, list)): batch = dict(input_ids=batch[0], labels=batch[1])
+    if isinstance(batch, (tuple, list)):
+        batch = dict(input_ids=batch[0], labels=batch[1])
     return model(**batch).loss
 
-def multi_rank_forward(sampler:RankSampler, # draws the ranks of each training step
-                       eval_ranks:Sequence[int]|None=None, # ranks scored in evaluation; None: the sampler's smallest and largest
-                       loss_fn:Callable=_lm_loss, # `(model, batch) -> scalar loss` at the active rank
-                      ) -> Callable:
+
+def multi_rank_forward(
+    sampler: RankSampler,  # draws the ranks of each training step
+    eval_ranks: Sequence[int] | None = None,  # ranks scored in evaluation; None: the sampler's smallest and largest
+    loss_fn: Callable = _lm_loss,  # `(model, batch) -> scalar loss` at the active rank
+) -> Callable:
     "A `Learner` `forward_fn` returning `{rank: loss}` for the ranks drawn (training) or `eval_ranks` (evaluation)."
+
     def forward(model, batch) -> dict[int, torch.Tensor]:
-        ranks = sampler() if model.training else list(eval_ranks or dict.fromkeys((sampler.support[0], sampler.support[-1])))
+        ranks = (
+            sampler()
+            if model.training
+            else list(eval_ranks or dict.fromkeys((sampler.support[0], sampler.support[-1])))
+        )
         before, out = get_rank(model), {}
         try:
-            for r in ranks: set_uniform_rank(model, r); out[r] = loss_fn(model, batch)
-        finally: set_rank(model, before)
+            for r in ranks:
+                set_uniform_rank(model, r)
+                out[r] = loss_fn(model, batch)
+        finally:
+            set_rank(model, before)
         return out
+
     return forward
 
-def lm_dataset(windows:tuple[torch.Tensor, torch.Tensor], # `(input_ids, labels)` `[W, L]`, from `token_windows`
-              ) -> list[dict]:
+
+def lm_dataset(
+    windows: tuple[torch.Tensor, torch.Tensor],  # `(input_ids, labels)` `[W, L]`, from `token_windows`
+) -> list[dict]:
     "One `{'input_ids', 'labels'}` dict per window, for a `DataLoader`."
     ids, labels = windows
     return [dict(input_ids=i, labels=l) for i, l in zip(ids, labels)]
 
-def fit_multi_rank(model:nn.Module, # a model with NSNLinear layers (trained in place)
-                   train:tuple[torch.Tensor, torch.Tensor], # training windows `(input_ids, labels)` `[W, L]`
-                   sampler:RankSampler, # the ranks of each step
-                   cfg:TrainCfg, # optimiser, schedule, checkpoints, out_dir, resume
-                   valid:tuple[torch.Tensor, torch.Tensor]|None=None, # evaluation windows
-                   batch_size:int=4, # windows per step
-                   eval_ranks:Sequence[int]|None=None, # ranks scored in evaluation
-                  ) -> Learner:
+
+def fit_multi_rank(
+    model: nn.Module,  # a model with NSNLinear layers (trained in place)
+    train: tuple[torch.Tensor, torch.Tensor],  # training windows `(input_ids, labels)` `[W, L]`
+    sampler: RankSampler,  # the ranks of each step
+    cfg: TrainCfg,  # optimiser, schedule, checkpoints, out_dir, resume
+    valid: tuple[torch.Tensor, torch.Tensor] | None = None,  # evaluation windows
+    batch_size: int = 4,  # windows per step
+    eval_ranks: Sequence[int] | None = None,  # ranks scored in evaluation
+) -> Learner:
     "Train every rank of `model` at once with `MultiRankLoss` through the shared `Learner`; returns the fitted learner."
     from torch.utils.data import DataLoader
+
     if (top := sampler.support[-1]) > (R := max(l.max_rank for l in nsn_layers(model).values())):
         raise ValueError(f"the sampler draws ranks up to {top} but the model's largest max_rank is {R}")
     dl = lambda w, shuffle: DataLoader(lm_dataset(w), batch_size=batch_size, shuffle=shuffle)
-    learn = Learner(model, dl(train, True), dl(valid, False) if valid is not None else None, cfg, loss_fn=MultiRankLoss(sampler.support),
-                    forward_fn=multi_rank_forward(sampler, eval_ranks), metrics_fn=None)
-    learn.fit(); return learn
+    learn = Learner(
+        model,
+        dl(train, True),
+        dl(valid, False) if valid is not None else None,
+        cfg,
+        loss_fn=MultiRankLoss(sampler.support),
+        forward_fn=multi_rank_forward(sampler, eval_ranks),
+        metrics_fn=None,
+    )
+    learn.fit()
+    return learn
 
 # %% ../nbs/40_nsn.ipynb #770fc8f8
 @torch.no_grad()
-def hf_causal_lm_rank_sweep(model:nn.Module, # a causal LM with NSNLinear layers
-                            windows:tuple[torch.Tensor, torch.Tensor], # `(input_ids, labels)` `[W, L]`, from `token_windows`
-                            ranks:Sequence[int], # the ranks to score
-                            batch_size:int=4, # windows per forward pass
-                           ):
+def hf_causal_lm_rank_sweep(
+    model: nn.Module,  # a causal LM with NSNLinear layers
+    windows: tuple[torch.Tensor, torch.Tensor],  # `(input_ids, labels)` `[W, L]`, from `token_windows`
+    ranks: Sequence[int],  # the ranks to score
+    batch_size: int = 4,  # windows per forward pass
+):
     "One row per rank: `rank`, `ppl`, `flop_fraction` (adapted layers vs dense) and `flops_per_token` (whole model); ranks restored after."
     import pandas as pd
     from lowrank_nb.metrics import perplexity
+
     before, rows, was = get_rank(model), [], model.training
     model.eval()
     try:
         for r in ranks:
             set_uniform_rank(model, r)
-            flops = estimate_model_flops(model, {'input_ids': windows[0][:1]})/windows[0].shape[1]
-            rows.append(dict(rank=r, ppl=perplexity(model, windows, batch_size), flop_fraction=nsn_flop_fraction(model), flops_per_token=flops))
-    finally: set_rank(model, before); model.train(was)
+            flops = estimate_model_flops(model, {'input_ids': windows[0][:1]}) / windows[0].shape[1]
+            rows.append(
+                dict(
+                    rank=r,
+                    ppl=perplexity(model, windows, batch_size),
+                    flop_fraction=nsn_flop_fraction(model),
+                    flops_per_token=flops,
+                )
+            )
+    finally:
+        set_rank(model, before)
+        model.train(was)
     return pd.DataFrame(rows)
 
-def plot_rank_sweep(table, # rows of `hf_causal_lm_rank_sweep` with a `method` column
-                    dense_ppl:float, # the dense model's perplexity on the same windows
-                    break_even:float|None=None, # $r^*$ of the adapted layers, marked if given
-                    marks:dict[str, float]|None=None, # more vertical lines: label -> rank
-                    title:str|None=None, # figure title
-                   ):
+
+def plot_rank_sweep(
+    table,  # rows of `hf_causal_lm_rank_sweep` with a `method` column
+    dense_ppl: float,  # the dense model's perplexity on the same windows
+    break_even: float | None = None,  # $r^*$ of the adapted layers, marked if given
+    marks: dict[str, float] | None = None,  # more vertical lines: label -> rank
+    title: str | None = None,  # figure title
+):
     "Perplexity against rank (log scale), one curve per method, with FLOPs per token on a second axis."
     import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(7, 4))
-    for i, (name, d) in enumerate(table.groupby('method', sort=False)): ax.semilogy(d['rank'], d.ppl, 'o-', color=f'C{i}', label=name)
-    ax.axhline(dense_ppl, color='k', lw=1, label=f'dense {dense_ppl:.1f}'); ax.axhline(1.25*dense_ppl, color='k', ls=':', lw=1, label='1.25 x dense')
-    if break_even is not None: ax.axvline(break_even, color='C3', ls='--', lw=1, label=f'break-even r* = {break_even:.0f}')
-    for j, (lab, r) in enumerate((marks or {}).items()): ax.axvline(r, color=f'C{5 + j}', ls='-.', lw=1, label=lab)
-    ax.set(xlabel='rank r of every adapted layer', ylabel='perplexity (log scale)', title=title); ax.grid(alpha=0.3)
-    d = table.drop_duplicates('rank').sort_values('rank'); ax2 = ax.twinx()
-    ax2.plot(d['rank'], d.flops_per_token/1e6, 's:', color='grey', ms=3, label='MFLOPs / token'); ax2.set_ylabel('MFLOPs per token (model)', color='grey')
-    h1, l1 = ax.get_legend_handles_labels(); h2, l2 = ax2.get_legend_handles_labels(); ax.legend(h1 + h2, l1 + l2, fontsize=7, loc='upper right')
-    fig.tight_layout(); plt.close(fig)
+    for i, (name, d) in enumerate(table.groupby('method', sort=False)):
+        ax.semilogy(d['rank'], d.ppl, 'o-', color=f'C{i}', label=name)
+    ax.axhline(dense_ppl, color='k', lw=1, label=f'dense {dense_ppl:.1f}')
+    ax.axhline(1.25 * dense_ppl, color='k', ls=':', lw=1, label='1.25 x dense')
+    if break_even is not None:
+        ax.axvline(break_even, color='C3', ls='--', lw=1, label=f'break-even r* = {break_even:.0f}')
+    for j, (lab, r) in enumerate((marks or {}).items()):
+        ax.axvline(r, color=f'C{5 + j}', ls='-.', lw=1, label=lab)
+    ax.set(xlabel='rank r of every adapted layer', ylabel='perplexity (log scale)', title=title)
+    ax.grid(alpha=0.3)
+    d = table.drop_duplicates('rank').sort_values('rank')
+    ax2 = ax.twinx()
+    ax2.plot(d['rank'], d.flops_per_token / 1e6, 's:', color='grey', ms=3, label='MFLOPs / token')
+    ax2.set_ylabel('MFLOPs per token (model)', color='grey')
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, fontsize=7, loc='upper right')
+    fig.tight_layout()
+    plt.close(fig)
     return fig
 
 # %% ../nbs/40_nsn.ipynb #47f608df
-def save_nsn(model:nn.Module, # a Hugging Face model with NSNLinear layers
-             tokenizer, # its tokenizer (saved beside it)
-             path:str|Path, # the folder to write
-            ) -> Path:
+def save_nsn(
+    model: nn.Module,  # a Hugging Face model with NSNLinear layers
+    tokenizer,  # its tokenizer (saved beside it)
+    path: str | Path,  # the folder to write
+) -> Path:
     "Save an NSN model (weights, config with its layout and active ranks) and its tokenizer to `path`."
     nsn_layers(model)
     path = save_lowrank_pretrained(model, path)
-    if tokenizer is not None: tokenizer.save_pretrained(str(path))
+    if tokenizer is not None:
+        tokenizer.save_pretrained(str(path))
     return path
 
-def load_nsn(path:str|Path, # a folder written by `save_nsn`
-             dtype:torch.dtype=torch.float32, # dtype of the weights
-            ):
+
+def load_nsn(
+    path: str | Path,  # a folder written by `save_nsn`
+    dtype: torch.dtype = torch.float32,  # dtype of the weights
+):
     "`(model, tokenizer)` from a folder written by `save_nsn`: NSN layers and active ranks restored, eval mode."
     from transformers import AutoConfig
-    if not (Path(path)/'config.json').is_file(): raise FileNotFoundError(f"{path} has no config.json; expected a folder written by save_nsn")
+
+    if not (Path(path) / 'config.json').is_file():
+        raise FileNotFoundError(f"{path} has no config.json; expected a folder written by save_nsn")
     config = AutoConfig.from_pretrained(str(path))
-    if not getattr(config, 'lowrank_layout', None): raise ValueError(f"{path} is not an NSN folder (no lowrank_layout in config.json); adapt it with adapt_hf_model")
+    if not getattr(config, 'lowrank_layout', None):
+        raise ValueError(
+            f"{path} is not an NSN folder (no lowrank_layout in config.json); adapt it with adapt_hf_model"
+        )
     model = load_lowrank_pretrained(_model_class(config), path).to(dtype).eval()
     return model, _load_tokenizer(None, Path(path))
 
 # %% ../nbs/40_nsn.ipynb #ff5bdbb8
-_GGUF_NAMES = [(r'model\.embed_tokens\.weight', 'token_embd.weight'), (r'model\.norm\.weight', 'output_norm.weight'), (r'lm_head\.weight', 'output.weight'),
-               (r'model\.layers\.(\d+)\.input_layernorm\.weight', r'blk.\1.attn_norm.weight'),
-               (r'model\.layers\.(\d+)\.post_attention_layernorm\.weight', r'blk.\1.ffn_norm.weight'),
-               (r'model\.layers\.(\d+)\.self_attn\.([qkv])_proj\.(weight|bias)', r'blk.\1.attn_\2.\3'),
-               (r'model\.layers\.(\d+)\.self_attn\.o_proj\.(weight|bias)', r'blk.\1.attn_output.\2'),
-               (r'model\.layers\.(\d+)\.mlp\.(gate|up|down)_proj\.(weight|bias)', r'blk.\1.ffn_\2.\3')]  # HF Llama -> llama.cpp names
+_GGUF_NAMES = [
+    (r'model\.embed_tokens\.weight', 'token_embd.weight'),
+    (r'model\.norm\.weight', 'output_norm.weight'),
+    (r'lm_head\.weight', 'output.weight'),
+    (r'model\.layers\.(\d+)\.input_layernorm\.weight', r'blk.\1.attn_norm.weight'),
+    (r'model\.layers\.(\d+)\.post_attention_layernorm\.weight', r'blk.\1.ffn_norm.weight'),
+    (r'model\.layers\.(\d+)\.self_attn\.([qkv])_proj\.(weight|bias)', r'blk.\1.attn_\2.\3'),
+    (r'model\.layers\.(\d+)\.self_attn\.o_proj\.(weight|bias)', r'blk.\1.attn_output.\2'),
+    (r'model\.layers\.(\d+)\.mlp\.(gate|up|down)_proj\.(weight|bias)', r'blk.\1.ffn_\2.\3'),
+]  # HF Llama -> llama.cpp names
 
-def _gguf_name(name:str) -> str:
+
+def _gguf_name(name: str) -> str:
     for pat, rep in _GGUF_NAMES:
-        if re.fullmatch(pat, name): return re.sub(pat, rep, name)
+        if re.fullmatch(pat, name):
+            return re.sub(pat, rep, name)
     raise ValueError(f"export_gguf has no llama.cpp name for the parameter {name!r}")
 
-def _permute_qk(w:torch.Tensor, # `[heads*hd, in]` (or a bias `[heads*hd]`)
-                n_head:int, # heads of this projection
-               ) -> torch.Tensor:
-    "llama.cpp's rotary reordering of a query or key projection (the inverse of transformers' `_reverse_permute_weights`)."
-    return w.reshape(n_head, 2, w.shape[0]//n_head//2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
 
-def dense_state_dict(model:nn.Module, # a model, NSN or not
-                    ) -> dict[str, torch.Tensor]:
+def _permute_qk(
+    w: torch.Tensor,  # `[heads*hd, in]` (or a bias `[heads*hd]`)
+    n_head: int,  # heads of this projection
+) -> torch.Tensor:
+    "llama.cpp's rotary reordering of a query or key projection (the inverse of transformers' `_reverse_permute_weights`)."
+    return w.reshape(n_head, 2, w.shape[0] // n_head // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
+
+
+def dense_state_dict(
+    model: nn.Module,  # a model, NSN or not
+) -> dict[str, torch.Tensor]:
     "The model's parameters with every `NSNLinear` multiplied out at its active rank (`<layer>.weight` `[out, in]`, `<layer>.bias`)."
     nsn, out = nsn_layers(model) if any(isinstance(m, NSNLinear) for m in model.modules()) else {}, {}
     for k, v in model.state_dict().items():
         layer = k.rpartition('.')[0]
         if layer in nsn:
-            if k.endswith('.B'): lin = nsn[layer].to_linear(); out[f'{layer}.weight'] = lin.weight.detach(); continue
-            if k.endswith('.A'): continue
+            if k.endswith('.B'):
+                lin = nsn[layer].to_linear()
+                out[f'{layer}.weight'] = lin.weight.detach()
+                continue
+            if k.endswith('.A'):
+                continue
         out[k] = v.detach()
     return out
 
 # %% ../nbs/40_nsn.ipynb #009559c2
-def export_gguf(model:nn.Module, # a `LlamaForCausalLM`, with NSNLinear layers or not
-                path:str|Path, # the `.gguf` file to write (atomically)
-                rank:int|dict[str, int]|None=None, # the rank to export (see `set_rank`); None: the active ranks
-                reference:str|Path|bool|None=None, # GGUF file whose tokenizer and general fields are copied; None: the model's source GGUF; False: no tokenizer
-                dtype:str='f32', # `f32` or `f16` for the weight matrices (norms are always F32)
-               ) -> Path:
+def export_gguf(
+    model: nn.Module,  # a `LlamaForCausalLM`, with NSNLinear layers or not
+    path: str | Path,  # the `.gguf` file to write (atomically)
+    rank: int | dict[str, int] | None = None,  # the rank to export (see `set_rank`); None: the active ranks
+    reference: str
+    | Path
+    | bool
+    | None = None,  # GGUF file whose tokenizer and general fields are copied; None: the model's source GGUF; False: no tokenizer
+    dtype: str = 'f32',  # `f32` or `f16` for the weight matrices (norms are always F32)
+) -> Path:
     "Write `model` at `rank` as a dense llama GGUF that transformers loads (with a tokenizer unless `reference=False`); returns the path."
     import gguf, numpy as np
+
     cfg = model.config
-    if cfg.model_type != 'llama': raise ValueError(f"export_gguf writes llama GGUF files; got a {cfg.model_type!r} model")
-    if dtype not in ('f32', 'f16'): raise ValueError(f"dtype must be 'f32' or 'f16', got {dtype!r}")
-    if reference is None: reference = getattr(cfg, 'nsn_source_gguf', None)
-    if reference is None: raise ValueError("export_gguf needs reference= a GGUF file to copy the tokenizer from (the model was not loaded from one), or reference=False for a weights-only file")
+    if cfg.model_type != 'llama':
+        raise ValueError(f"export_gguf writes llama GGUF files; got a {cfg.model_type!r} model")
+    if dtype not in ('f32', 'f16'):
+        raise ValueError(f"dtype must be 'f32' or 'f16', got {dtype!r}")
+    if reference is None:
+        reference = getattr(cfg, 'nsn_source_gguf', None)
+    if reference is None:
+        raise ValueError(
+            "export_gguf needs reference= a GGUF file to copy the tokenizer from (the model was not loaded from one), or reference=False for a weights-only file"
+        )
     ref = check_gguf(reference) if reference is not False else None
-    if ref is not None and 'tokenizer.ggml.tokens' not in ref.fields: raise ValueError(f"the reference {reference} has no tokenizer fields")
+    if ref is not None and 'tokenizer.ggml.tokens' not in ref.fields:
+        raise ValueError(f"the reference {reference} has no tokenizer fields")
     before = get_rank(model) if any(isinstance(m, NSNLinear) for m in model.modules()) else None
     try:
-        if rank is not None: set_rank(model, rank)
+        if rank is not None:
+            set_rank(model, rank)
         state = dense_state_dict(model)
     finally:
-        if before is not None: set_rank(model, before)
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True); tmp = path.with_name(f'.{path.name}.tmp')
+        if before is not None:
+            set_rank(model, before)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f'.{path.name}.tmp')
     w = gguf.GGUFWriter(tmp, 'llama')
     try:
-        hd = getattr(cfg, 'head_dim', None) or cfg.hidden_size//cfg.num_attention_heads
-        w.add_context_length(cfg.max_position_embeddings); w.add_embedding_length(cfg.hidden_size); w.add_block_count(cfg.num_hidden_layers)
-        w.add_feed_forward_length(cfg.intermediate_size); w.add_head_count(cfg.num_attention_heads); w.add_head_count_kv(cfg.num_key_value_heads)
-        w.add_rope_freq_base(float(cfg.rope_parameters['rope_theta'])); w.add_layer_norm_rms_eps(float(cfg.rms_norm_eps))
-        w.add_vocab_size(cfg.vocab_size); w.add_rope_dimension_count(hd)
+        hd = getattr(cfg, 'head_dim', None) or cfg.hidden_size // cfg.num_attention_heads
+        w.add_context_length(cfg.max_position_embeddings)
+        w.add_embedding_length(cfg.hidden_size)
+        w.add_block_count(cfg.num_hidden_layers)
+        w.add_feed_forward_length(cfg.intermediate_size)
+        w.add_head_count(cfg.num_attention_heads)
+        w.add_head_count_kv(cfg.num_key_value_heads)
+        w.add_rope_freq_base(float(cfg.rope_parameters['rope_theta']))
+        w.add_layer_norm_rms_eps(float(cfg.rms_norm_eps))
+        w.add_vocab_size(cfg.vocab_size)
+        w.add_rope_dimension_count(hd)
         w.add_file_type(gguf.LlamaFileType.ALL_F32 if dtype == 'f32' else gguf.LlamaFileType.MOSTLY_F16)
         for k, f in (ref.fields if ref is not None else {}).items():
-            if k.startswith('tokenizer.') or (k.startswith('general.') and k not in ('general.architecture', 'general.file_type', 'general.quantization_version')):
-                w.add_key_value(k, f.contents(), f.types[0], f.types[-1] if f.types[0] == gguf.GGUFValueType.ARRAY else None)
+            if k.startswith('tokenizer.') or (
+                k.startswith('general.')
+                and k not in ('general.architecture', 'general.file_type', 'general.quantization_version')
+            ):
+                w.add_key_value(
+                    k, f.contents(), f.types[0], f.types[-1] if f.types[0] == gguf.GGUFValueType.ARRAY else None
+                )
         tied = getattr(cfg, 'tie_word_embeddings', False)
         for k, v in state.items():
-            if k == 'lm_head.weight' and tied: continue
+            if k == 'lm_head.weight' and tied:
+                continue
             t = v.float()
-            if re.search(r'q_proj\.', k): t = _permute_qk(t, cfg.num_attention_heads)
-            if re.search(r'k_proj\.', k): t = _permute_qk(t, cfg.num_key_value_heads)
+            if re.search(r'q_proj\.', k):
+                t = _permute_qk(t, cfg.num_attention_heads)
+            if re.search(r'k_proj\.', k):
+                t = _permute_qk(t, cfg.num_key_value_heads)
             a = t.numpy().astype(np.float16 if dtype == 'f16' and t.ndim == 2 else np.float32)
             w.add_tensor(_gguf_name(k), a)
-        w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); w.close()
+        w.write_header_to_file()
+        w.write_kv_data_to_file()
+        w.write_tensors_to_file()
+        w.close()
         os.replace(tmp, path)
-    finally: tmp.unlink(missing_ok=True)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path

@@ -10,107 +10,183 @@ __all__ = ['TOOLS', 'adapt_parser', 'nsn_adapt', 'rank_sampler', 'read_training_
            'infer_parser', 'nsn_infer', 'main']
 
 # %% ../nbs/42_nsn_cli.ipynb #7d271814
-def _parser(prog:str, # the tool's name
-            description:str, # what it does
-           ) -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(prog=prog, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+def _parser(
+    prog: str,  # the tool's name
+    description: str,  # what it does
+) -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(
+        prog=prog, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
 
-def _positive_int(s:str) -> int:
-    try: v = int(s)
-    except ValueError: raise argparse.ArgumentTypeError(f"expected a positive integer, got {s!r}") from None
-    if v < 1: raise argparse.ArgumentTypeError(f"expected a positive integer, got {v}")
+
+def _positive_int(s: str) -> int:
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {s!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {v}")
     return v
 
-def _fraction(s:str) -> float:
-    try: v = float(s)
-    except ValueError: raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {s!r}") from None
-    if not 0 < v <= 1: raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {v}")
+
+def _fraction(s: str) -> float:
+    try:
+        v = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {s!r}") from None
+    if not 0 < v <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {v}")
     return v
 
-def _run(parser:argparse.ArgumentParser, # the tool's parser
-         body, # `body(args)`: the work
-         argv:list[str]|None, # the arguments (default: `sys.argv[1:]`)
-        ):
+
+def _run(
+    parser: argparse.ArgumentParser,  # the tool's parser
+    body,  # `body(args)`: the work
+    argv: list[str] | None,  # the arguments (default: `sys.argv[1:]`)
+):
     "Parse `argv` and run `body`; a `ValueError` or `FileNotFoundError` becomes a usage error (exit status 2). Returns None (exit status 0)."
     args = parser.parse_args(argv)
-    try: body(args)
-    except (ValueError, FileNotFoundError) as e: parser.error(str(e))
+    try:
+        body(args)
+    except (ValueError, FileNotFoundError) as e:
+        parser.error(str(e))
 
-def _modules_arg(p:argparse.ArgumentParser, default:str='mlp'):
-    p.add_argument('--modules', nargs='+', default=[default], metavar='M',
-                   help="layers to adapt: presets mlp, attn, all (see lowrank_nb.nsn.MODULE_PRESETS) or regexes searched in the nn.Linear names (any may match)")
 
-def _info(*a): print(*a, file=sys.stderr, flush=True)
+def _modules_arg(p: argparse.ArgumentParser, default: str = 'mlp'):
+    p.add_argument(
+        '--modules',
+        nargs='+',
+        default=[default],
+        metavar='M',
+        help="layers to adapt: presets mlp, attn, all (see lowrank_nb.nsn.MODULE_PRESETS) or regexes searched in the nn.Linear names (any may match)",
+    )
+
+
+def _info(*a):
+    print(*a, file=sys.stderr, flush=True)
 
 # %% ../nbs/42_nsn_cli.ipynb #6133250f
 def adapt_parser() -> argparse.ArgumentParser:
     "The options of `nsn-adapt`."
-    p = _parser('nsn-adapt', "Replace a model's nn.Linear layers by SVD-initialised NSNLinear layers and save it as an NSN folder (offline).")
+    p = _parser(
+        'nsn-adapt',
+        "Replace a model's nn.Linear layers by SVD-initialised NSNLinear layers and save it as an NSN folder (offline).",
+    )
     p.add_argument('--model', required=True, help="a local Hugging Face model folder or a .gguf file")
-    p.add_argument('--out', required=True, help="the NSN folder to write (config with layout and ranks, weights, tokenizer)")
+    p.add_argument(
+        '--out', required=True, help="the NSN folder to write (config with layout and ranks, weights, tokenizer)"
+    )
     _modules_arg(p)
-    p.add_argument('--max-rank', type=_positive_int, default=None, help="R: SVD components kept per layer (capped at min(out, in)); default: full rank")
-    p.add_argument('--rank', type=_positive_int, default=None, help="the active rank saved with the model (capped per layer); default: R")
-    p.add_argument('--tokenizer', default=None, help="tokenizer folder or .gguf file; default: the model's own (required for a GGUF without one)")
+    p.add_argument(
+        '--max-rank',
+        type=_positive_int,
+        default=None,
+        help="R: SVD components kept per layer (capped at min(out, in)); default: full rank",
+    )
+    p.add_argument(
+        '--rank',
+        type=_positive_int,
+        default=None,
+        help="the active rank saved with the model (capped per layer); default: R",
+    )
+    p.add_argument(
+        '--tokenizer',
+        default=None,
+        help="tokenizer folder or .gguf file; default: the model's own (required for a GGUF without one)",
+    )
     return p
 
-def nsn_adapt(argv:list[str]|None=None, # command-line arguments (default: `sys.argv[1:]`)
-             ):
+
+def nsn_adapt(
+    argv: list[str] | None = None,  # command-line arguments (default: `sys.argv[1:]`)
+):
     "`nsn-adapt --model <folder|file.gguf> --out <dir> --modules mlp --max-rank 64`: adapt and save an NSN model."
+
     def body(a):
         from lowrank_nb.nsn import adapt_hf_model, nsn_flop_fraction, save_nsn, set_uniform_rank
+
         model, tok, recs = adapt_hf_model(a.model, a.max_rank, a.modules, tokenizer=a.tokenizer)
-        if a.rank is not None: set_uniform_rank(model, a.rank)
+        if a.rank is not None:
+            set_uniform_rank(model, a.rank)
         save_nsn(model, tok, a.out)
         before, after = sum(r['params_before'] for r in recs), sum(r['params_after'] for r in recs)
-        _info(f"nsn-adapt: {len(recs)} layers -> NSNLinear (R up to {max(r['rank'] for r in recs)}), their parameters {before:,} -> {after:,}; "
-              f"FLOP fraction at the active ranks {nsn_flop_fraction(model):.3f}; saved to {a.out}")
+        _info(
+            f"nsn-adapt: {len(recs)} layers -> NSNLinear (R up to {max(r['rank'] for r in recs)}), their parameters {before:,} -> {after:,}; "
+            f"FLOP fraction at the active ranks {nsn_flop_fraction(model):.3f}; saved to {a.out}"
+        )
+
     return _run(adapt_parser(), body, argv)
 
 # %% ../nbs/42_nsn_cli.ipynb #d2d7fc33
-def rank_sampler(spec:str, # `uniform[:k]`, `sandwich[:k]` or a comma-separated list of ranks
-                 max_rank:int, # the model's largest rank R
-                ):
+def rank_sampler(
+    spec: str,  # `uniform[:k]`, `sandwich[:k]` or a comma-separated list of ranks
+    max_rank: int,  # the model's largest rank R
+):
     "The rank sampler a `--ranks` string names."
     from lowrank_nb.nsn import FixedRanks, SandwichRanks, UniformRanks
+
     kind, _, k = spec.partition(':')
     if kind in ('uniform', 'sandwich'):
-        try: k = int(k) if k else (2 if kind == 'uniform' else 3)
-        except ValueError: raise ValueError(f"--ranks {spec!r}: k after ':' must be an integer") from None
+        try:
+            k = int(k) if k else (2 if kind == 'uniform' else 3)
+        except ValueError:
+            raise ValueError(f"--ranks {spec!r}: k after ':' must be an integer") from None
         return UniformRanks(max_rank, k) if kind == 'uniform' else SandwichRanks(max_rank, k)
-    try: ranks = [int(r) for r in spec.split(',')]
-    except ValueError: raise ValueError(f"--ranks must be uniform[:k], sandwich[:k] or comma-separated ranks like 8,32,64; got {spec!r}") from None
-    if bad := [r for r in ranks if not 1 <= r <= max_rank]: raise ValueError(f"--ranks {bad} outside [1, {max_rank}] (the model's largest rank)")
+    try:
+        ranks = [int(r) for r in spec.split(',')]
+    except ValueError:
+        raise ValueError(
+            f"--ranks must be uniform[:k], sandwich[:k] or comma-separated ranks like 8,32,64; got {spec!r}"
+        ) from None
+    if bad := [r for r in ranks if not 1 <= r <= max_rank]:
+        raise ValueError(f"--ranks {bad} outside [1, {max_rank}] (the model's largest rank)")
     return FixedRanks(ranks)
 
-def read_training_text(data:str, # `wikitext-2` or a text file
-                      ) -> str:
+
+def read_training_text(
+    data: str,  # `wikitext-2` or a text file
+) -> str:
     "The training text: WikiText-2's validation split for `wikitext-2`, else the file's contents."
     from lowrank_nb.core import data_root
-    if data == 'wikitext-2': path = data_root()/'wikitext-2'/'wiki.valid.tokens'
-    else: path = Path(data)
-    if not path.is_file(): raise FileNotFoundError(f"--data: no file {path}; expected 'wikitext-2' or a text file")
+
+    if data == 'wikitext-2':
+        path = data_root() / 'wikitext-2' / 'wiki.valid.tokens'
+    else:
+        path = Path(data)
+    if not path.is_file():
+        raise FileNotFoundError(f"--data: no file {path}; expected 'wikitext-2' or a text file")
     return path.read_text(encoding='utf-8')
 
 # %% ../nbs/42_nsn_cli.ipynb #b977ac6a
 def train_parser() -> argparse.ArgumentParser:
     "The options of `nsn-train`."
-    p = _parser('nsn-train', "Train every rank of an NSN model at once (uncertainty-weighted multi-rank loss) and save it.")
+    p = _parser(
+        'nsn-train', "Train every rank of an NSN model at once (uncertainty-weighted multi-rank loss) and save it."
+    )
     p.add_argument('--model', required=True, help="an NSN folder written by nsn-adapt")
     p.add_argument('--data', default='wikitext-2', help="'wikitext-2' (its validation split) or a UTF-8 text file")
-    p.add_argument('--ranks', default='sandwich:3', help="ranks per step: uniform[:k], sandwich[:k] or a comma-separated fixed set")
-    p.add_argument('--steps', type=_positive_int, required=True, help="optimiser steps (one pass over steps x batch-size windows)")
+    p.add_argument(
+        '--ranks', default='sandwich:3', help="ranks per step: uniform[:k], sandwich[:k] or a comma-separated fixed set"
+    )
+    p.add_argument(
+        '--steps', type=_positive_int, required=True, help="optimiser steps (one pass over steps x batch-size windows)"
+    )
     p.add_argument('--batch-size', type=_positive_int, default=4, help="token windows per step")
     p.add_argument('--seq-len', type=_positive_int, default=128, help="tokens per window")
     p.add_argument('--lr', type=float, default=1e-4, help="peak learning rate (AdamW, warm-up then cosine)")
     p.add_argument('--seed', type=int, default=0, help="seed of the shuffling and the rank draws")
-    p.add_argument('--out', required=True, help="folder for the trained NSN model; the run (logs, checkpoints) goes to OUT/run")
+    p.add_argument(
+        '--out', required=True, help="folder for the trained NSN model; the run (logs, checkpoints) goes to OUT/run"
+    )
     p.add_argument('--resume', action='store_true', help="continue from the last checkpoint in OUT/run")
     return p
 
-def nsn_train(argv:list[str]|None=None, # command-line arguments (default: `sys.argv[1:]`)
-             ):
+
+def nsn_train(
+    argv: list[str] | None = None,  # command-line arguments (default: `sys.argv[1:]`)
+):
     "`nsn-train --model <dir> --data <wikitext-2|file> --ranks ... --steps ... --out <dir>`: multi-rank training."
+
     def body(a):
         import torch
         from lowrank_nb.data_text import token_windows
@@ -118,75 +194,140 @@ def nsn_train(argv:list[str]|None=None, # command-line arguments (default: `sys.
         from lowrank_nb.metrics import save_json
         from lowrank_nb.nsn import fit_multi_rank, load_hf_model, nsn_layers, save_nsn
         from lowrank_nb.train import TrainCfg
+
         model, tok = load_hf_model(a.model)
-        if not any(isinstance(m, NSNLinear) for m in model.modules()): raise ValueError(f"{a.model} has no NSNLinear layers; adapt it first with nsn-adapt")
+        if not any(isinstance(m, NSNLinear) for m in model.modules()):
+            raise ValueError(f"{a.model} has no NSNLinear layers; adapt it first with nsn-adapt")
         sampler = rank_sampler(a.ranks, max(l.max_rank for l in nsn_layers(model).values()))
-        need = a.steps*a.batch_size
+        need = a.steps * a.batch_size
         ids = tok(read_training_text(a.data), return_tensors='pt', add_special_tokens=False).input_ids
         wins = token_windows(ids, window=a.seq_len, max_windows=need)
-        if len(wins[0]) < need: raise ValueError(f"--data has {ids.shape[1]:,} tokens: {len(wins[0])} windows of {a.seq_len}, fewer than steps x batch-size = {need}")
-        cfg = TrainCfg(out_dir=str(Path(a.out)/'run'), seed=a.seed, epochs=1, lr=a.lr, device='cpu' if not torch.cuda.is_available() else 'auto',
-                       trackers='', log_every=1, keep_last=1, best_metric='train/loss', best_mode='min', resume=a.resume)
+        if len(wins[0]) < need:
+            raise ValueError(
+                f"--data has {ids.shape[1]:,} tokens: {len(wins[0])} windows of {a.seq_len}, fewer than steps x batch-size = {need}"
+            )
+        cfg = TrainCfg(
+            out_dir=str(Path(a.out) / 'run'),
+            seed=a.seed,
+            epochs=1,
+            lr=a.lr,
+            device='cpu' if not torch.cuda.is_available() else 'auto',
+            trackers='',
+            log_every=1,
+            keep_last=1,
+            best_metric='train/loss',
+            best_mode='min',
+            resume=a.resume,
+        )
         learn = fit_multi_rank(model.train(), wins, sampler, cfg, batch_size=a.batch_size)
         model = learn.accelerator.unwrap_model(learn.model).eval()
         save_nsn(model, tok, a.out)
-        summary = dict(steps=learn.step, sampler=repr(sampler), train_loss=learn.history[-1]['train/loss'],
-                       log_vars=dict(zip(map(str, learn.loss_fn.ranks), learn.loss_fn.log_vars.detach().tolist())))
-        save_json(summary, Path(a.out)/'train_summary.json')
-        _info(f"nsn-train: {learn.step} steps, ranks {sampler}, last loss {summary['train_loss']:.4f}; saved to {a.out}")
+        summary = dict(
+            steps=learn.step,
+            sampler=repr(sampler),
+            train_loss=learn.history[-1]['train/loss'],
+            log_vars=dict(zip(map(str, learn.loss_fn.ranks), learn.loss_fn.log_vars.detach().tolist())),
+        )
+        save_json(summary, Path(a.out) / 'train_summary.json')
+        _info(
+            f"nsn-train: {learn.step} steps, ranks {sampler}, last loss {summary['train_loss']:.4f}; saved to {a.out}"
+        )
+
     return _run(train_parser(), body, argv)
 
 # %% ../nbs/42_nsn_cli.ipynb #e30ff2ee
 def infer_parser() -> argparse.ArgumentParser:
     "The options of `nsn-infer`."
-    p = _parser('nsn-infer', "Generate text with an NSN model at a chosen rank or FLOP budget (adapting a plain model on the fly).")
+    p = _parser(
+        'nsn-infer',
+        "Generate text with an NSN model at a chosen rank or FLOP budget (adapting a plain model on the fly).",
+    )
     p.add_argument('--model', required=True, help="an NSN folder, a Hugging Face folder or a .gguf file")
     p.add_argument('--tokenizer', default=None, help="tokenizer folder or .gguf file; default: the model's own")
     p.add_argument('--prompt', required=True, help="the text to continue")
     g = p.add_mutually_exclusive_group(required=True)
-    g.add_argument('--rank', type=_positive_int, help="one rank for every NSN layer, in [1, R] (capped at each layer's R)")
-    g.add_argument('--target-flops', type=_fraction, help="fraction in (0, 1] of the adapted layers' dense FLOPs: the largest rank within it")
+    g.add_argument(
+        '--rank', type=_positive_int, help="one rank for every NSN layer, in [1, R] (capped at each layer's R)"
+    )
+    g.add_argument(
+        '--target-flops',
+        type=_fraction,
+        help="fraction in (0, 1] of the adapted layers' dense FLOPs: the largest rank within it",
+    )
     p.add_argument('--max-new-tokens', type=_positive_int, default=20, help="tokens to generate (greedy)")
-    p.add_argument('--max-rank', type=_positive_int, default=None, help="on-the-fly adaptation only: R per layer; default: full rank")
+    p.add_argument(
+        '--max-rank',
+        type=_positive_int,
+        default=None,
+        help="on-the-fly adaptation only: R per layer; default: full rank",
+    )
     _modules_arg(p)
     return p
 
-def nsn_infer(argv:list[str]|None=None, # command-line arguments (default: `sys.argv[1:]`)
-             ):
+
+def nsn_infer(
+    argv: list[str] | None = None,  # command-line arguments (default: `sys.argv[1:]`)
+):
     "`nsn-infer --model <dir|folder|file.gguf> --prompt ... (--rank 16 | --target-flops 0.5)`: greedy generation at a rank."
+
     def body(a):
         import torch
         from lowrank_nb.lowrank import NSNLinear
-        from lowrank_nb.nsn import (load_hf_model, nsn_flop_fraction, nsn_layers, replace_linear_with_nsn, select_rank_for_target_flops,
-                                    set_uniform_rank)
+        from lowrank_nb.nsn import (
+            load_hf_model,
+            nsn_flop_fraction,
+            nsn_layers,
+            replace_linear_with_nsn,
+            select_rank_for_target_flops,
+            set_uniform_rank,
+        )
         from lowrank_nb.surgery import get_rank, set_rank
+
         model, tok = load_hf_model(a.model, a.tokenizer)
         if not any(isinstance(m, NSNLinear) for m in model.modules()):
-            recs = replace_linear_with_nsn(model, a.max_rank, a.modules); _info(f"nsn-infer: adapted {len(recs)} layers on the fly")
+            recs = replace_linear_with_nsn(model, a.max_rank, a.modules)
+            _info(f"nsn-infer: adapted {len(recs)} layers on the fly")
         R = max(l.max_rank for l in nsn_layers(model).values())
         if a.rank is not None:
-            if a.rank > R: raise ValueError(f"--rank must be in [1, {R}] (the model's largest rank), got {a.rank}")
+            if a.rank > R:
+                raise ValueError(f"--rank must be in [1, {R}] (the model's largest rank), got {a.rank}")
             set_uniform_rank(model, a.rank)
-        else: set_rank(model, select_rank_for_target_flops(model, a.target_flops))
+        else:
+            set_rank(model, select_rank_for_target_flops(model, a.target_flops))
         enc = tok(a.prompt, return_tensors='pt', return_token_type_ids=False)
         with torch.inference_mode():
-            out = model.generate(**enc, max_new_tokens=a.max_new_tokens, do_sample=False, pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id)
-        text = tok.decode(out[0, enc['input_ids'].shape[1]:], skip_special_tokens=True)
+            out = model.generate(
+                **enc,
+                max_new_tokens=a.max_new_tokens,
+                do_sample=False,
+                pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id,
+            )
+        text = tok.decode(out[0, enc['input_ids'].shape[1] :], skip_special_tokens=True)
         ranks = sorted(set(get_rank(model).values()))
-        _info(f"nsn-infer: rank {ranks[-1] if len(ranks) == 1 else ranks}, FLOP fraction of the adapted layers {nsn_flop_fraction(model):.3f}")
+        _info(
+            f"nsn-infer: rank {ranks[-1] if len(ranks) == 1 else ranks}, FLOP fraction of the adapted layers {nsn_flop_fraction(model):.3f}"
+        )
         print(a.prompt + text)
+
     return _run(infer_parser(), body, argv)
 
 # %% ../nbs/42_nsn_cli.ipynb #287e6cec
 TOOLS = {'adapt': nsn_adapt, 'train': nsn_train, 'infer': nsn_infer}
 
-def main(argv:list[str]|None=None, # `[tool, options...]` (default: `sys.argv[1:]`)
-        ):
+
+def main(
+    argv: list[str] | None = None,  # `[tool, options...]` (default: `sys.argv[1:]`)
+):
     "`python -m lowrank_nb.nsn_cli adapt|train|infer [options]`: run one of the tools."
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0] not in TOOLS:
-        print(f"usage: python -m lowrank_nb.nsn_cli {{{','.join(TOOLS)}}} [options]  (each tool has --help)", file=sys.stderr)
+        print(
+            f"usage: python -m lowrank_nb.nsn_cli {{{','.join(TOOLS)}}} [options]  (each tool has --help)",
+            file=sys.stderr,
+        )
         raise SystemExit(0 if argv and argv[0] in ('-h', '--help') else 2)
     TOOLS[argv[0]](argv[1:])
 
-if __name__ == '__main__' and '__file__' in globals(): main()  # `python -m`; a notebook kernel has no __file__
+
+if __name__ == '__main__' and '__file__' in globals():
+    main()  # `python -m`; a notebook kernel has no __file__

@@ -28,343 +28,524 @@ __all__ = ['SURROGATES', 'RATIO_DEF', 'top_singular', 'whitened', 'stable_rank_s
            'plot_methods']
 
 # %% ../nbs/50_prehab.ipynb #e63321d8
-def top_singular(a:torch.Tensor, # a matrix `[m, n]`
-                 v:torch.Tensor|None=None, # a start for the right singular vector `[n]` (warm start); None: all ones
-                 iters:int=20, # power iterations on $A^\top A$
-                ) -> tuple[torch.Tensor, torch.Tensor]:
+def top_singular(
+    a: torch.Tensor,  # a matrix `[m, n]`
+    v: torch.Tensor | None = None,  # a start for the right singular vector `[n]` (warm start); None: all ones
+    iters: int = 20,  # power iterations on $A^\top A$
+) -> tuple[torch.Tensor, torch.Tensor]:
     "$\\sigma_1 = u^\\top A v$ (differentiable in `a`) with $(u, v)$ from power iteration, and `v` `[n]` for the next warm start."
-    if a.ndim != 2: raise ValueError(f"need a matrix [m, n], got shape {tuple(a.shape)}")
+    if a.ndim != 2:
+        raise ValueError(f"need a matrix [m, n], got shape {tuple(a.shape)}")
     with torch.no_grad():
         v = F.normalize(torch.ones(a.shape[1], dtype=a.dtype, device=a.device) if v is None else v.to(a), dim=0)
-        for _ in range(iters): v = F.normalize(a.T @ F.normalize(a @ v, dim=0), dim=0)
+        for _ in range(iters):
+            v = F.normalize(a.T @ F.normalize(a @ v, dim=0), dim=0)
         u = F.normalize(a @ v, dim=0)
     return u @ a @ v, v
 
 # %% ../nbs/50_prehab.ipynb #bfce44f3
-def whitened(w:torch.Tensor, # a weight `[out, in]`
-             L:torch.Tensor|None=None, # its whitening factor `[in, in]` ($LL^\top = X^\top X$); None: the raw weight
-            ) -> torch.Tensor:
+def whitened(
+    w: torch.Tensor,  # a weight `[out, in]`
+    L: torch.Tensor | None = None,  # its whitening factor `[in, in]` ($LL^\top = X^\top X$); None: the raw weight
+) -> torch.Tensor:
     "$A = WL$ `[out, in]` (differentiable in `w`), the matrix whose spectrum whitened truncation cuts."
-    if L is None: return w
-    if L.shape != (w.shape[1], w.shape[1]): raise ValueError(f"L must be [in, in] = [{w.shape[1]}, {w.shape[1]}] for a weight {tuple(w.shape)}, got {tuple(L.shape)}")
+    if L is None:
+        return w
+    if L.shape != (w.shape[1], w.shape[1]):
+        raise ValueError(
+            f"L must be [in, in] = [{w.shape[1]}, {w.shape[1]}] for a weight {tuple(w.shape)}, got {tuple(L.shape)}"
+        )
     return w @ L.to(w)
 
-def stable_rank_surrogate(w:torch.Tensor, # a weight `[out, in]`
-                          L:torch.Tensor|None=None, # whitening factor `[in, in]`; None: raw space
-                          v:torch.Tensor|None=None, # warm start of the top right singular vector `[in]`
-                          iters:int=20, # power iterations
-                         ) -> tuple[torch.Tensor, torch.Tensor]:
+
+def stable_rank_surrogate(
+    w: torch.Tensor,  # a weight `[out, in]`
+    L: torch.Tensor | None = None,  # whitening factor `[in, in]`; None: raw space
+    v: torch.Tensor | None = None,  # warm start of the top right singular vector `[in]`
+    iters: int = 20,  # power iterations
+) -> tuple[torch.Tensor, torch.Tensor]:
     "Differentiable stable rank $\\|WL\\|_F^2/\\|WL\\|_2^2$ and the warm start for the next call."
-    a = whitened(w, L); s1, v = top_singular(a, v, iters)
-    return a.pow(2).sum()/s1.pow(2), v
+    a = whitened(w, L)
+    s1, v = top_singular(a, v, iters)
+    return a.pow(2).sum() / s1.pow(2), v
 
 # %% ../nbs/50_prehab.ipynb #ae5039b5
-def nuclear_surrogate(w:torch.Tensor, # a weight `[out, in]`
-                      L:torch.Tensor|None=None, # whitening factor `[in, in]`; None: raw space
-                     ) -> torch.Tensor:
+def nuclear_surrogate(
+    w: torch.Tensor,  # a weight `[out, in]`
+    L: torch.Tensor | None = None,  # whitening factor `[in, in]`; None: raw space
+) -> torch.Tensor:
     "Scale-free nuclear norm $\\|WL\\|_* / (\\|WL\\|_F \\sqrt{k})$ in $(0, 1]$, differentiable."
-    s = torch.linalg.svdvals(whitened(w, L)); return s.sum()/(s.pow(2).sum().sqrt()*len(s)**0.5)
+    s = torch.linalg.svdvals(whitened(w, L))
+    return s.sum() / (s.pow(2).sum().sqrt() * len(s) ** 0.5)
 
-def erank_surrogate(w:torch.Tensor, # a weight `[out, in]`
-                    L:torch.Tensor|None=None, # whitening factor `[in, in]`; None: raw space
-                   ) -> torch.Tensor:
+
+def erank_surrogate(
+    w: torch.Tensor,  # a weight `[out, in]`
+    L: torch.Tensor | None = None,  # whitening factor `[in, in]`; None: raw space
+) -> torch.Tensor:
     "Entropy effective rank of $WL$ over $k = \\min(m, n)$, differentiable."
-    s = torch.linalg.svdvals(whitened(w, L)); p = s/s.sum()
-    return torch.exp(-(p*torch.log(p.clamp_min(1e-30))).sum())/len(s)
+    s = torch.linalg.svdvals(whitened(w, L))
+    p = s / s.sum()
+    return torch.exp(-(p * torch.log(p.clamp_min(1e-30))).sum()) / len(s)
 
 # %% ../nbs/50_prehab.ipynb #ee582dce
 SURROGATES = ('stable', 'nuclear_erank')
 
+
 class PrehabLoss:
     "`loss_fn(batch, out, acts)` for `Learner`: task terms plus `rank` = λ · mean surrogate of the layers' whitened weights."
-    def __init__(self, task_loss:Callable, # `(batch, out, acts) -> dict of terms`, e.g. `classification_loss()`
-                 layers:dict[str, nn.Linear], # the layers to condition, by name
-                 factors:dict[str, torch.Tensor]|None=None, # name -> whitening factor `[in, in]`; None: raw space
-                 lam:float=0.1, # weight λ of the rank term
-                 kind:str='stable', # `stable` (BERT, Llama) or `nuclear_erank` (ViT)
-                 iters:int=2, # power iterations per step (warm-started; `stable` only)
-                 split:dict[str, int]|None=None, # name -> row blocks conditioned apart (a fused ViT qkv: 3, as NSA factorises q, k, v); default 1
-                ):
-        if kind not in SURROGATES: raise ValueError(f"kind must be one of {SURROGATES}, got {kind!r}")
-        if not layers: raise ValueError("PrehabLoss needs at least one layer to condition")
-        if factors is not None and (missing := [k for k in layers if k not in factors]): raise ValueError(f"no whitening factor for layer {missing[0]!r} ({len(missing)} missing)")
+
+    def __init__(
+        self,
+        task_loss: Callable,  # `(batch, out, acts) -> dict of terms`, e.g. `classification_loss()`
+        layers: dict[str, nn.Linear],  # the layers to condition, by name
+        factors: dict[str, torch.Tensor] | None = None,  # name -> whitening factor `[in, in]`; None: raw space
+        lam: float = 0.1,  # weight λ of the rank term
+        kind: str = 'stable',  # `stable` (BERT, Llama) or `nuclear_erank` (ViT)
+        iters: int = 2,  # power iterations per step (warm-started; `stable` only)
+        split: dict[str, int]
+        | None = None,  # name -> row blocks conditioned apart (a fused ViT qkv: 3, as NSA factorises q, k, v); default 1
+    ):
+        if kind not in SURROGATES:
+            raise ValueError(f"kind must be one of {SURROGATES}, got {kind!r}")
+        if not layers:
+            raise ValueError("PrehabLoss needs at least one layer to condition")
+        if factors is not None and (missing := [k for k in layers if k not in factors]):
+            raise ValueError(f"no whitening factor for layer {missing[0]!r} ({len(missing)} missing)")
         self.split = {k: 1 for k in layers} | dict(split or {})
         for k, g in self.split.items():
-            if k not in layers: raise ValueError(f"split names {k!r}, which is not one of the conditioned layers")
-            if isinstance(g, bool) or not isinstance(g, int) or g < 1 or layers[k].weight.shape[0] % g: raise ValueError(f"split[{k!r}] must be a positive int dividing out_features={layers[k].weight.shape[0]}, got {g!r}")
+            if k not in layers:
+                raise ValueError(f"split names {k!r}, which is not one of the conditioned layers")
+            if isinstance(g, bool) or not isinstance(g, int) or g < 1 or layers[k].weight.shape[0] % g:
+                raise ValueError(
+                    f"split[{k!r}] must be a positive int dividing out_features={layers[k].weight.shape[0]}, got {g!r}"
+                )
         self.task_loss, self.layers, self.lam, self.kind, self.iters = task_loss, dict(layers), float(lam), kind, iters
         self.factors = {k: factors[k].float() for k in layers} if factors is not None else {}
-        self.v = {b: top_singular(whitened(w.detach().float(), self.factors.get(k)), iters=30)[1] for k, b, w in self.blocks()}
+        self.v = {
+            b: top_singular(whitened(w.detach().float(), self.factors.get(k)), iters=30)[1] for k, b, w in self.blocks()
+        }
 
     def blocks(self):
         "`(layer, block name, weight block [out/g, in])` per conditioned block: `name` whole, or `name[j]` for a split layer."
         for k, lin in self.layers.items():
             g = self.split[k]
-            for j, w in enumerate(lin.weight.chunk(g, 0)): yield k, (k if g == 1 else f'{k}[{j}]'), w
+            for j, w in enumerate(lin.weight.chunk(g, 0)):
+                yield k, (k if g == 1 else f'{k}[{j}]'), w
 
     def penalty(self) -> torch.Tensor:
         "Mean surrogate over the layers' blocks (differentiable in their weights), each in (0, 1] (`nuclear_erank`: in (0, 2])."
         terms = []
         for k, b, w in self.blocks():
-            L = self.factors.get(k); L = None if L is None else L.to(w.device)
+            L = self.factors.get(k)
+            L = None if L is None else L.to(w.device)
             if self.kind == 'stable':
-                sr, self.v[b] = stable_rank_surrogate(w, L, self.v[b], self.iters); terms.append(sr/min(w.shape))
-            else: terms.append(nuclear_surrogate(w, L) + erank_surrogate(w, L))
+                sr, self.v[b] = stable_rank_surrogate(w, L, self.v[b], self.iters)
+                terms.append(sr / min(w.shape))
+            else:
+                terms.append(nuclear_surrogate(w, L) + erank_surrogate(w, L))
         return torch.stack(terms).mean()
 
     def __call__(self, batch, out, acts) -> dict:
         terms = dict(self.task_loss(batch, out, acts))
-        if self.lam and torch.is_grad_enabled(): terms['rank'] = self.lam*self.penalty()
+        if self.lam and torch.is_grad_enabled():
+            terms['rank'] = self.lam * self.penalty()
         return terms
 
 # %% ../nbs/50_prehab.ipynb #f1e7fd3c
 RATIO_DEF = "compression ratio = fraction of the compressed layers' parameters removed: 1 - sum(params after)/sum(m*n)"
 
-def ratio_plan(shapes:dict[str, tuple[int, int]], # layer name -> (out_features m, in_features n)
-               ratio:float, # fraction of the layers' parameters to remove, in (0, 1)
-              ) -> pd.DataFrame:
+
+def ratio_plan(
+    shapes: dict[str, tuple[int, int]],  # layer name -> (out_features m, in_features n)
+    ratio: float,  # fraction of the layers' parameters to remove, in (0, 1)
+) -> pd.DataFrame:
     "Per layer: rank for `ratio` (`<NA>`: stays dense, break-even guard), parameters before/after, and why."
-    if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio < 1: raise ValueError(f"ratio (the fraction of parameters removed) must be in (0, 1), got {ratio!r}")
+    if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio < 1:
+        raise ValueError(f"ratio (the fraction of parameters removed) must be in (0, 1), got {ratio!r}")
     rows = []
     for name, (m, n) in shapes.items():
         c = rank_by_budget((m, n), 1 - ratio, name=name)
-        rows.append(dict(name=name, out_features=m, in_features=n, rank=c.rank, dense_params=m*n,
-                         params=m*n if c.rank is None else c.rank*(m + n), reason=c.reason))
+        rows.append(
+            dict(
+                name=name,
+                out_features=m,
+                in_features=n,
+                rank=c.rank,
+                dense_params=m * n,
+                params=m * n if c.rank is None else c.rank * (m + n),
+                reason=c.reason,
+            )
+        )
     return pd.DataFrame(rows).astype({'rank': 'Int64'})
 
-def removed(plan:pd.DataFrame, # from `ratio_plan` (or any table with `dense_params` and `params`)
-           ) -> float:
+
+def removed(
+    plan: pd.DataFrame,  # from `ratio_plan` (or any table with `dense_params` and `params`)
+) -> float:
     "The compression ratio a plan reaches: $1 - \\sum p^{after} / \\sum mn$."
-    return 1 - plan.params.sum()/plan.dense_params.sum()
+    return 1 - plan.params.sum() / plan.dense_params.sum()
 
 # %% ../nbs/50_prehab.ipynb #98b839db
-def layer_svds(model:nn.Module, # the model
-               names:Iterable[str], # the layers to decompose
-               factors:dict[str, torch.Tensor]|None=None, # name -> whitening factor; None: raw SVD
-              ) -> dict[str, WhitenedSVD]:
+def layer_svds(
+    model: nn.Module,  # the model
+    names: Iterable[str],  # the layers to decompose
+    factors: dict[str, torch.Tensor] | None = None,  # name -> whitening factor; None: raw SVD
+) -> dict[str, WhitenedSVD]:
     "One float64 SVD per layer, of $W$ (raw) or $WL$ (whitened), reused for every rank."
-    if factors is not None and (missing := [k for k in names if k not in factors]): raise ValueError(f"no whitening factor for layer {missing[0]!r}")
+    if factors is not None and (missing := [k for k in names if k not in factors]):
+        raise ValueError(f"no whitening factor for layer {missing[0]!r}")
     return {k: WhitenedSVD(model.get_submodule(k).weight, None if factors is None else factors[k]) for k in names}
 
+
 @contextlib.contextmanager
-def truncated(model:nn.Module, # the model, modified in place inside the `with` block
-              svds:dict[str, WhitenedSVD], # from `layer_svds`
-              ranks:dict[str, int|None], # layer name -> rank; None: stays dense
-             ):
+def truncated(
+    model: nn.Module,  # the model, modified in place inside the `with` block
+    svds: dict[str, WhitenedSVD],  # from `layer_svds`
+    ranks: dict[str, int | None],  # layer name -> rank; None: stays dense
+):
     "Within the block, the layers with a rank are `LowRankLinear`s cut from `svds`; yields the surgery records."
     todo = {k: r for k, r in ranks.items() if r is not None and not pd.isna(r)}
     originals = {k: model.get_submodule(k) for k in todo}
-    recs = replace_linear(model, lambda n, lin: LowRankLinear.from_linear(lin, int(todo[n]), svd=svds[n]), predicate=lambda n, m: n in todo)
-    try: yield recs
+    recs = replace_linear(
+        model,
+        lambda n, lin: LowRankLinear.from_linear(lin, int(todo[n]), svd=svds[n]),
+        predicate=lambda n, m: n in todo,
+    )
+    try:
+        yield recs
     finally:
-        for k, lin in originals.items(): _swap(model, k, lin)
+        for k, lin in originals.items():
+            _swap(model, k, lin)
 
 # %% ../nbs/50_prehab.ipynb #c9b6b16e
-def whitening_factors(model:nn.Module, # the model to calibrate
-                      batches:Iterable, # calibration inputs (dicts for Hugging Face models)
-                      include:str|None=None, # regex of the layers to whiten (default: every nn.Linear)
-                      forward:Callable|None=None, # `forward(model, batch)`; default `forward_inputs`
-                      **kwargs, # passed to `whitening_factor` (`max_tries`, `jitter`)
-                     ) -> tuple[dict[str, torch.Tensor], pd.DataFrame]:
+def whitening_factors(
+    model: nn.Module,  # the model to calibrate
+    batches: Iterable,  # calibration inputs (dicts for Hugging Face models)
+    include: str | None = None,  # regex of the layers to whiten (default: every nn.Linear)
+    forward: Callable | None = None,  # `forward(model, batch)`; default `forward_inputs`
+    **kwargs,  # passed to `whitening_factor` (`max_tries`, `jitter`)
+) -> tuple[dict[str, torch.Tensor], pd.DataFrame]:
     "Per layer: $L$ `[in, in]` (float64) with $LL^\\top = X^\\top X\\,(+\\delta I)$, and a table of rows seen, method and jitter."
     xtx, rows = collect_second_moments(model, batches, include, forward)
     out, info = {}, []
     for k, a in xtx.items():
-        out[k], d = whitening_factor(a, name=k, **kwargs); info.append(dict(name=k, rows=rows[k], **d))
+        out[k], d = whitening_factor(a, name=k, **kwargs)
+        info.append(dict(name=k, rows=rows[k], **d))
     return out, pd.DataFrame(info)
 
-def save_whitening(factors:dict[str, torch.Tensor], # name -> L, from `whitening_factors`
-                   model:nn.Module, # the model they belong to (its layer shapes go in the metadata)
-                   path:str|Path, # the `.safetensors` file (written atomically)
-                   dtype:torch.dtype=torch.float32, # stored dtype (float32 halves the file; SVDs are taken in float64 anyway)
-                  ) -> Path:
+
+def save_whitening(
+    factors: dict[str, torch.Tensor],  # name -> L, from `whitening_factors`
+    model: nn.Module,  # the model they belong to (its layer shapes go in the metadata)
+    path: str | Path,  # the `.safetensors` file (written atomically)
+    dtype: torch.dtype = torch.float32,  # stored dtype (float32 halves the file; SVDs are taken in float64 anyway)
+) -> Path:
     "Write the factors as safetensors, with every layer's weight shape recorded in the metadata."
     from safetensors.torch import save_file
+
     shapes = {k: list(model.get_submodule(k).weight.shape) for k in factors}
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True); tmp = path.with_name(f'.{path.name}.tmp')
-    try: save_file({k: v.to(dtype).contiguous() for k, v in factors.items()}, str(tmp), metadata={'shapes': json.dumps(shapes)}); os.replace(tmp, path)
-    finally: tmp.unlink(missing_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f'.{path.name}.tmp')
+    try:
+        save_file(
+            {k: v.to(dtype).contiguous() for k, v in factors.items()}, str(tmp), metadata={'shapes': json.dumps(shapes)}
+        )
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
-def load_whitening(path:str|Path, # a file from `save_whitening`
-                   model:nn.Module, # the model the factors must fit
-                  ) -> dict[str, torch.Tensor]:
+
+def load_whitening(
+    path: str | Path,  # a file from `save_whitening`
+    model: nn.Module,  # the model the factors must fit
+) -> dict[str, torch.Tensor]:
     "The factors of `path` (float64), after checking every layer name and shape against `model`."
     from safetensors import safe_open
-    if not Path(path).is_file(): raise FileNotFoundError(f"no whitening file {path}; run the whiten stage first")
+
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no whitening file {path}; run the whiten stage first")
     with safe_open(str(path), 'pt') as f:
         meta, out = f.metadata() or {}, {k: f.get_tensor(k).double() for k in f.keys()}
-    if 'shapes' not in meta: raise ValueError(f"{path} has no 'shapes' metadata: not written by save_whitening")
+    if 'shapes' not in meta:
+        raise ValueError(f"{path} has no 'shapes' metadata: not written by save_whitening")
     mods = dict(model.named_modules())
     for k, shape in json.loads(meta['shapes']).items():
         lin = mods.get(k)
-        if not isinstance(lin, nn.Linear): raise ValueError(f"{path} does not match {type(model).__name__}: layer {k!r} is not an nn.Linear of the model")
+        if not isinstance(lin, nn.Linear):
+            raise ValueError(
+                f"{path} does not match {type(model).__name__}: layer {k!r} is not an nn.Linear of the model"
+            )
         if list(lin.weight.shape) != shape or tuple(out[k].shape) != (shape[1], shape[1]):
-            raise ValueError(f"{path} does not match {type(model).__name__}: layer {k!r} has weight {list(lin.weight.shape)} in the model but {shape} (L {list(out[k].shape)}) in the file")
+            raise ValueError(
+                f"{path} does not match {type(model).__name__}: layer {k!r} has weight {list(lin.weight.shape)} in the model but {shape} (L {list(out[k].shape)}) in the file"
+            )
     return out
 
 # %% ../nbs/50_prehab.ipynb #0f29e598
-def block_spectra(model:nn.Module, # the model
-                  names:Iterable[str], # the layers to measure
-                  split:dict[str, int]|None=None, # name -> row blocks measured apart (see `PrehabLoss`); default 1
-                  factors:dict[str, torch.Tensor]|None=None, # name -> whitening factor: spectra of $WL$; None: of $W$
-                  ranks:dict[str, int]|None=None, # name -> the rank each of its blocks is cut to (for `energy_kept`)
-                 ) -> tuple[pd.DataFrame, dict[str, torch.Tensor]]:
+def block_spectra(
+    model: nn.Module,  # the model
+    names: Iterable[str],  # the layers to measure
+    split: dict[str, int] | None = None,  # name -> row blocks measured apart (see `PrehabLoss`); default 1
+    factors: dict[str, torch.Tensor] | None = None,  # name -> whitening factor: spectra of $WL$; None: of $W$
+    ranks: dict[str, int] | None = None,  # name -> the rank each of its blocks is cut to (for `energy_kept`)
+) -> tuple[pd.DataFrame, dict[str, torch.Tensor]]:
     "Per block: shape, stable rank, effective rank, energy kept at `ranks`; and each block's singular values (float64)."
     split, rows, spec = split or {}, [], {}
     for k in names:
-        w, g = model.get_submodule(k).weight.detach(), (split or {}).get(k, 1); L = None if factors is None else factors[k].double().cpu()
+        w, g = model.get_submodule(k).weight.detach(), (split or {}).get(k, 1)
+        L = None if factors is None else factors[k].double().cpu()
         for j, b in enumerate(w.chunk(g, 0)):
-            name = k if g == 1 else f'{k}[{j}]'; s = spec[name] = singular_values(whitened(b.double().cpu(), L))
+            name = k if g == 1 else f'{k}[{j}]'
+            s = spec[name] = singular_values(whitened(b.double().cpu(), L))
             r, e = (ranks or {}).get(k), s.pow(2)
-            rows.append(dict(name=name, layer=k, kind=layer_kind(name), out_features=b.shape[0], in_features=b.shape[1], stable_rank=stable_rank(s),
-                             effective_rank=effective_rank(s), rank=r, energy_kept=float('nan') if r is None else (e[:int(r)].sum()/e.sum()).item()))
+            rows.append(
+                dict(
+                    name=name,
+                    layer=k,
+                    kind=layer_kind(name),
+                    out_features=b.shape[0],
+                    in_features=b.shape[1],
+                    stable_rank=stable_rank(s),
+                    effective_rank=effective_rank(s),
+                    rank=r,
+                    energy_kept=float('nan') if r is None else (e[: int(r)].sum() / e.sum()).item(),
+                )
+            )
     return pd.DataFrame(rows), spec
 
 # %% ../nbs/50_prehab.ipynb #7aa40d85
-def paired_delta(correct_a:torch.Tensor, # bool `[N]`: model A right on image i
-                 correct_b:torch.Tensor, # bool `[N]`: model B right on the same images
-                 n:int=2000, # bootstrap resamples
-                 seed:int=0, # their seed
-                ) -> dict:
+def paired_delta(
+    correct_a: torch.Tensor,  # bool `[N]`: model A right on image i
+    correct_b: torch.Tensor,  # bool `[N]`: model B right on the same images
+    n: int = 2000,  # bootstrap resamples
+    seed: int = 0,  # their seed
+) -> dict:
     "`delta` = acc(B) - acc(A) and its paired-bootstrap 95% interval `lo`, `hi`."
-    if correct_a.shape != correct_b.shape or correct_a.ndim != 1: raise ValueError(f"need two [N] vectors over the same images, got {tuple(correct_a.shape)} and {tuple(correct_b.shape)}")
+    if correct_a.shape != correct_b.shape or correct_a.ndim != 1:
+        raise ValueError(
+            f"need two [N] vectors over the same images, got {tuple(correct_a.shape)} and {tuple(correct_b.shape)}"
+        )
     d = correct_b.double() - correct_a.double()
     idx = torch.randint(len(d), (n, len(d)), generator=torch.Generator().manual_seed(seed))
     q = torch.quantile(d[idx].mean(1), torch.tensor([0.025, 0.975], dtype=torch.float64))
     return dict(delta=d.mean().item(), lo=q[0].item(), hi=q[1].item())
 
 # %% ../nbs/50_prehab.ipynb #f16c825f
-def plot_spectra_compare(spectra:dict[str, dict[str, torch.Tensor]], # model label -> (block name -> singular values), from `block_spectra`
-                         cut:float|None=None, # the kept fraction i/k to mark (e.g. NSA's fixed rank ratio)
-                         ncols:int=4, # panels per row
-                         title:str|None=None, # figure title
-                        ):
+def plot_spectra_compare(
+    spectra: dict[str, dict[str, torch.Tensor]],  # model label -> (block name -> singular values), from `block_spectra`
+    cut: float | None = None,  # the kept fraction i/k to mark (e.g. NSA's fixed rank ratio)
+    ncols: int = 4,  # panels per row
+    title: str | None = None,  # figure title
+):
     "Mean normalised spectrum per layer kind, one line per model, log scale."
     import math
-    first = next(iter(spectra.values())); kinds = list(dict.fromkeys(layer_kind(n) for n in first))
-    nrows = math.ceil(len(kinds)/ncols); fig, axes = plt.subplots(nrows, min(ncols, len(kinds)), figsize=(3*min(ncols, len(kinds)), 2.6*nrows), squeeze=False)
+
+    first = next(iter(spectra.values()))
+    kinds = list(dict.fromkeys(layer_kind(n) for n in first))
+    nrows = math.ceil(len(kinds) / ncols)
+    fig, axes = plt.subplots(
+        nrows, min(ncols, len(kinds)), figsize=(3 * min(ncols, len(kinds)), 2.6 * nrows), squeeze=False
+    )
     for ax, kind in zip(axes.flat, kinds):
         for label, sp in spectra.items():
-            ss = [s/s[0] for n, s in sp.items() if layer_kind(n) == kind]; m = torch.stack(ss).mean(0)
-            ax.semilogy((torch.arange(len(m)) + 1)/len(m), m, label=label)
-        if cut is not None: ax.axvline(cut, color='k', lw=0.8, ls=':')
-        ax.set(title=kind, xlabel='i / k'); ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(kinds):]: ax.axis('off')
-    axes.flat[0].set_ylabel('σ_i / σ_1 (mean over blocks)'); axes.flat[0].legend(fontsize=7)
-    if title: fig.suptitle(title)
-    fig.tight_layout(); plt.close(fig)
+            ss = [s / s[0] for n, s in sp.items() if layer_kind(n) == kind]
+            m = torch.stack(ss).mean(0)
+            ax.semilogy((torch.arange(len(m)) + 1) / len(m), m, label=label)
+        if cut is not None:
+            ax.axvline(cut, color='k', lw=0.8, ls=':')
+        ax.set(title=kind, xlabel='i / k')
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(kinds) :]:
+        ax.axis('off')
+    axes.flat[0].set_ylabel('σ_i / σ_1 (mean over blocks)')
+    axes.flat[0].legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    plt.close(fig)
     return fig
 
 # %% ../nbs/50_prehab.ipynb #9fd359d3
-def sweep_ranks(svds:dict[str, WhitenedSVD], # from `layer_svds`
-                ratio:float, # fraction of the layers' parameters to remove, in (0, 1)
-                allocation:str='uniform', # `uniform` (same fraction everywhere) or `greedy` (one global budget)
-               ) -> pd.DataFrame:
+def sweep_ranks(
+    svds: dict[str, WhitenedSVD],  # from `layer_svds`
+    ratio: float,  # fraction of the layers' parameters to remove, in (0, 1)
+    allocation: str = 'uniform',  # `uniform` (same fraction everywhere) or `greedy` (one global budget)
+) -> pd.DataFrame:
     "The plan for `ratio`: uniform `ratio_plan`, or `allocate_ranks` on the SVDs' spectra under the same total."
-    shapes = {k: s.shape for k, s in svds.items()}; plan = ratio_plan(shapes, ratio)
-    if allocation == 'uniform': return plan
-    if allocation != 'greedy': raise ValueError(f"allocation must be 'uniform' or 'greedy', got {allocation!r}")
+    shapes = {k: s.shape for k, s in svds.items()}
+    plan = ratio_plan(shapes, ratio)
+    if allocation == 'uniform':
+        return plan
+    if allocation != 'greedy':
+        raise ValueError(f"allocation must be 'uniform' or 'greedy', got {allocation!r}")
     ranks = allocate_ranks({k: s.S for k, s in svds.items()}, shapes, int(plan.params.sum()))
-    return plan.assign(rank=plan.name.map(ranks).astype('Int64'), params=[ranks[k]*(m + n) for k, (m, n) in shapes.items()],
-                       reason='greedy allocation under one global budget')
+    return plan.assign(
+        rank=plan.name.map(ranks).astype('Int64'),
+        params=[ranks[k] * (m + n) for k, (m, n) in shapes.items()],
+        reason='greedy allocation under one global budget',
+    )
 
-def truncation_sweep(model:nn.Module, # the model (restored after each ratio)
-                     svds:dict[str, WhitenedSVD], # one SVD per compressed layer (`layer_svds`)
-                     ratios:Iterable[float], # compression ratios (fractions of the layers' parameters removed)
-                     metric:Callable[[nn.Module], float], # `metric(model)` -> the number to report
-                     allocation:str='uniform', # see `sweep_ranks`
-                     done:pd.DataFrame|None=None, # rows already measured (resume): their ratios are skipped
-                     on_row:Callable[[pd.DataFrame], None]|None=None, # called with the table after each new row (e.g. save it)
-                    ) -> pd.DataFrame:
+
+def truncation_sweep(
+    model: nn.Module,  # the model (restored after each ratio)
+    svds: dict[str, WhitenedSVD],  # one SVD per compressed layer (`layer_svds`)
+    ratios: Iterable[float],  # compression ratios (fractions of the layers' parameters removed)
+    metric: Callable[[nn.Module], float],  # `metric(model)` -> the number to report
+    allocation: str = 'uniform',  # see `sweep_ranks`
+    done: pd.DataFrame | None = None,  # rows already measured (resume): their ratios are skipped
+    on_row: Callable[[pd.DataFrame], None] | None = None,  # called with the table after each new row (e.g. save it)
+) -> pd.DataFrame:
     "One row per ratio: asked, reached, parameters kept of the layers, layers left dense, metric."
     rows = [] if done is None else done.to_dict('records')
     for ratio in ratios:
-        if any(abs(r['ratio'] - ratio) < 1e-12 for r in rows): continue
+        if any(abs(r['ratio'] - ratio) < 1e-12 for r in rows):
+            continue
         plan = sweep_ranks(svds, ratio, allocation)
-        with truncated(model, svds, dict(zip(plan.name, plan['rank']))): value = metric(model)
-        rows.append(dict(ratio=ratio, removed=removed(plan), params_kept=int(plan.params.sum()), dense_params=int(plan.dense_params.sum()),
-                         dense_layers=int(plan['rank'].isna().sum()), allocation=allocation, metric=value))
-        if on_row is not None: on_row(pd.DataFrame(rows))
+        with truncated(model, svds, dict(zip(plan.name, plan['rank']))):
+            value = metric(model)
+        rows.append(
+            dict(
+                ratio=ratio,
+                removed=removed(plan),
+                params_kept=int(plan.params.sum()),
+                dense_params=int(plan.dense_params.sum()),
+                dense_layers=int(plan['rank'].isna().sum()),
+                allocation=allocation,
+                metric=value,
+            )
+        )
+        if on_row is not None:
+            on_row(pd.DataFrame(rows))
     return pd.DataFrame(rows)
 
 # %% ../nbs/50_prehab.ipynb #aa9299ff
-def lowrank_names(model:nn.Module, # a model with `LowRankLinear` layers
-                 ) -> list[str]:
+def lowrank_names(
+    model: nn.Module,  # a model with `LowRankLinear` layers
+) -> list[str]:
     "Names of the model's `LowRankLinear` layers."
     names = [k for k, m in model.named_modules() if isinstance(m, LowRankLinear)]
-    if not names: raise ValueError(f"{type(model).__name__} has no LowRankLinear layer to recover")
+    if not names:
+        raise ValueError(f"{type(model).__name__} has no LowRankLinear layer to recover")
     return names
 
-def lora_recover(model:nn.Module, # a truncated model (its `LowRankLinear`s are refined)
-                 train_dl:torch.utils.data.DataLoader, # recovery batches
-                 cfg:TrainCfg, # one stage's training settings; stage k writes to `out_dir/lora_<U|V>`
-                 r:int=8, # LoRA rank (capped at each factor's rank)
-                 alpha:float=16, # LoRA alpha
-                 stages:tuple[str, ...]=('U', 'V'), # factors refined, in order (SVD-LLM: U then V)
-                 **learner_kwargs, # passed to `Learner` (`loss_fn`, `forward_fn`, ...)
-                ) -> tuple[nn.Module, list[dict]]:
+
+def lora_recover(
+    model: nn.Module,  # a truncated model (its `LowRankLinear`s are refined)
+    train_dl: torch.utils.data.DataLoader,  # recovery batches
+    cfg: TrainCfg,  # one stage's training settings; stage k writes to `out_dir/lora_<U|V>`
+    r: int = 8,  # LoRA rank (capped at each factor's rank)
+    alpha: float = 16,  # LoRA alpha
+    stages: tuple[str, ...] = ('U', 'V'),  # factors refined, in order (SVD-LLM: U then V)
+    **learner_kwargs,  # passed to `Learner` (`loss_fn`, `forward_fn`, ...)
+) -> tuple[nn.Module, list[dict]]:
     "Two-stage LoRA (peft, `target_parameters`) on the factors, merged after each stage; returns the model and each stage's last metrics."
     from peft import LoraConfig, get_peft_model
-    if bad := [s for s in stages if s not in ('U', 'V')]: raise ValueError(f"stages must name factors 'U' or 'V', got {bad}")
+
+    if bad := [s for s in stages if s not in ('U', 'V')]:
+        raise ValueError(f"stages must name factors 'U' or 'V', got {bad}")
     names, grads, hist = lowrank_names(model), {k: p.requires_grad for k, p in model.named_parameters()}, []
     rank = min(model.get_submodule(k).rank for k in names)
     for stage in stages:
-        pm = get_peft_model(model, LoraConfig(r=min(r, rank), lora_alpha=alpha, lora_dropout=0.0, target_modules=[],
-                                              target_parameters=[f'{k}.{stage}' for k in names]))
-        lrn = Learner(pm, train_dl, cfg=dataclasses.replace(cfg, out_dir=str(Path(cfg.out_dir)/f'lora_{stage}')), metrics_fn=None, **learner_kwargs)
-        hist.append(dict(stage=stage, **lrn.fit())); model = pm.merge_and_unload()
-    for k, p in model.named_parameters(): p.requires_grad_(grads.get(k, True))
+        pm = get_peft_model(
+            model,
+            LoraConfig(
+                r=min(r, rank),
+                lora_alpha=alpha,
+                lora_dropout=0.0,
+                target_modules=[],
+                target_parameters=[f'{k}.{stage}' for k in names],
+            ),
+        )
+        lrn = Learner(
+            pm,
+            train_dl,
+            cfg=dataclasses.replace(cfg, out_dir=str(Path(cfg.out_dir) / f'lora_{stage}')),
+            metrics_fn=None,
+            **learner_kwargs,
+        )
+        hist.append(dict(stage=stage, **lrn.fit()))
+        model = pm.merge_and_unload()
+    for k, p in model.named_parameters():
+        p.requires_grad_(grads.get(k, True))
     return model, hist
 
 # %% ../nbs/50_prehab.ipynb #b7cfa3b4
-def collate_pairs(items:list[dict], # STS-B examples (`sentence1`, `sentence2`, `score`)
-                  tokenizer, # the encoder's tokenizer
-                  max_length:int=128, # longer sentences are truncated
-                 ) -> dict:
+def collate_pairs(
+    items: list[dict],  # STS-B examples (`sentence1`, `sentence2`, `score`)
+    tokenizer,  # the encoder's tokenizer
+    max_length: int = 128,  # longer sentences are truncated
+) -> dict:
     "`{'a': tokens of sentence1, 'b': tokens of sentence2, 'labels': score/5}`."
-    tok = lambda key: dict(tokenizer([it[key] for it in items], padding=True, truncation=True, max_length=max_length, return_tensors='pt'))
-    return dict(a=tok('sentence1'), b=tok('sentence2'), labels=torch.tensor([it['score']/5 for it in items], dtype=torch.float32))
+    tok = lambda key: dict(
+        tokenizer([it[key] for it in items], padding=True, truncation=True, max_length=max_length, return_tensors='pt')
+    )
+    return dict(
+        a=tok('sentence1'),
+        b=tok('sentence2'),
+        labels=torch.tensor([it['score'] / 5 for it in items], dtype=torch.float32),
+    )
 
-def _pool(model, enc:dict) -> torch.Tensor:
+
+def _pool(model, enc: dict) -> torch.Tensor:
     "Mean of the last hidden states over the tokens of `enc` `[B, D]`."
     h, m = model(**enc).last_hidden_state, enc['attention_mask'].unsqueeze(-1).to(torch.float32)
-    return (h*m).sum(1)/m.sum(1).clamp_min(1e-9)
+    return (h * m).sum(1) / m.sum(1).clamp_min(1e-9)
 
-def pair_forward(model:nn.Module, # a Hugging Face encoder
-                 batch:dict, # from `collate_pairs`
-                ) -> torch.Tensor:
+
+def pair_forward(
+    model: nn.Module,  # a Hugging Face encoder
+    batch: dict,  # from `collate_pairs`
+) -> torch.Tensor:
     "Cosine similarity `[B]` of the two sentences' mean-pooled embeddings."
     return F.cosine_similarity(_pool(model, batch['a']), _pool(model, batch['b']))
 
-def cosine_loss(batch:dict, out:torch.Tensor, acts:dict) -> dict:
+
+def cosine_loss(batch: dict, out: torch.Tensor, acts: dict) -> dict:
     "`{'mse': (cos - score/5)^2}`, a `loss_fn` for `Learner`."
     return {'mse': F.mse_loss(out, batch['labels'])}
 
+
 @torch.no_grad()
-def stsb_spearman(model:nn.Module, # a Hugging Face encoder
-                  tokenizer, # its tokenizer
-                  items:list[dict], # STS-B examples
-                  batch_size:int=64, # pairs per forward pass
-                 ) -> float:
+def stsb_spearman(
+    model: nn.Module,  # a Hugging Face encoder
+    tokenizer,  # its tokenizer
+    items: list[dict],  # STS-B examples
+    batch_size: int = 64,  # pairs per forward pass
+) -> float:
     "Spearman of the embeddings' cosine against the gold scores."
-    was = model.training; model.eval()
-    cos = torch.cat([pair_forward(model, collate_pairs(items[i:i + batch_size], tokenizer)) for i in range(0, len(items), batch_size)])
+    was = model.training
+    model.eval()
+    cos = torch.cat(
+        [
+            pair_forward(model, collate_pairs(items[i : i + batch_size], tokenizer))
+            for i in range(0, len(items), batch_size)
+        ]
+    )
     model.train(was)
     return spearman(cos, [it['score'] for it in items])
 
 # %% ../nbs/50_prehab.ipynb #f3d04a0e
-def plot_methods(table:pd.DataFrame, # columns `method`, `ratio` and `metric`
-                 metric:str='metric', # the metric's column
-                 dense:float|None=None, # the dense model's metric, drawn as a line
-                 title:str|None=None, # figure title
-                 logy:bool=False, # log-scale metric axis (perplexity)
-                ):
+def plot_methods(
+    table: pd.DataFrame,  # columns `method`, `ratio` and `metric`
+    metric: str = 'metric',  # the metric's column
+    dense: float | None = None,  # the dense model's metric, drawn as a line
+    title: str | None = None,  # figure title
+    logy: bool = False,  # log-scale metric axis (perplexity)
+):
     "Metric against the fraction of the compressed layers' parameters removed, one line per method."
     fig, ax = plt.subplots(figsize=(6, 3.6))
-    for method, t in table.dropna(subset=[metric]).groupby('method', sort=False): ax.plot(t.ratio, t[metric], 'o-', ms=4, label=method)
-    if dense is not None: ax.axhline(dense, color='k', lw=0.8, ls='--', label='dense')
-    if logy: ax.set_yscale('log')
-    ax.set(xlabel="parameters removed (fraction of the compressed layers')", ylabel=metric, title=title); ax.grid(alpha=0.3); ax.legend(fontsize=7)
-    fig.tight_layout(); plt.close(fig)
+    for method, t in table.dropna(subset=[metric]).groupby('method', sort=False):
+        ax.plot(t.ratio, t[metric], 'o-', ms=4, label=method)
+    if dense is not None:
+        ax.axhline(dense, color='k', lw=0.8, ls='--', label='dense')
+    if logy:
+        ax.set_yscale('log')
+    ax.set(xlabel="parameters removed (fraction of the compressed layers')", ylabel=metric, title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    plt.close(fig)
     return fig

@@ -14,9 +14,28 @@ from .core import atomic_write, seed_everything
 from .data_text import collate_text, load_sst2, load_stsb, load_wikitext2, token_windows
 from .metrics import accuracy, perplexity
 from .data import cifar10, eval_transform, image_loaders
-from .nsa_vit.pipeline import NSAConfig, _subset, build_teacher, load_checkpoint, predict, save_checkpoint, train_teacher
-from .prehab import (RATIO_DEF, PrehabLoss, collate_pairs, cosine_loss, layer_svds, load_whitening, pair_forward,
-                               save_whitening, stsb_spearman, truncation_sweep, whitening_factors)
+from lowrank_nb.nsa_vit.pipeline import (
+    NSAConfig,
+    _subset,
+    build_teacher,
+    load_checkpoint,
+    predict,
+    save_checkpoint,
+    train_teacher,
+)
+from lowrank_nb.prehab import (
+    RATIO_DEF,
+    PrehabLoss,
+    collate_pairs,
+    cosine_loss,
+    layer_svds,
+    load_whitening,
+    pair_forward,
+    save_whitening,
+    stsb_spearman,
+    truncation_sweep,
+    whitening_factors,
+)
 from .pretrained import load_minilm, load_smollm2, pretrained_path
 from .spectra import plot_spectra
 from .surgery import load_lowrank, save_lowrank, select_linear
@@ -32,48 +51,110 @@ STAGES = ('finetune', 'whiten', 'prehab', 'svd', 'whiten_thresholds')
 MODELS = ('bert', 'vit', 'llama')
 TASKS = {'bert': ('stsb', 'sst2'), 'vit': ('cifar10',), 'llama': ('wikitext2',)}  # the first is the default
 
-def _ratios(text:str) -> tuple[float, ...]:
+
+def _ratios(text: str) -> tuple[float, ...]:
     "Comma-separated ratios, each in (0, 1)."
-    try: out = tuple(float(t) for t in text.split(','))
-    except ValueError: raise argparse.ArgumentTypeError(f"--ratios must be comma-separated numbers, got {text!r}") from None
-    if not all(0 < r < 1 for r in out): raise argparse.ArgumentTypeError(f"--ratios must lie in (0, 1) (fractions of parameters removed), got {text!r}")
+    try:
+        out = tuple(float(t) for t in text.split(','))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--ratios must be comma-separated numbers, got {text!r}") from None
+    if not all(0 < r < 1 for r in out):
+        raise argparse.ArgumentTypeError(f"--ratios must lie in (0, 1) (fractions of parameters removed), got {text!r}")
     return out
 
-def _common(p:argparse.ArgumentParser):
+
+def _common(p: argparse.ArgumentParser):
     "The options every stage shares."
     a = p.add_argument
-    a('--model', required=True, choices=MODELS, help='bert: all-MiniLM-L6-v2 on STS-B or SST-2; llama: SmolLM2-135M on WikiText-2; vit: a timm ViT (NSA-ViT teacher) on CIFAR-10')
-    a('--task', choices=sorted({t for ts in TASKS.values() for t in ts}), default=None, help='bert: stsb (default; mean-pooled cosine, Spearman) or sst2 (classification head, dev accuracy); vit: cifar10; llama: wikitext2')
+    a(
+        '--model',
+        required=True,
+        choices=MODELS,
+        help='bert: all-MiniLM-L6-v2 on STS-B or SST-2; llama: SmolLM2-135M on WikiText-2; vit: a timm ViT (NSA-ViT teacher) on CIFAR-10',
+    )
+    a(
+        '--task',
+        choices=sorted({t for ts in TASKS.values() for t in ts}),
+        default=None,
+        help='bert: stsb (default; mean-pooled cosine, Spearman) or sst2 (classification head, dev accuracy); vit: cifar10; llama: wikitext2',
+    )
     a('--out', type=Path, default=None, help='run folder (default: runs/prehab/<model>)')
     a('--prof_batches', type=int, default=8, help='calibration batches for the whitening factors')
     a('--batch_size', type=int, default=8, help='sentences (bert), windows (llama) or images (vit) per batch')
     a('--seq_len', type=int, default=256, help='llama: tokens per calibration / training window')
-    a('--eval_n', type=int, default=0, help='bert: STS-B dev pairs / SST-2 dev sentences scored; llama: WikiText-2 test windows; vit: CIFAR-10 test images (0: all)')
+    a(
+        '--eval_n',
+        type=int,
+        default=0,
+        help='bert: STS-B dev pairs / SST-2 dev sentences scored; llama: WikiText-2 test windows; vit: CIFAR-10 test images (0: all)',
+    )
     a('--eval_len', type=int, default=1024, help='llama: tokens per evaluation window')
-    a('--include', default=None, help='regex of the layers to condition and compress (default: every linear of the blocks)')
-    a('--source', choices=('base', 'prehab'), default='base', help='whiten/svd/whiten_thresholds: the fine-tuned (base) or the prehab model')
-    a('--ratios', type=_ratios, default=(0.1, 0.2, 0.3, 0.4, 0.5), help='compression ratios: fractions of the compressed layers\' parameters removed')
+    a(
+        '--include',
+        default=None,
+        help='regex of the layers to condition and compress (default: every linear of the blocks)',
+    )
+    a(
+        '--source',
+        choices=('base', 'prehab'),
+        default='base',
+        help='whiten/svd/whiten_thresholds: the fine-tuned (base) or the prehab model',
+    )
+    a(
+        '--ratios',
+        type=_ratios,
+        default=(0.1, 0.2, 0.3, 0.4, 0.5),
+        help='compression ratios: fractions of the compressed layers\' parameters removed',
+    )
     a('--lam', type=float, default=0.1, help='prehab: weight of the whitened rank surrogate')
     a('--steps', type=int, default=50, help='prehab (and finetune with --finetune_steps): optimiser steps')
-    a('--finetune_steps', type=int, default=0, help='finetune: bert training steps on the task (0: the pretrained encoder as is); vit: teacher training steps on CIFAR-10 (instead of --checkpoint)')
-    a('--checkpoint', type=Path, default=None, help='vit finetune: a teacher .safetensors (+ .yaml) from lowrank_nb.nsa_vit.pipeline.train_teacher, used as the base model')
-    a('--vit_model', default='vit_small_patch16_224', help='vit finetune without --checkpoint: the timm ViT to train (patch 4 on 32x32 images)')
+    a(
+        '--finetune_steps',
+        type=int,
+        default=0,
+        help='finetune: bert training steps on the task (0: the pretrained encoder as is); vit: teacher training steps on CIFAR-10 (instead of --checkpoint)',
+    )
+    a(
+        '--checkpoint',
+        type=Path,
+        default=None,
+        help='vit finetune: a teacher .safetensors (+ .yaml) from lowrank_nb.nsa_vit.pipeline.train_teacher, used as the base model',
+    )
+    a(
+        '--vit_model',
+        default='vit_small_patch16_224',
+        help='vit finetune without --checkpoint: the timm ViT to train (patch 4 on 32x32 images)',
+    )
     a('--embed_dim', type=int, default=0, help='vit: override the width (0: the named model\'s)')
     a('--depth', type=int, default=0, help='vit: override the number of blocks (0: the named model\'s)')
     a('--num_heads', type=int, default=0, help='vit: override the number of heads (0: the named model\'s)')
-    a('--split_qkv', action='store_true', help='vit prehab: condition the fused attn.qkv as its q, k, v blocks (as NSA factorises it)')
+    a(
+        '--split_qkv',
+        action='store_true',
+        help='vit prehab: condition the fused attn.qkv as its q, k, v blocks (as NSA factorises it)',
+    )
     a('--lr', type=float, default=2e-5, help='learning rate of finetune and prehab')
     a('--seed', type=int, default=0, help='seed for Python, NumPy and torch')
     a('--threads', type=int, default=0, help='torch CPU threads (0: torch default)')
     a('--force', action='store_true', help='run the stage again even if its marker says it is done')
 
+
 def build_parser() -> argparse.ArgumentParser:
     "The `prehab` command line: one sub-command per stage, each with the shared options."
-    p = argparse.ArgumentParser(prog='python -m lowrank_nb.prehab_cli', description=f'Low-Rank Prehab pipeline. {RATIO_DEF}.')
+    p = argparse.ArgumentParser(
+        prog='python -m lowrank_nb.prehab_cli', description=f'Low-Rank Prehab pipeline. {RATIO_DEF}.'
+    )
     sub = p.add_subparsers(dest='stage', required=True, metavar='{' + ','.join(STAGES) + '}')
-    for s, h in zip(STAGES, ('evaluate (and optionally fine-tune) the dense model', 'per-layer whitening factors -> safetensors',
-                             'fine-tune with task loss + lam * whitened rank surrogate (stable rank; vit: nuclear + effective rank)', 'raw SVD truncation sweep -> CSV',
-                             'whitened SVD truncation sweep -> CSV')):
+    for s, h in zip(
+        STAGES,
+        (
+            'evaluate (and optionally fine-tune) the dense model',
+            'per-layer whitening factors -> safetensors',
+            'fine-tune with task loss + lam * whitened rank surrogate (stable rank; vit: nuclear + effective rank)',
+            'raw SVD truncation sweep -> CSV',
+            'whitened SVD truncation sweep -> CSV',
+        ),
+    ):
         _common(sub.add_parser(s, help=h, description=f'{h}. {RATIO_DEF}.'))
     return p
 
@@ -81,250 +162,456 @@ def build_parser() -> argparse.ArgumentParser:
 VIT_LAYERS = r'^blocks\.\d+\.(attn\.qkv|attn\.proj|mlp\.fc1|mlp\.fc2)$'  # the layers NSA factorises
 N_CIFAR_TRAIN = 50_000  # CIFAR-10 training images
 
-@functools.lru_cache(maxsize=2)
-def _cifar10(split:str): return cifar10(split, transform=eval_transform())  # opened once per process (listing the zip takes seconds)
 
-def _image_slice(steps:int, batch_size:int) -> dict:
+@functools.lru_cache(maxsize=2)
+def _cifar10(split: str):
+    return cifar10(split, transform=eval_transform())  # opened once per process (listing the zip takes seconds)
+
+
+def _image_slice(steps: int, batch_size: int) -> dict:
     "`steps` batches as a seeded slice of CIFAR-10 train seen once, or whole epochs when that is more than the split."
-    n = steps*batch_size
-    return dict(train_subset=n, epochs=1) if n < N_CIFAR_TRAIN else dict(train_subset=0, epochs=max(1, round(n/N_CIFAR_TRAIN)))
+    n = steps * batch_size
+    return (
+        dict(train_subset=n, epochs=1)
+        if n < N_CIFAR_TRAIN
+        else dict(train_subset=0, epochs=max(1, round(n / N_CIFAR_TRAIN)))
+    )
+
 
 class Task:
     "The model-specific parts of the pipeline for `--model bert|vit|llama` and its `--task`."
-    def __init__(self, args:argparse.Namespace): # parsed options (`--task` unset: the model's default)
+
+    def __init__(self, args: argparse.Namespace):  # parsed options (`--task` unset: the model's default)
         args.task = args.task or TASKS[args.model][0]
         self.args, self.name, self.task = args, args.model, args.task
-        self.include = args.include or {'bert': r'encoder\.layer\.\d+\.', 'llama': r'model\.layers\.\d+\.', 'vit': VIT_LAYERS}[self.name]
+        self.include = (
+            args.include
+            or {'bert': r'encoder\.layer\.\d+\.', 'llama': r'model\.layers\.\d+\.', 'vit': VIT_LAYERS}[self.name]
+        )
         self.tok = None
-        if self.name == 'vit': self.model, self.cfg = self._vit()
+        if self.name == 'vit':
+            self.model, self.cfg = self._vit()
         elif self.task == 'sst2':
             from transformers import AutoModelForSequenceClassification, AutoTokenizer
-            path = pretrained_path('minilm')  # the encoder plus a new, seeded 2-way head
-            self.model, self.tok = AutoModelForSequenceClassification.from_pretrained(path, num_labels=2).eval(), AutoTokenizer.from_pretrained(path)
-        else: self.model, self.tok = load_minilm() if self.name == 'bert' else load_smollm2()
-        if self.name == 'llama': self._ids = {}
-        if self.name != 'vit' and (w := self.finetuned()): load_lowrank(self.model, w)
 
-    def finetuned(self) -> Path|None:
+            path = pretrained_path('minilm')  # the encoder plus a new, seeded 2-way head
+            self.model, self.tok = (
+                AutoModelForSequenceClassification.from_pretrained(path, num_labels=2).eval(),
+                AutoTokenizer.from_pretrained(path),
+            )
+        else:
+            self.model, self.tok = load_minilm() if self.name == 'bert' else load_smollm2()
+        if self.name == 'llama':
+            self._ids = {}
+        if self.name != 'vit' and (w := self.finetuned()):
+            load_lowrank(self.model, w)
+
+    def finetuned(self) -> Path | None:
         "The weights the run's `finetune` wrote (None before it has run, while it runs, or when it wrote none)."
-        a = self.args; ft = _marker(a.out, 'finetune') if a.out else None
-        if a.stage == 'finetune' or not (ft and ft.is_file()): return None
-        w = json.loads(ft.read_text()).get('weights'); return a.out/w if w else None
+        a = self.args
+        ft = _marker(a.out, 'finetune') if a.out else None
+        if a.stage == 'finetune' or not (ft and ft.is_file()):
+            return None
+        w = json.loads(ft.read_text()).get('weights')
+        return a.out / w if w else None
 
     def _vit(self):
         "The ViT: the run's fine-tuned teacher once `finetune` has run, else `--checkpoint`, else a new one from the architecture flags."
         a = self.args
-        if w := self.finetuned(): model, cfg = load_checkpoint(w)
-        elif a.checkpoint: model, cfg = load_checkpoint(a.checkpoint)
+        if w := self.finetuned():
+            model, cfg = load_checkpoint(w)
+        elif a.checkpoint:
+            model, cfg = load_checkpoint(a.checkpoint)
         else:
-            cfg = NSAConfig(teacher_model=a.vit_model, embed_dim=a.embed_dim or None, depth=a.depth or None, num_heads=a.num_heads or None)
+            cfg = NSAConfig(
+                teacher_model=a.vit_model,
+                embed_dim=a.embed_dim or None,
+                depth=a.depth or None,
+                num_heads=a.num_heads or None,
+            )
             model = build_teacher(cfg)
-        return model, dataclasses.replace(cfg, seed=a.seed, batch_size=a.batch_size, valid_subset=a.eval_n, num_workers=0, device='cpu',
-                                          augment=False, trackers='', use_wandb=False, teacher_checkpoint=None)
+        return model, dataclasses.replace(
+            cfg,
+            seed=a.seed,
+            batch_size=a.batch_size,
+            valid_subset=a.eval_n,
+            num_workers=0,
+            device='cpu',
+            augment=False,
+            trackers='',
+            use_wandb=False,
+            teacher_checkpoint=None,
+        )
 
-    def layers(self) -> list[str]: return list(select_linear(self.model, self.include))
+    def layers(self) -> list[str]:
+        return list(select_linear(self.model, self.include))
 
-    def surrogate(self) -> tuple[str, dict[str, int]|None]:
+    def surrogate(self) -> tuple[str, dict[str, int] | None]:
         "The `PrehabLoss` kind and split: `nuclear_erank` for vit (qkv as q, k, v with `--split_qkv`), `stable` otherwise."
-        if self.name != 'vit': return 'stable', None
-        return 'nuclear_erank', ({k: 3 for k in self.layers() if k.endswith('attn.qkv')} if self.args.split_qkv else None)
+        if self.name != 'vit':
+            return 'stable', None
+        return 'nuclear_erank', (
+            {k: 3 for k in self.layers() if k.endswith('attn.qkv')} if self.args.split_qkv else None
+        )
 
-    def ids(self, part:str) -> torch.Tensor:
+    def ids(self, part: str) -> torch.Tensor:
         "WikiText-2 test token ids: the first half (`eval`) is scored, the second (`fit`) calibrates and trains (the train split is not in our data)."
         if not self._ids:
-            ids = self.tok(load_wikitext2('test'), return_tensors='pt').input_ids[0]; half = len(ids)//2
+            ids = self.tok(load_wikitext2('test'), return_tensors='pt').input_ids[0]
+            half = len(ids) // 2
             self._ids = {'eval': ids[:half], 'fit': ids[half:]}
         return self._ids[part]
 
-    def fit_windows(self, n:int) -> tuple[torch.Tensor, torch.Tensor]:
+    def fit_windows(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         "The first `n` windows of `--seq_len` tokens of the fitting half, or a `PrehabError` if it has fewer."
         x, y = token_windows(self.ids('fit'), self.args.seq_len, max_windows=n)
-        if len(x) < n: raise PrehabError(f"the fitting half of WikiText-2 test holds {len(x)} windows of {self.args.seq_len} tokens, {n} asked (--prof_batches, --batch_size, --steps)")
+        if len(x) < n:
+            raise PrehabError(
+                f"the fitting half of WikiText-2 test holds {len(x)} windows of {self.args.seq_len} tokens, {n} asked (--prof_batches, --batch_size, --steps)"
+            )
         return x, y
 
-    def images(self, n_batches:int) -> torch.utils.data.DataLoader:
+    def images(self, n_batches: int) -> torch.utils.data.DataLoader:
         "vit: `n_batches` shuffled batches of a seeded CIFAR-10 train slice (at most the whole split: see `epochs`), un-augmented."
-        a = self.args; tr = _subset(_cifar10('train'), _image_slice(n_batches, a.batch_size)['train_subset'], a.seed)
+        a = self.args
+        tr = _subset(_cifar10('train'), _image_slice(n_batches, a.batch_size)['train_subset'], a.seed)
         return image_loaders(tr, batch_size=a.batch_size, num_workers=0, seed=a.seed)[0]
 
-    def epochs(self, n_batches:int) -> int:
+    def epochs(self, n_batches: int) -> int:
         "Passes over `train_dl(n_batches)` that make `n_batches` steps (vit past one epoch of CIFAR-10; else 1)."
         return _image_slice(n_batches, self.args.batch_size)['epochs'] if self.name == 'vit' else 1
 
     def calib(self):
         "`--prof_batches` calibration batches from the training split."
         a = self.args
-        if self.name == 'vit': return [x for x, _ in self.images(a.prof_batches)]
+        if self.name == 'vit':
+            return [x for x, _ in self.images(a.prof_batches)]
         if self.name == 'bert':
             train = load_sst2('train') if self.task == 'sst2' else load_stsb('train')
-            sents = [train[i]['sentence' if self.task == 'sst2' else 'sentence1'] for i in range(a.prof_batches*a.batch_size)]
+            sents = [
+                train[i]['sentence' if self.task == 'sst2' else 'sentence1']
+                for i in range(a.prof_batches * a.batch_size)
+            ]
             return calibration_batches(self.tok, sents, a.batch_size)
-        x, _ = self.fit_windows(a.prof_batches*a.batch_size)
-        return [{'input_ids': x[i:i + a.batch_size]} for i in range(0, len(x), a.batch_size)]
+        x, _ = self.fit_windows(a.prof_batches * a.batch_size)
+        return [{'input_ids': x[i : i + a.batch_size]} for i in range(0, len(x), a.batch_size)]
 
-    def train_dl(self, n_batches:int) -> torch.utils.data.DataLoader:
+    def train_dl(self, n_batches: int) -> torch.utils.data.DataLoader:
         "`n_batches` training batches (STS-B / SST-2 train, WikiText-2 windows after the calibration ones, or CIFAR-10 train images)."
         a = self.args
-        if self.name == 'vit': return self.images(n_batches)
+        if self.name == 'vit':
+            return self.images(n_batches)
         if self.name == 'bert':
-            train = load_sst2('train') if self.task == 'sst2' else load_stsb('train'); items = [train[i] for i in range(n_batches*a.batch_size)]
-            collate = (lambda b: collate_text(b, self.tok)) if self.task == 'sst2' else (lambda b: collate_pairs(b, self.tok))
+            train = load_sst2('train') if self.task == 'sst2' else load_stsb('train')
+            items = [train[i] for i in range(n_batches * a.batch_size)]
+            collate = (
+                (lambda b: collate_text(b, self.tok)) if self.task == 'sst2' else (lambda b: collate_pairs(b, self.tok))
+            )
             return torch.utils.data.DataLoader(items, batch_size=a.batch_size, shuffle=True, collate_fn=collate)
-        x, y = self.fit_windows((a.prof_batches + n_batches)*a.batch_size)
-        x, y = x[a.prof_batches*a.batch_size:], y[a.prof_batches*a.batch_size:]
-        return torch.utils.data.DataLoader([{'input_ids': i, 'labels': l} for i, l in zip(x, y)], batch_size=a.batch_size, shuffle=True)
+        x, y = self.fit_windows((a.prof_batches + n_batches) * a.batch_size)
+        x, y = x[a.prof_batches * a.batch_size :], y[a.prof_batches * a.batch_size :]
+        return torch.utils.data.DataLoader(
+            [{'input_ids': i, 'labels': l} for i, l in zip(x, y)], batch_size=a.batch_size, shuffle=True
+        )
 
     def learner_kwargs(self) -> dict:
-        return dict(loss_fn=cosine_loss, forward_fn=pair_forward) if self.task == 'stsb' else dict(loss_fn=classification_loss())
+        return (
+            dict(loss_fn=cosine_loss, forward_fn=pair_forward)
+            if self.task == 'stsb'
+            else dict(loss_fn=classification_loss())
+        )
 
-    def higher_is_better(self) -> bool: return self.task != 'wikitext2'  # perplexity is the one metric where lower is better
+    def higher_is_better(self) -> bool:
+        return self.task != 'wikitext2'  # perplexity is the one metric where lower is better
 
     def metric_name(self) -> str:
-        return {'stsb': 'stsb_dev_spearman', 'sst2': 'sst2_dev_accuracy', 'cifar10': 'cifar10_test_top1', 'wikitext2': 'wikitext2_test_ppl'}[self.task]
+        return {
+            'stsb': 'stsb_dev_spearman',
+            'sst2': 'sst2_dev_accuracy',
+            'cifar10': 'cifar10_test_top1',
+            'wikitext2': 'wikitext2_test_ppl',
+        }[self.task]
 
     @torch.no_grad()
     def metric(self, model=None) -> float:
         "STS-B dev Spearman, SST-2 dev accuracy, CIFAR-10 test top-1 (first `--eval_n` of each) or WikiText-2 test perplexity of `model` (default: the task's)."
         model, a = model or self.model, self.args
         if self.task == 'stsb':
-            dev = load_stsb('dev'); return stsb_spearman(model, self.tok, [dev[i] for i in range(a.eval_n or len(dev))])
+            dev = load_stsb('dev')
+            return stsb_spearman(model, self.tok, [dev[i] for i in range(a.eval_n or len(dev))])
         if self.task == 'sst2':
-            dev = load_sst2('dev'); items = [dev[i] for i in range(a.eval_n or len(dev))]; was = model.training; model.eval()
-            right = sum((model(**{k: v for k, v in b.items() if k != 'labels'}).logits.argmax(-1) == b['labels']).sum().item()
-                        for b in (collate_text(items[i:i + 64], self.tok) for i in range(0, len(items), 64)))
-            model.train(was); return right/len(items)
+            dev = load_sst2('dev')
+            items = [dev[i] for i in range(a.eval_n or len(dev))]
+            was = model.training
+            model.eval()
+            right = sum(
+                (model(**{k: v for k, v in b.items() if k != 'labels'}).logits.argmax(-1) == b['labels']).sum().item()
+                for b in (collate_text(items[i : i + 64], self.tok) for i in range(0, len(items), 64))
+            )
+            model.train(was)
+            return right / len(items)
         if self.task == 'cifar10':
             if not hasattr(self, '_valid'):  # --eval_n test images, the same seeded slice as nsa_vit's validation
-                self._valid = torch.utils.data.DataLoader(_subset(_cifar10('test'), a.eval_n, a.seed + 1), batch_size=256)
+                self._valid = torch.utils.data.DataLoader(
+                    _subset(_cifar10('test'), a.eval_n, a.seed + 1), batch_size=256
+                )
             return accuracy(*predict(model, self._valid), topk=(1,))['top1']
-        return perplexity(model, token_windows(self.ids('eval'), a.eval_len, max_windows=a.eval_n or None), batch_size=1)
+        return perplexity(
+            model, token_windows(self.ids('eval'), a.eval_len, max_windows=a.eval_n or None), batch_size=1
+        )
 
 # %% ../nbs/51_prehab_cli.ipynb #cd4293f3
 class PrehabError(ValueError):
     "A pipeline step that cannot run as asked (a stage missing, an option that does not apply); the CLI prints it."
 
-def _marker(out:Path, stage:str) -> Path: return out/f'{stage}.done.json'
 
-def _stage(args, stage:str, fn) -> dict:
+def _marker(out: Path, stage: str) -> Path:
+    return out / f'{stage}.done.json'
+
+
+def _stage(args, stage: str, fn) -> dict:
     "Run `fn()` unless the stage's marker exists; write the marker (its result) atomically after."
     m = _marker(args.out, stage)
     for o in sorted(Path(args.out).glob('*.done.json')):  # a run folder holds one model and task, --force or not
-        r = json.loads(o.read_text()); was = (r.get('model'), r.get('task', TASKS.get(r.get('model'), ('',))[0]))  # markers before --task: the model's default
-        if was != (args.model, args.task): raise PrehabError(f"{args.out} holds a {was[0]} {was[1]} run ({o.name}); use another --out for --model {args.model} --task {args.task}")
+        r = json.loads(o.read_text())
+        was = (
+            r.get('model'),
+            r.get('task', TASKS.get(r.get('model'), ('',))[0]),
+        )  # markers before --task: the model's default
+        if was != (args.model, args.task):
+            raise PrehabError(
+                f"{args.out} holds a {was[0]} {was[1]} run ({o.name}); use another --out for --model {args.model} --task {args.task}"
+            )
     if m.is_file() and not args.force:
-        print(f"{stage}: already done ({m}); skipped (use --force to run it again)"); return json.loads(m.read_text())
-    t0 = time.perf_counter(); res = fn() | dict(seconds=time.perf_counter() - t0, model=args.model, task=args.task)
-    atomic_write(m, json.dumps(res, indent=1)); print(f"{stage}: done -> {m}")
+        print(f"{stage}: already done ({m}); skipped (use --force to run it again)")
+        return json.loads(m.read_text())
+    t0 = time.perf_counter()
+    res = fn() | dict(seconds=time.perf_counter() - t0, model=args.model, task=args.task)
+    atomic_write(m, json.dumps(res, indent=1))
+    print(f"{stage}: done -> {m}")
     return res
 
-def _needs(args, stage:str, # the marker's name: the stage, with `_<source>` for whiten
-           cmd:str|None=None, # the command that makes it (default: the stage)
-          ) -> dict:
+
+def _needs(
+    args,
+    stage: str,  # the marker's name: the stage, with `_<source>` for whiten
+    cmd: str | None = None,  # the command that makes it (default: the stage)
+) -> dict:
     "The marker of an earlier stage, or a `PrehabError` saying which command to run first."
     m = _marker(args.out, stage)
-    if not m.is_file(): raise PrehabError(f"stage {stage!r} has not run in {args.out}; run `python -m lowrank_nb.prehab_cli {cmd or stage} --model {args.model} --out {args.out}` first")
+    if not m.is_file():
+        raise PrehabError(
+            f"stage {stage!r} has not run in {args.out}; run `python -m lowrank_nb.prehab_cli {cmd or stage} --model {args.model} --out {args.out}` first"
+        )
     return json.loads(m.read_text())
 
-def _load(task:Task, source:str):
+
+def _load(task: Task, source: str):
     "Put the weights of `source` (`base`: fine-tuned or as is; `prehab`) into the task's model."
     res = _needs(task.args, 'finetune' if source == 'base' else 'prehab')
-    if res.get('weights'): load_lowrank(task.model, task.args.out/res['weights'])
+    if res.get('weights'):
+        load_lowrank(task.model, task.args.out / res['weights'])
     return task.model
 
 # %% ../nbs/51_prehab_cli.ipynb #0ef6ea37
-def _vit_teacher(task:Task) -> dict:
+def _vit_teacher(task: Task) -> dict:
     "vit: train a teacher for `--finetune_steps` (or take `--checkpoint`) and write it as `finetuned.safetensors` + `.yaml`."
-    a = task.args; res = {}
-    if bool(a.checkpoint) == bool(a.finetune_steps): raise PrehabError("--model vit finetune needs exactly one of --checkpoint PATH (a teacher_best.safetensors from lowrank_nb.nsa_vit.pipeline.train_teacher) and --finetune_steps N (train one on CIFAR-10)")
+    a = task.args
+    res = {}
+    if bool(a.checkpoint) == bool(a.finetune_steps):
+        raise PrehabError(
+            "--model vit finetune needs exactly one of --checkpoint PATH (a teacher_best.safetensors from lowrank_nb.nsa_vit.pipeline.train_teacher) and --finetune_steps N (train one on CIFAR-10)"
+        )
     if a.finetune_steps:
-        cfg = dataclasses.replace(task.cfg, out_dir=str(a.out/'teacher'), lr=a.lr, warmup=0.1, **_image_slice(a.finetune_steps, a.batch_size))
+        cfg = dataclasses.replace(
+            task.cfg,
+            out_dir=str(a.out / 'teacher'),
+            lr=a.lr,
+            warmup=0.1,
+            **_image_slice(a.finetune_steps, a.batch_size),
+        )
         res['teacher_train'] = {k: v for k, v in train_teacher(cfg).items() if isinstance(v, (int, float))}
-        task.model = load_checkpoint(a.out/'teacher'/'teacher_best.safetensors')[0]
-    save_checkpoint(task.model, a.out/'finetuned.safetensors', task.cfg)
-    return res | dict(weights='finetuned.safetensors', source=str(a.checkpoint or a.out/'teacher'/'teacher_best.safetensors'))
+        task.model = load_checkpoint(a.out / 'teacher' / 'teacher_best.safetensors')[0]
+    save_checkpoint(task.model, a.out / 'finetuned.safetensors', task.cfg)
+    return res | dict(
+        weights='finetuned.safetensors', source=str(a.checkpoint or a.out / 'teacher' / 'teacher_best.safetensors')
+    )
 
-def run_finetune(task:Task) -> dict:
+
+def run_finetune(task: Task) -> dict:
     "Evaluate the dense model; with `--finetune_steps` (bert), fine-tune it on its task first; vit: get the teacher (`_vit_teacher`). Saves the weights."
-    a = task.args; res = {}
-    if task.name == 'vit': res = _vit_teacher(task)
+    a = task.args
+    res = {}
+    if task.name == 'vit':
+        res = _vit_teacher(task)
     elif a.finetune_steps and task.name == 'bert':
-        cfg = TrainCfg(out_dir=str(a.out/'finetune_run'), lr=a.lr, trackers='', device='cpu', seed=a.seed)
+        cfg = TrainCfg(out_dir=str(a.out / 'finetune_run'), lr=a.lr, trackers='', device='cpu', seed=a.seed)
         Learner(task.model, task.train_dl(a.finetune_steps), cfg=cfg, metrics_fn=None, **task.learner_kwargs()).fit()
-        save_lowrank(task.model, a.out/'finetuned.safetensors'); res['weights'] = 'finetuned.safetensors'
-    elif a.finetune_steps: raise PrehabError("--finetune_steps applies to bert and vit only (llama is used as is)")
-    elif task.task == 'sst2': raise PrehabError("--task sst2 needs --finetune_steps N: the classification head on the encoder is new and untrained")
+        save_lowrank(task.model, a.out / 'finetuned.safetensors')
+        res['weights'] = 'finetuned.safetensors'
+    elif a.finetune_steps:
+        raise PrehabError("--finetune_steps applies to bert and vit only (llama is used as is)")
+    elif task.task == 'sst2':
+        raise PrehabError(
+            "--task sst2 needs --finetune_steps N: the classification head on the encoder is new and untrained"
+        )
     return res | {task.metric_name(): task.metric()}
 
-def run_whiten(task:Task) -> dict:
-    "Whitening factors of the chosen source's layers from `--prof_batches` batches -> `whiten_<source>.safetensors`."
-    a = task.args; model = _load(task, a.source)
-    fac, info = whitening_factors(model, task.calib(), include=task.include)
-    path = save_whitening(fac, model, a.out/f'whiten_{a.source}.safetensors')
-    atomic_write(a.out/f'whiten_{a.source}_layers.csv', info.to_csv(index=False))
-    return dict(file=path.name, layers=len(fac), methods=info.method.value_counts().to_dict(),
-                jittered=info.loc[info.jitter > 0, 'name'].tolist())
 
-def run_prehab(task:Task) -> dict:
+def run_whiten(task: Task) -> dict:
+    "Whitening factors of the chosen source's layers from `--prof_batches` batches -> `whiten_<source>.safetensors`."
+    a = task.args
+    model = _load(task, a.source)
+    fac, info = whitening_factors(model, task.calib(), include=task.include)
+    path = save_whitening(fac, model, a.out / f'whiten_{a.source}.safetensors')
+    atomic_write(a.out / f'whiten_{a.source}_layers.csv', info.to_csv(index=False))
+    return dict(
+        file=path.name,
+        layers=len(fac),
+        methods=info.method.value_counts().to_dict(),
+        jittered=info.loc[info.jitter > 0, 'name'].tolist(),
+    )
+
+
+def run_prehab(task: Task) -> dict:
     "Fine-tune the base model with task loss + λ·whitened rank surrogate (`Task.surrogate`); save it, and the whitened spectra before and after."
-    a = task.args; model = _load(task, 'base'); _needs(a, 'whiten_base', 'whiten --source base')
-    fac = load_whitening(a.out/'whiten_base.safetensors', model); names = task.layers()
+    a = task.args
+    model = _load(task, 'base')
+    _needs(a, 'whiten_base', 'whiten --source base')
+    fac = load_whitening(a.out / 'whiten_base.safetensors', model)
+    names = task.layers()
     before = {k: s.S for k, s in layer_svds(model, names, fac).items()}
-    kind, split = task.surrogate(); key = 'mean_rel_stable_rank' if kind == 'stable' else 'mean_nuclear_erank'
-    loss = PrehabLoss(task.learner_kwargs()['loss_fn'], {k: model.get_submodule(k) for k in names}, fac, lam=a.lam, kind=kind, split=split)
+    kind, split = task.surrogate()
+    key = 'mean_rel_stable_rank' if kind == 'stable' else 'mean_nuclear_erank'
+    loss = PrehabLoss(
+        task.learner_kwargs()['loss_fn'],
+        {k: model.get_submodule(k) for k in names},
+        fac,
+        lam=a.lam,
+        kind=kind,
+        split=split,
+    )
     pen0 = loss.penalty().item()
-    cfg = TrainCfg(out_dir=str(a.out/'prehab_run'), lr=a.lr, trackers='', device='cpu', seed=a.seed, warmup=0.0, epochs=task.epochs(a.steps))
-    hist = Learner(model, task.train_dl(a.steps), cfg=cfg, metrics_fn=None, **(task.learner_kwargs() | dict(loss_fn=loss))).fit()
-    pen1 = loss.penalty().item(); save_lowrank(model, a.out/'prehab.safetensors')
+    cfg = TrainCfg(
+        out_dir=str(a.out / 'prehab_run'),
+        lr=a.lr,
+        trackers='',
+        device='cpu',
+        seed=a.seed,
+        warmup=0.0,
+        epochs=task.epochs(a.steps),
+    )
+    hist = Learner(
+        model, task.train_dl(a.steps), cfg=cfg, metrics_fn=None, **(task.learner_kwargs() | dict(loss_fn=loss))
+    ).fit()
+    pen1 = loss.penalty().item()
+    save_lowrank(model, a.out / 'prehab.safetensors')
     after = {k: s.S for k, s in layer_svds(model, names, fac).items()}
     for tag, sp in (('before', before), ('after', after)):
-        fig = plot_spectra(sp, title=f'{a.model}: whitened spectra {tag} prehab'); fig.savefig(a.out/f'prehab_spectra_{tag}.png', dpi=100, bbox_inches='tight'); plt.close(fig)
-    return dict(weights='prehab.safetensors', surrogate=kind, split=sorted(split or {}), **{f'{key}_before': pen0, f'{key}_after': pen1},
-                train=hist, **{task.metric_name(): task.metric(model)})
+        fig = plot_spectra(sp, title=f'{a.model}: whitened spectra {tag} prehab')
+        fig.savefig(a.out / f'prehab_spectra_{tag}.png', dpi=100, bbox_inches='tight')
+        plt.close(fig)
+    return dict(
+        weights='prehab.safetensors',
+        surrogate=kind,
+        split=sorted(split or {}),
+        **{f'{key}_before': pen0, f'{key}_after': pen1},
+        train=hist,
+        **{task.metric_name(): task.metric(model)},
+    )
 
-def _sweep(task:Task, whitened:bool) -> dict:
+
+def _sweep(task: Task, whitened: bool) -> dict:
     "A truncation sweep over `--ratios` on the source model, one SVD per layer, resumed ratio by ratio -> CSV."
-    a = task.args; model = _load(task, a.source); names = task.layers()
-    stem = f"{'whiten_thresholds' if whitened else 'svd'}_{a.source}"; csv = a.out/f'{stem}.csv'
+    a = task.args
+    model = _load(task, a.source)
+    names = task.layers()
+    stem = f"{'whiten_thresholds' if whitened else 'svd'}_{a.source}"
+    csv = a.out / f'{stem}.csv'
     fac = None
-    if whitened: _needs(a, f'whiten_{a.source}', f'whiten --source {a.source}'); fac = load_whitening(a.out/f'whiten_{a.source}.safetensors', model)
+    if whitened:
+        _needs(a, f'whiten_{a.source}', f'whiten --source {a.source}')
+        fac = load_whitening(a.out / f'whiten_{a.source}.safetensors', model)
     head = f"# {RATIO_DEF}\n# model={a.model} source={a.source} space={'whitened' if whitened else 'raw'} layers={len(names)} metric={task.metric_name()}\n"
     save = lambda t: atomic_write(csv, head + t.rename(columns={'metric': task.metric_name()}).to_csv(index=False))
     done = pd.read_csv(csv, comment='#').rename(columns={task.metric_name(): 'metric'}) if csv.is_file() else None
-    t0 = time.perf_counter(); svds = layer_svds(model, names, fac); t_svd = time.perf_counter() - t0
-    table = truncation_sweep(model, svds, a.ratios, task.metric, done=done, on_row=save); save(table)
-    return dict(csv=csv.name, svd_seconds=t_svd, layers=len(names), rows=table.rename(columns={'metric': task.metric_name()}).to_dict('records'))
+    t0 = time.perf_counter()
+    svds = layer_svds(model, names, fac)
+    t_svd = time.perf_counter() - t0
+    table = truncation_sweep(model, svds, a.ratios, task.metric, done=done, on_row=save)
+    save(table)
+    return dict(
+        csv=csv.name,
+        svd_seconds=t_svd,
+        layers=len(names),
+        rows=table.rename(columns={'metric': task.metric_name()}).to_dict('records'),
+    )
 
 # %% ../nbs/51_prehab_cli.ipynb #682c46dc
-_RUN = {'finetune': run_finetune, 'whiten': run_whiten, 'prehab': run_prehab,
-        'svd': lambda t: _sweep(t, False), 'whiten_thresholds': lambda t: _sweep(t, True)}
+_RUN = {
+    'finetune': run_finetune,
+    'whiten': run_whiten,
+    'prehab': run_prehab,
+    'svd': lambda t: _sweep(t, False),
+    'whiten_thresholds': lambda t: _sweep(t, True),
+}
 
-def main(argv:list[str]|None=None, # e.g. `['whiten', '--model', 'bert']`; None: `sys.argv[1:]`
-        ) -> dict:
+
+def main(
+    argv: list[str] | None = None,  # e.g. `['whiten', '--model', 'bert']`; None: `sys.argv[1:]`
+) -> dict:
     "Run one stage of the prehab pipeline (skipped if already done); returns its marker's contents."
     a = build_parser().parse_args(argv)
     a.task = a.task or TASKS[a.model][0]
-    if a.task not in TASKS[a.model]: raise PrehabError(f"--task {a.task} does not apply to --model {a.model}; it takes {' or '.join(TASKS[a.model])}")
+    if a.task not in TASKS[a.model]:
+        raise PrehabError(
+            f"--task {a.task} does not apply to --model {a.model}; it takes {' or '.join(TASKS[a.model])}"
+        )
     for flag, ok in (('split_qkv', a.split_qkv), ('checkpoint', a.checkpoint)):
-        if ok and a.model != 'vit': raise PrehabError(f"--{flag} applies to --model vit only")
-    a.out = a.out or Path('runs/prehab')/(a.model if a.task == TASKS[a.model][0] else f'{a.model}_{a.task}')
-    if a.threads: torch.set_num_threads(a.threads)
+        if ok and a.model != 'vit':
+            raise PrehabError(f"--{flag} applies to --model vit only")
+    a.out = a.out or Path('runs/prehab') / (a.model if a.task == TASKS[a.model][0] else f'{a.model}_{a.task}')
+    if a.threads:
+        torch.set_num_threads(a.threads)
     seed_everything(a.seed)
     stage = a.stage if a.stage in ('finetune', 'prehab') else f'{a.stage}_{a.source}'
-    if _marker(a.out, stage).is_file() and not a.force: return _stage(a, stage, None)
-    return _stage(a, stage, lambda: _RUN[a.stage](Task(a)))  # the model loads after the run folder's check (a Task starts from the folder's fine-tuned weights)
+    if _marker(a.out, stage).is_file() and not a.force:
+        return _stage(a, stage, None)
+    return _stage(
+        a, stage, lambda: _RUN[a.stage](Task(a))
+    )  # the model loads after the run folder's check (a Task starts from the folder's fine-tuned weights)
 
-def cli(argv:list[str]|None=None, # the arguments; None: `sys.argv[1:]`
-       ):
+
+def cli(
+    argv: list[str] | None = None,  # the arguments; None: `sys.argv[1:]`
+):
     "`main` for a shell: a `PrehabError` becomes `error: ...` on stderr and exit status 2."
-    try: main(argv)
-    except PrehabError as e: sys.exit(f"error: {e}")
+    try:
+        main(argv)
+    except PrehabError as e:
+        sys.exit(f"error: {e}")
 
-def finetune(): cli(['finetune', *sys.argv[1:]])
-def whiten(): cli(['whiten', *sys.argv[1:]])
-def prehab(): cli(['prehab', *sys.argv[1:]])
-def svd(): cli(['svd', *sys.argv[1:]])
-def whiten_thresholds(): cli(['whiten_thresholds', *sys.argv[1:]])
+
+def finetune():
+    cli(['finetune', *sys.argv[1:]])
+
+
+def whiten():
+    cli(['whiten', *sys.argv[1:]])
+
+
+def prehab():
+    cli(['prehab', *sys.argv[1:]])
+
+
+def svd():
+    cli(['svd', *sys.argv[1:]])
+
+
+def whiten_thresholds():
+    cli(['whiten_thresholds', *sys.argv[1:]])
 
 # %% ../nbs/51_prehab_cli.ipynb #a2f39e6e
 #| eval: false
-if __name__ == '__main__' and not IN_NOTEBOOK: cli()
+if __name__ == '__main__' and not IN_NOTEBOOK:
+    cli()

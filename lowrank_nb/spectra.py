@@ -13,79 +13,122 @@ __all__ = ['singular_values', 'stable_rank', 'effective_rank', 'nuclear_norm', '
            'plot_spectra']
 
 # %% ../nbs/10_spectra.ipynb #330df0ea
-def singular_values(w:torch.Tensor, # a matrix `[m, n]`
-                   ) -> torch.Tensor:
+def singular_values(
+    w: torch.Tensor,  # a matrix `[m, n]`
+) -> torch.Tensor:
     "The singular values of `w`, descending, computed in float64 on the CPU."
-    if w.ndim != 2: raise ValueError(f"expected a matrix [m, n], got shape {tuple(w.shape)}")
+    if w.ndim != 2:
+        raise ValueError(f"expected a matrix [m, n], got shape {tuple(w.shape)}")
     return torch.linalg.svdvals(w.detach().to('cpu', torch.float64))
 
 # %% ../nbs/10_spectra.ipynb #ffa7bb17
-def stable_rank(s:torch.Tensor, # singular values
-               ) -> float:
+def stable_rank(
+    s: torch.Tensor,  # singular values
+) -> float:
     "Stable rank $\\sum \\sigma_i^2 / \\sigma_1^2$ (0 for a zero matrix)."
     s = s.double()
-    return (s.pow(2).sum()/s.max().pow(2)).item() if s.max() > 0 else 0.0
+    return (s.pow(2).sum() / s.max().pow(2)).item() if s.max() > 0 else 0.0
 
-def effective_rank(s:torch.Tensor, # singular values
-                  ) -> float:
+
+def effective_rank(
+    s: torch.Tensor,  # singular values
+) -> float:
     "Entropy effective rank $\\exp H(\\sigma / \\sum \\sigma)$ (Roy & Vetterli, 2007); 0 for a zero matrix."
-    if not s.double().sum() > 0: return 0.0
-    p = s.double()/s.double().sum(); p = p[p > 0]
-    return math.exp(-(p*p.log()).sum().item())
+    if not s.double().sum() > 0:
+        return 0.0
+    p = s.double() / s.double().sum()
+    p = p[p > 0]
+    return math.exp(-(p * p.log()).sum().item())
 
-def nuclear_norm(s:torch.Tensor, # singular values
-                ) -> float:
+
+def nuclear_norm(
+    s: torch.Tensor,  # singular values
+) -> float:
     "Nuclear norm $\\|W\\|_* = \\sum \\sigma_i$, the convex surrogate of rank that rank-reducing regularisers penalise."
     return s.double().sum().item()
 
-def energy_rank(s:torch.Tensor, # singular values, descending
-                frac:float, # fraction of the squared Frobenius norm to keep, in (0, 1]
-               ) -> int:
+
+def energy_rank(
+    s: torch.Tensor,  # singular values, descending
+    frac: float,  # fraction of the squared Frobenius norm to keep, in (0, 1]
+) -> int:
     "Smallest `r` whose top-`r` singular values keep `frac` of $\\sum \\sigma_i^2$ (0 for a zero matrix)."
-    if not 0 < frac <= 1: raise ValueError(f"frac must be in (0, 1], got {frac}")
+    if not 0 < frac <= 1:
+        raise ValueError(f"frac must be in (0, 1], got {frac}")
     e = s.double().pow(2).cumsum(0)
-    if not e[-1] > 0: return 0
-    e = e/e[-1]
+    if not e[-1] > 0:
+        return 0
+    e = e / e[-1]
     return min(int(torch.searchsorted(e, torch.tensor(frac, dtype=e.dtype) - 1e-12).item()) + 1, len(s))
 
 # %% ../nbs/10_spectra.ipynb #12e9f0f7
-def layer_kind(name:str, # a module name from `named_modules()`
-              ) -> str:
+def layer_kind(
+    name: str,  # a module name from `named_modules()`
+) -> str:
     "A module name with its numeric layer indices removed (a name that is only indices stays as it is)."
     return '.'.join(p for p in name.split('.') if not p.isdigit()) or name
 
-def linear_spectra(model:nn.Module, # any model
-                   include:str|None=None, # regex a layer's name must match (default: every nn.Linear)
-                  ) -> tuple[pd.DataFrame, dict[str, torch.Tensor]]:
+
+def linear_spectra(
+    model: nn.Module,  # any model
+    include: str | None = None,  # regex a layer's name must match (default: every nn.Linear)
+) -> tuple[pd.DataFrame, dict[str, torch.Tensor]]:
     "A table of every `nn.Linear`'s shape and spectral summaries, and each layer's singular values."
     rows, spectra = [], {}
     for name, mod in model.named_modules():
-        if not isinstance(mod, nn.Linear) or (include and not re.search(include, name)): continue
-        s = singular_values(mod.weight); spectra[name] = s
+        if not isinstance(mod, nn.Linear) or (include and not re.search(include, name)):
+            continue
+        s = singular_values(mod.weight)
+        spectra[name] = s
         m, n = mod.weight.shape
-        rows.append(dict(name=name, kind=layer_kind(name), out_features=m, in_features=n, params=m*n,
-                         stable_rank=stable_rank(s), effective_rank=effective_rank(s), nuclear_norm=nuclear_norm(s),
-                         r90=energy_rank(s, 0.90), r99=energy_rank(s, 0.99), full_rank=min(m, n)))
-    if not rows: raise ValueError(f"no nn.Linear layer{' matches ' + repr(include) if include else ''} in {type(model).__name__}")
+        rows.append(
+            dict(
+                name=name,
+                kind=layer_kind(name),
+                out_features=m,
+                in_features=n,
+                params=m * n,
+                stable_rank=stable_rank(s),
+                effective_rank=effective_rank(s),
+                nuclear_norm=nuclear_norm(s),
+                r90=energy_rank(s, 0.90),
+                r99=energy_rank(s, 0.99),
+                full_rank=min(m, n),
+            )
+        )
+    if not rows:
+        raise ValueError(
+            f"no nn.Linear layer{' matches ' + repr(include) if include else ''} in {type(model).__name__}"
+        )
     return pd.DataFrame(rows), spectra
 
 # %% ../nbs/10_spectra.ipynb #ba8eea67
-def plot_spectra(spectra:dict[str, torch.Tensor], # layer name -> singular values
-                 ncols:int=3, # panels per row
-                 title:str|None=None, # figure title
-                ):
+def plot_spectra(
+    spectra: dict[str, torch.Tensor],  # layer name -> singular values
+    ncols: int = 3,  # panels per row
+    title: str | None = None,  # figure title
+):
     "One panel per layer kind: normalised spectra $\\sigma_i/\\sigma_1$ against $i/\\min(m,n)$, coloured by depth."
     import matplotlib.pyplot as plt
+
     kinds = list(dict.fromkeys(layer_kind(n) for n in spectra))
-    nrows = math.ceil(len(kinds)/ncols)
-    fig, axes = plt.subplots(nrows, min(ncols, len(kinds)), figsize=(4.2*min(ncols, len(kinds)), 3.2*nrows), squeeze=False)
+    nrows = math.ceil(len(kinds) / ncols)
+    fig, axes = plt.subplots(
+        nrows, min(ncols, len(kinds)), figsize=(4.2 * min(ncols, len(kinds)), 3.2 * nrows), squeeze=False
+    )
     for ax, kind in zip(axes.flat, kinds):
         names = [n for n in spectra if layer_kind(n) == kind]
         for i, n in enumerate(names):
-            s = spectra[n]; x = torch.arange(1, len(s) + 1)/len(s)
-            ax.semilogy(x, (s/s[0]).clamp_min(1e-8), color=plt.cm.viridis(i/max(len(names) - 1, 1)), lw=1.2, label=n)
-        ax.set(title=kind, xlabel='i / min(m, n)', ylabel='σᵢ / σ₁'); ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(kinds):]: ax.set_visible(False)
+            s = spectra[n]
+            x = torch.arange(1, len(s) + 1) / len(s)
+            ax.semilogy(
+                x, (s / s[0]).clamp_min(1e-8), color=plt.cm.viridis(i / max(len(names) - 1, 1)), lw=1.2, label=n
+            )
+        ax.set(title=kind, xlabel='i / min(m, n)', ylabel='σᵢ / σ₁')
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(kinds) :]:
+        ax.set_visible(False)
     fig.tight_layout()
-    if title: fig.suptitle(title, y=1.0, va='bottom')
+    if title:
+        fig.suptitle(title, y=1.0, va='bottom')
     return fig

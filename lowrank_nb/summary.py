@@ -16,135 +16,264 @@ __all__ = ['VERDICTS', 'SUITE', 'md_table', 'machine_label', 'write_summary', 's
            'experiment_metrics', 'claims_table', 'results_markdown']
 
 # %% ../nbs/07_summary.ipynb #734d5ca8
-def md_table(df:pd.DataFrame, # the table; its index is dropped (reset it first to keep it)
-             floatfmt:str|dict='.4g', # format of float cells: one spec, or column -> spec
-            ) -> str:
+def md_table(
+    df: pd.DataFrame,  # the table; its index is dropped (reset it first to keep it)
+    floatfmt: str | dict = '.4g',  # format of float cells: one spec, or column -> spec
+) -> str:
     "`df` as a GitHub markdown table (pipes in cells escaped, NaN shown as an empty cell)."
     spec = lambda c: floatfmt.get(c, '.4g') if isinstance(floatfmt, dict) else floatfmt
+
     def cell(c, v):
-        if isinstance(v, float): return '' if v != v else format(v, spec(c))
+        if isinstance(v, float):
+            return '' if v != v else format(v, spec(c))
         return str(v).replace('|', '\\|').replace('\n', ' ')
-    head = ['| ' + ' | '.join(str(c) for c in df.columns) + ' |', '|' + '---|'*len(df.columns)]
-    return '\n'.join(head + ['| ' + ' | '.join(cell(c, v) for c, v in zip(df.columns, row)) + ' |' for row in df.itertuples(index=False)])
+
+    head = ['| ' + ' | '.join(str(c) for c in df.columns) + ' |', '|' + '---|' * len(df.columns)]
+    return '\n'.join(
+        head
+        + ['| ' + ' | '.join(cell(c, v) for c, v in zip(df.columns, row)) + ' |' for row in df.itertuples(index=False)]
+    )
 
 # %% ../nbs/07_summary.ipynb #c63eaa4a
 def machine_label() -> str:
     "A short name of the machine a result ran on: the GPU if torch sees one, else the CPU model and core count."
     info = env_info()
-    if info.get('gpu'): return info['gpu']
+    if info.get('gpu'):
+        return info['gpu']
     cpu = platform.processor() or ''
-    try: cpu = next((l.split(':', 1)[1].strip() for l in Path('/proc/cpuinfo').read_text().splitlines() if l.startswith('model name')), cpu)
-    except OSError: pass
+    try:
+        cpu = next(
+            (
+                l.split(':', 1)[1].strip()
+                for l in Path('/proc/cpuinfo').read_text().splitlines()
+                if l.startswith('model name')
+            ),
+            cpu,
+        )
+    except OSError:
+        pass
     return f"{cpu or info['machine']}, {info['cpus']} CPU cores"
 
-def write_summary(out_dir:str|Path, # the experiment's output folder (figures/<exp>)
-                  title:str, # a heading: what the experiment answers
-                  table:pd.DataFrame|None=None, # the headline numbers
-                  scale:str='smoke', # the scale that produced them
-                  seed:int|str=0, # the seed(s)
-                  text:str='', # a few sentences: what the table shows, targets met or not
-                  figure:str|None=None, # a file in out_dir to show under the table
-                  floatfmt:str|dict='.4g', # float format of the table (see `md_table`)
-                 ) -> Path:
+
+def write_summary(
+    out_dir: str | Path,  # the experiment's output folder (figures/<exp>)
+    title: str,  # a heading: what the experiment answers
+    table: pd.DataFrame | None = None,  # the headline numbers
+    scale: str = 'smoke',  # the scale that produced them
+    seed: int | str = 0,  # the seed(s)
+    text: str = '',  # a few sentences: what the table shows, targets met or not
+    figure: str | None = None,  # a file in out_dir to show under the table
+    floatfmt: str | dict = '.4g',  # float format of the table (see `md_table`)
+) -> Path:
     "Write `out_dir/summary.md`: heading, provenance, text, table and figure, links relative to the project root."
-    out = Path(out_dir).resolve(); root = project_root()
+    out = Path(out_dir).resolve()
+    root = project_root()
     rel = out.relative_to(root).as_posix() if out.is_relative_to(root) else out.as_posix()
-    if figure is not None and not (out/figure).is_file(): raise FileNotFoundError(f"summary figure {figure!r} is not in {out}")
-    return atomic_write(out/'summary.md', _summary_md(title, rel, scale, seed, env_info() | {'label': machine_label()},
-                                                    datetime.date.today().isoformat(), text, table, floatfmt, figure))
+    if figure is not None and not (out / figure).is_file():
+        raise FileNotFoundError(f"summary figure {figure!r} is not in {out}")
+    return atomic_write(
+        out / 'summary.md',
+        _summary_md(
+            title,
+            rel,
+            scale,
+            seed,
+            env_info() | {'label': machine_label()},
+            datetime.date.today().isoformat(),
+            text,
+            table,
+            floatfmt,
+            figure,
+        ),
+    )
+
 
 def _summary_md(title, rel, scale, seed, info, day, text='', table=None, floatfmt='.4g', figure=None) -> str:
     "The markdown of one summary: heading, provenance line, text, table, figure."
     commit = (info.get('git_commit') or 'unknown')[:7] + ('+changes' if info.get('git_dirty') else '')
     machine = info.get('label') or info.get('gpu') or f"{info.get('machine', '?')}, {info.get('cpus', '?')} CPU cores"
     prov = f"*`{rel}/` · scale {scale} · seed {seed} · {machine} · torch {info.get('torch', '?')} · commit {commit} · {day}*"
-    parts = [f'### {title}', prov, text.strip(), md_table(table, floatfmt) if table is not None else '',
-             f'![{title}]({rel}/{figure})' if figure else '']
+    parts = [
+        f'### {title}',
+        prov,
+        text.strip(),
+        md_table(table, floatfmt) if table is not None else '',
+        f'![{title}]({rel}/{figure})' if figure else '',
+    ]
     return '\n\n'.join(p for p in parts if p) + '\n'
 
 # %% ../nbs/07_summary.ipynb #0ea0d7d1
-def summary_from_metrics(out_dir:str|Path, # an experiment's output folder holding metrics.json
-                         max_rows:int=30, # scalar metrics shown at most
-                        ) -> str:
+def summary_from_metrics(
+    out_dir: str | Path,  # an experiment's output folder holding metrics.json
+    max_rows: int = 30,  # scalar metrics shown at most
+) -> str:
     "A plain summary of `out_dir/metrics.json` (for experiments that do not write `summary.md`)."
-    out = Path(out_dir).resolve(); root = project_root()
+    out = Path(out_dir).resolve()
+    root = project_root()
     rel = out.relative_to(root).as_posix() if out.is_relative_to(root) else out.as_posix()
-    try: m = json.loads((out/'metrics.json').read_text())
-    except (OSError, json.JSONDecodeError) as e: return f'### {out.name}\n\n`{rel}/metrics.json` could not be read ({e}).\n'
+    try:
+        m = json.loads((out / 'metrics.json').read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        return f'### {out.name}\n\n`{rel}/metrics.json` could not be read ({e}).\n'
     cfg, metrics = m.get('config') or {}, m.get('metrics') or {}
-    nb = out/f'{out.name}.ipynb'; title = out.name
+    nb = out / f'{out.name}.ipynb'
+    title = out.name
     if nb.is_file():
-        heads = [l for c in json.loads(nb.read_text()).get('cells', []) if c.get('cell_type') == 'markdown'
-                 for l in ''.join(c.get('source', '')).splitlines() if l.startswith('# ')]
+        heads = [
+            l
+            for c in json.loads(nb.read_text()).get('cells', [])
+            if c.get('cell_type') == 'markdown'
+            for l in ''.join(c.get('source', '')).splitlines()
+            if l.startswith('# ')
+        ]
         title = heads[0][2:].strip() if heads else title
-    rows = [(k, v) for k, v in metrics.items() if isinstance(v, (int, float, bool)) or isinstance(v, str) and len(v) < 60]
-    table = pd.DataFrame([(k, format(v, '.4g') if isinstance(v, float) else str(v)) for k, v in rows[:max_rows]], columns=['metric', 'value']) if rows else None
+    rows = [
+        (k, v) for k, v in metrics.items() if isinstance(v, (int, float, bool)) or isinstance(v, str) and len(v) < 60
+    ]
+    table = (
+        pd.DataFrame(
+            [(k, format(v, '.4g') if isinstance(v, float) else str(v)) for k, v in rows[:max_rows]],
+            columns=['metric', 'value'],
+        )
+        if rows
+        else None
+    )
     status = m.get('status', 'unknown')
-    text = (f"Status: **{status}**" + (f" ({m.get('error')})" if m.get('error') else '') + '. '
-            + (f"{len(rows) - max_rows} more metrics in `{rel}/metrics.json`." if len(rows) > max_rows else f"From `{rel}/metrics.json`."))
+    text = (
+        f"Status: **{status}**"
+        + (f" ({m.get('error')})" if m.get('error') else '')
+        + '. '
+        + (
+            f"{len(rows) - max_rows} more metrics in `{rel}/metrics.json`."
+            if len(rows) > max_rows
+            else f"From `{rel}/metrics.json`."
+        )
+    )
     figs = sorted(p.name for p in out.glob('*.png'))
-    day = datetime.date.fromtimestamp((out/'metrics.json').stat().st_mtime).isoformat()
-    return _summary_md(title, rel, cfg.get('scale', '?'), cfg.get('seed', '?'), m.get('env') or {}, day, text, table, '.4g', figs[0] if figs else None)
+    day = datetime.date.fromtimestamp((out / 'metrics.json').stat().st_mtime).isoformat()
+    return _summary_md(
+        title,
+        rel,
+        cfg.get('scale', '?'),
+        cfg.get('seed', '?'),
+        m.get('env') or {},
+        day,
+        text,
+        table,
+        '.4g',
+        figs[0] if figs else None,
+    )
 
 # %% ../nbs/07_summary.ipynb #88968340
 VERDICTS = ('reproduced', 'not reproduced', 'partly', 'not testable here')
 
+
 @dataclass
 class Claim:
     "One numeric claim of a seed document and how this project measures it."
-    method:str # NSA-ViT, Linear-ViT, NSN, PREHAB-SVD or the low-rank core
-    claim:str # what the seed says, in a few words
-    seed:str # the seed's number(s)
-    setting:str # the closest setting we can run
-    exp:str|None=None # the experiment whose metrics.json measures it (None: nothing here can)
-    judge:Callable[[dict], tuple[str, str]]|None=None # metrics -> (measured, verdict)
-    why:str='' # why it cannot be tested here (when `judge` is None)
 
-def experiment_metrics(exp:str, # an experiment's folder name under `figures`
-                       figures:str|Path|None=None, # the figures folder (default: the project's)
-                      ) -> tuple[dict, str]:
+    method: str  # NSA-ViT, Linear-ViT, NSN, PREHAB-SVD or the low-rank core
+    claim: str  # what the seed says, in a few words
+    seed: str  # the seed's number(s)
+    setting: str  # the closest setting we can run
+    exp: str | None = None  # the experiment whose metrics.json measures it (None: nothing here can)
+    judge: Callable[[dict], tuple[str, str]] | None = None  # metrics -> (measured, verdict)
+    why: str = ''  # why it cannot be tested here (when `judge` is None)
+
+
+def experiment_metrics(
+    exp: str,  # an experiment's folder name under `figures`
+    figures: str | Path | None = None,  # the figures folder (default: the project's)
+) -> tuple[dict, str]:
     "An experiment's metrics and where they came from (`exp · scale · commit`); `({}, '')` when it has not run."
-    p = Path(figures or project_root()/'figures')/exp/'metrics.json'
-    if not p.is_file(): return {}, ''
+    p = Path(figures or project_root() / 'figures') / exp / 'metrics.json'
+    if not p.is_file():
+        return {}, ''
     m = json.loads(p.read_text())
-    if 'metrics' not in m: return m, exp  # a plain results file (e.g. pretrained_checks)
+    if 'metrics' not in m:
+        return m, exp  # a plain results file (e.g. pretrained_checks)
     scale, commit = (m.get('config') or {}).get('scale', '?'), ((m.get('env') or {}).get('git_commit') or '?')[:7]
     return m['metrics'], f'{exp} · {scale} · {commit}'
 
-def claims_table(claims:list[Claim], # the claims to judge
-                 figures:str|Path|None=None, # the figures folder (default: the project's)
-                 measured:dict|None=None, # experiment name -> metrics measured by the caller itself (not read from figures/)
-                ) -> pd.DataFrame:
+
+def claims_table(
+    claims: list[Claim],  # the claims to judge
+    figures: str | Path | None = None,  # the figures folder (default: the project's)
+    measured: dict | None = None,  # experiment name -> metrics measured by the caller itself (not read from figures/)
+) -> pd.DataFrame:
     "One row per claim: method, claim, seed, setting, measured, verdict and the run it comes from."
     rows, given = [], measured or {}
     for c in claims:
         if c.judge is None:
-            if not c.why: raise ValueError(f"claim {c.claim!r} has neither a judge nor a `why`")
+            if not c.why:
+                raise ValueError(f"claim {c.claim!r} has neither a judge nor a `why`")
             measured, verdict, source = 'not measured', f'not testable here: {c.why}', ''
         else:
             m, source = (given[c.exp], f'{c.exp} (this run)') if c.exp in given else experiment_metrics(c.exp, figures)
-            if not m: measured, verdict = 'not measured', f'not testable here: {c.exp} has not run (make run)'
+            if not m:
+                measured, verdict = 'not measured', f'not testable here: {c.exp} has not run (make run)'
             else:
-                try: measured, verdict = c.judge(m)
-                except KeyError as e: raise KeyError(f"claim {c.claim!r}: {c.exp}/metrics.json has no {e}") from None
-        if not verdict.startswith(VERDICTS): raise ValueError(f"claim {c.claim!r}: a verdict starts with one of {VERDICTS}, got {verdict!r}")
-        rows.append(dict(method=c.method, claim=c.claim, seed=c.seed, setting=c.setting, measured=measured, verdict=verdict, source=source))
+                try:
+                    measured, verdict = c.judge(m)
+                except KeyError as e:
+                    raise KeyError(f"claim {c.claim!r}: {c.exp}/metrics.json has no {e}") from None
+        if not verdict.startswith(VERDICTS):
+            raise ValueError(f"claim {c.claim!r}: a verdict starts with one of {VERDICTS}, got {verdict!r}")
+        rows.append(
+            dict(
+                method=c.method,
+                claim=c.claim,
+                seed=c.seed,
+                setting=c.setting,
+                measured=measured,
+                verdict=verdict,
+                source=source,
+            )
+        )
     return pd.DataFrame(rows)
 
 # %% ../nbs/07_summary.ipynb #63873952
-SUITE = ('seed_claims', 'minilm_spectra', 'pretrained_checks', 'train_bench', 'lowrank_speed', 'lowrank_speed_full', 'whiten_profile',
-         'nsa_vit', 'linear_attention_speed', 'linear_vit', 'linear_vit_ablations', 'nsn_rank_sweep', 'nsn_bench', 'nsn_sst2',
-         'prehab_svd', 'prehab_svd_medium', 'prehab_svd_medium_lam0', 'prehab_svd_medium_lam1000', 'prehab_bench', 'nsn_whitened', 'nsa_linear_vit', 'prehab_nsa')  # the seed claims, each method, then the methods combined
+SUITE = (
+    'seed_claims',
+    'minilm_spectra',
+    'pretrained_checks',
+    'train_bench',
+    'lowrank_speed',
+    'lowrank_speed_full',
+    'whiten_profile',
+    'nsa_vit',
+    'linear_attention_speed',
+    'linear_vit',
+    'linear_vit_ablations',
+    'nsn_rank_sweep',
+    'nsn_bench',
+    'nsn_sst2',
+    'prehab_svd',
+    'prehab_svd_medium',
+    'prehab_svd_medium_lam0',
+    'prehab_svd_medium_lam1000',
+    'prehab_bench',
+    'nsn_whitened',
+    'nsa_linear_vit',
+    'prehab_nsa',
+)  # the seed claims, each method, then the methods combined
 
-def results_markdown(figures:str|Path|None=None, # the figures folder (default: the project's)
-                     link_prefix:str='', # prepended to `figures/...` links (`../` from nbs/)
-                     order:tuple=SUITE, # experiments first, in this order
-                    ) -> str:
+
+def results_markdown(
+    figures: str | Path | None = None,  # the figures folder (default: the project's)
+    link_prefix: str = '',  # prepended to `figures/...` links (`../` from nbs/)
+    order: tuple = SUITE,  # experiments first, in this order
+) -> str:
     "Every `figures/*/summary.md`, in suite order, as one markdown document."
-    figures = Path(figures or project_root()/'figures')
+    figures = Path(figures or project_root() / 'figures')
     found = {p.parent.name: p.read_text() for p in sorted(figures.glob('*/summary.md'))}
-    found |= {p.parent.name: summary_from_metrics(p.parent) for p in sorted(figures.glob('*/metrics.json')) if p.parent.name not in found}
+    found |= {
+        p.parent.name: summary_from_metrics(p.parent)
+        for p in sorted(figures.glob('*/metrics.json'))
+        if p.parent.name not in found
+    }
     names = [n for n in order if n in found] + sorted(set(found) - set(order))
-    if not names: return f'No experiment has written a summary yet: run `make run` (looked in {figures}/*/summary.md and */metrics.json).'
+    if not names:
+        return f'No experiment has written a summary yet: run `make run` (looked in {figures}/*/summary.md and */metrics.json).'
     fix = lambda s: re.sub(r'\]\((figures/)', lambda m: '](' + link_prefix + m.group(1), s)
     return '\n\n'.join(fix(found[n].strip()) for n in names) + '\n'

@@ -19,184 +19,267 @@ __all__ = ['FACTORISED', 'select_linear', 'replace_linear', 'restore_linear', 'n
 # %% ../nbs/14_surgery.ipynb #b7904731
 FACTORISED = (LowRankLinear, NSNLinear, PerHeadLowRankQKV)
 
-def _swap(model:nn.Module, # the model to modify in place
-          name:str, # a module name from `named_modules()`
-          new:nn.Module, # what to put there
-         ):
+
+def _swap(
+    model: nn.Module,  # the model to modify in place
+    name: str,  # a module name from `named_modules()`
+    new: nn.Module,  # what to put there
+):
     "Set `new` at `name` on its parent module."
     parent, _, child = name.rpartition('.')
     setattr(model.get_submodule(parent), child, new)
 
-def _record(name:str, old:nn.Module, new:nn.Module) -> dict:
+
+def _record(name: str, old: nn.Module, new: nn.Module) -> dict:
     "What a swap did: the layer, its shape, the new rank and the parameters before and after."
-    return dict(name=name, type=type(new).__name__, in_features=old.in_features, out_features=old.out_features,
-                rank=getattr(new, 'rank', None), params_before=sum(p.numel() for p in old.parameters()),
-                params_after=sum(p.numel() for p in new.parameters()))
+    return dict(
+        name=name,
+        type=type(new).__name__,
+        in_features=old.in_features,
+        out_features=old.out_features,
+        rank=getattr(new, 'rank', None),
+        params_before=sum(p.numel() for p in old.parameters()),
+        params_after=sum(p.numel() for p in new.parameters()),
+    )
 
 # %% ../nbs/14_surgery.ipynb #51158e2a
-def select_linear(model:nn.Module, # any model
-                  include:str|None=None, # regex a layer's name must contain a match of (default: every nn.Linear)
-                  exclude:str|None=None, # regex a layer's name must not contain a match of
-                  predicate:Callable[[str, nn.Module], bool]|None=None, # `predicate(name, linear)` must be true
-                 ) -> dict[str, nn.Linear]:
+def select_linear(
+    model: nn.Module,  # any model
+    include: str | None = None,  # regex a layer's name must contain a match of (default: every nn.Linear)
+    exclude: str | None = None,  # regex a layer's name must not contain a match of
+    predicate: Callable[[str, nn.Module], bool] | None = None,  # `predicate(name, linear)` must be true
+) -> dict[str, nn.Linear]:
     "The `nn.Linear` layers of `model` that the filters select, by name; an error listing some of its layers if none is."
     linears = {n: m for n, m in model.named_modules() if isinstance(m, nn.Linear)}
-    chosen = {n: m for n, m in linears.items() if (include is None or re.search(include, n))
-              and not (exclude is not None and re.search(exclude, n)) and (predicate is None or predicate(n, m))}
+    chosen = {
+        n: m
+        for n, m in linears.items()
+        if (include is None or re.search(include, n))
+        and not (exclude is not None and re.search(exclude, n))
+        and (predicate is None or predicate(n, m))
+    }
     if not chosen:
         some = ', '.join(list(linears)[:5]) + (', ...' if len(linears) > 5 else '')
-        raise ValueError(f"no nn.Linear of {type(model).__name__} is selected by include={include!r}, exclude={exclude!r}"
-                         f"{', predicate=' + getattr(predicate, '__name__', repr(predicate)) if predicate else ''}; "
-                         + (f"its {len(linears)} nn.Linear layers include: {some}" if linears else "it has no nn.Linear layer"))
+        raise ValueError(
+            f"no nn.Linear of {type(model).__name__} is selected by include={include!r}, exclude={exclude!r}"
+            f"{', predicate=' + getattr(predicate, '__name__', repr(predicate)) if predicate else ''}; "
+            + (f"its {len(linears)} nn.Linear layers include: {some}" if linears else "it has no nn.Linear layer")
+        )
     return chosen
 
 # %% ../nbs/14_surgery.ipynb #fbf5577b
-def replace_linear(model:nn.Module, # the model to modify in place
-                   factory:Callable[[str, nn.Linear], nn.Module], # `factory(name, linear)` -> the replacement
-                   include:str|None=None, # regex a layer's name must contain a match of (default: every nn.Linear)
-                   exclude:str|None=None, # regex a layer's name must not contain a match of
-                   predicate:Callable[[str, nn.Module], bool]|None=None, # `predicate(name, linear)` must be true
-                  ) -> list[dict]:
+def replace_linear(
+    model: nn.Module,  # the model to modify in place
+    factory: Callable[[str, nn.Linear], nn.Module],  # `factory(name, linear)` -> the replacement
+    include: str | None = None,  # regex a layer's name must contain a match of (default: every nn.Linear)
+    exclude: str | None = None,  # regex a layer's name must not contain a match of
+    predicate: Callable[[str, nn.Module], bool] | None = None,  # `predicate(name, linear)` must be true
+) -> list[dict]:
     "Replace each selected `nn.Linear` by `factory(name, linear)`; one record per layer (name, in, out, rank, params before/after)."
     chosen, new = select_linear(model, include, exclude, predicate), {}
     for name, lin in chosen.items():  # build everything first: a failure leaves the model untouched
-        try: new[name] = factory(name, lin)
-        except (ValueError, TypeError) as e: raise type(e)(f"layer {name!r}: {e}") from e
+        try:
+            new[name] = factory(name, lin)
+        except (ValueError, TypeError) as e:
+            raise type(e)(f"layer {name!r}: {e}") from e
         got = new[name]
-        if not isinstance(got, nn.Module): raise TypeError(f"layer {name!r}: the factory returned {type(got).__name__}, expected an nn.Module")
+        if not isinstance(got, nn.Module):
+            raise TypeError(f"layer {name!r}: the factory returned {type(got).__name__}, expected an nn.Module")
         shape = getattr(got, 'in_features', None), getattr(got, 'out_features', None)
         if shape != (lin.in_features, lin.out_features):
-            raise ValueError(f"layer {name!r}: the factory's {type(got).__name__} has (in_features, out_features) = {shape}, "
-                             f"expected ({lin.in_features}, {lin.out_features})")
-    for name, mod in new.items(): _swap(model, name, mod)
+            raise ValueError(
+                f"layer {name!r}: the factory's {type(got).__name__} has (in_features, out_features) = {shape}, "
+                f"expected ({lin.in_features}, {lin.out_features})"
+            )
+    for name, mod in new.items():
+        _swap(model, name, mod)
     return [_record(name, chosen[name], new[name]) for name in new]
 
 # %% ../nbs/14_surgery.ipynb #8f0246c3
-def restore_linear(model:nn.Module, # a model with factorised layers, modified in place
-                  ) -> list[dict]:
+def restore_linear(
+    model: nn.Module,  # a model with factorised layers, modified in place
+) -> list[dict]:
     "Replace every `LowRankLinear`, `NSNLinear` and `PerHeadLowRankQKV` by its dense `nn.Linear`; one record per layer."
     found = {n: m for n, m in model.named_modules() if isinstance(m, FACTORISED)}
-    if not found: raise ValueError(f"{type(model).__name__} has no factorised layer ({', '.join(c.__name__ for c in FACTORISED)}) to restore")
+    if not found:
+        raise ValueError(
+            f"{type(model).__name__} has no factorised layer ({', '.join(c.__name__ for c in FACTORISED)}) to restore"
+        )
     recs = []
     for name, mod in found.items():
-        _swap(model, name, lin := mod.to_linear()); recs.append(_record(name, mod, lin) | dict(rank=mod.rank))
+        _swap(model, name, lin := mod.to_linear())
+        recs.append(_record(name, mod, lin) | dict(rank=mod.rank))
     return recs
 
 # %% ../nbs/14_surgery.ipynb #b19d4216
-def nsn_layers(model:nn.Module, # any model
-              ) -> dict[str, NSNLinear]:
+def nsn_layers(
+    model: nn.Module,  # any model
+) -> dict[str, NSNLinear]:
     "The `NSNLinear` layers of `model` by name; an error if there is none."
     found = {n: m for n, m in model.named_modules() if isinstance(m, NSNLinear)}
-    if not found: raise ValueError(f"{type(model).__name__} has no NSNLinear layer (make some with replace_linear and NSNLinear.from_linear)")
+    if not found:
+        raise ValueError(
+            f"{type(model).__name__} has no NSNLinear layer (make some with replace_linear and NSNLinear.from_linear)"
+        )
     return found
 
-def get_rank(model:nn.Module, # a model with NSNLinear layers
-            ) -> dict[str, int]:
+
+def get_rank(
+    model: nn.Module,  # a model with NSNLinear layers
+) -> dict[str, int]:
     "The active rank of each `NSNLinear` layer, by name."
     return {n: m.rank for n, m in nsn_layers(model).items()}
 
 # %% ../nbs/14_surgery.ipynb #5cba7c99
-def set_rank(model:nn.Module, # a model with NSNLinear layers
-             rank:int|dict[str, int], # one rank for every NSNLinear, or layer name -> rank
-            ) -> dict[str, int]:
+def set_rank(
+    model: nn.Module,  # a model with NSNLinear layers
+    rank: int | dict[str, int],  # one rank for every NSNLinear, or layer name -> rank
+) -> dict[str, int]:
     "Set the active rank of the `NSNLinear` layers (all checked first, then all set); returns the ranks now active."
     layers = nsn_layers(model)
     ranks = dict(rank) if isinstance(rank, dict) else dict.fromkeys(layers, rank)
     if unknown := [n for n in ranks if n not in layers]:
-        raise ValueError(f"set_rank: {unknown[:5]} {'is not an NSNLinear layer' if len(unknown) == 1 else 'are not NSNLinear layers'}; the NSNLinear layers are {list(layers)[:5]}{' ...' if len(layers) > 5 else ''}")
+        raise ValueError(
+            f"set_rank: {unknown[:5]} {'is not an NSNLinear layer' if len(unknown) == 1 else 'are not NSNLinear layers'}; the NSNLinear layers are {list(layers)[:5]}{' ...' if len(layers) > 5 else ''}"
+        )
     for n, r in ranks.items():
-        try: ranks[n] = _active_rank(layers[n], r)
-        except ValueError as e: raise ValueError(f"set_rank: layer {n!r}: {e}") from None
-    for n, r in ranks.items(): layers[n].set_rank(r)
+        try:
+            ranks[n] = _active_rank(layers[n], r)
+        except ValueError as e:
+            raise ValueError(f"set_rank: layer {n!r}: {e}") from None
+    for n, r in ranks.items():
+        layers[n].set_rank(r)
     return ranks
 
 # %% ../nbs/14_surgery.ipynb #d3fff6ab
-_LAYOUT_ARGS = {'LowRankLinear': ('in_features', 'out_features', 'rank'), 'NSNLinear': ('in_features', 'out_features', 'max_rank', 'rank'),
-                'PerHeadLowRankQKV': ('num_heads', 'rank')}
+_LAYOUT_ARGS = {
+    'LowRankLinear': ('in_features', 'out_features', 'rank'),
+    'NSNLinear': ('in_features', 'out_features', 'max_rank', 'rank'),
+    'PerHeadLowRankQKV': ('num_heads', 'rank'),
+}
 _TYPES = {c.__name__: c for c in FACTORISED}
 
-def lowrank_layout(model:nn.Module, # any model
-                  ) -> dict[str, dict]:
+
+def lowrank_layout(
+    model: nn.Module,  # any model
+) -> dict[str, dict]:
     "Name -> `{'type', constructor arguments..., 'bias'}` of every factorised layer of `model` (JSON-serialisable)."
     out = {}
     for n, m in model.named_modules():
-        if not isinstance(m, FACTORISED): continue
+        if not isinstance(m, FACTORISED):
+            continue
         kw = {a: int(getattr(m, a)) for a in _LAYOUT_ARGS[type(m).__name__]}
-        if isinstance(m, PerHeadLowRankQKV): kw = dict(dim=m.in_features) | kw
+        if isinstance(m, PerHeadLowRankQKV):
+            kw = dict(dim=m.in_features) | kw
         out[n] = dict(type=type(m).__name__) | kw | dict(bias=m.bias is not None)
     return out
 
 # %% ../nbs/14_surgery.ipynb #eb368891
-def apply_layout(model:nn.Module, # a model built dense, modified in place
-                 layout:dict[str, dict], # from `lowrank_layout`
-                ) -> list[dict]:
+def apply_layout(
+    model: nn.Module,  # a model built dense, modified in place
+    layout: dict[str, dict],  # from `lowrank_layout`
+) -> list[dict]:
     "Replace the `nn.Linear` layers named in `layout` by empty factorised layers of the recorded type, shape and rank."
-    if not layout: return []
+    if not layout:
+        return []
     linears = {n for n, m in model.named_modules() if isinstance(m, nn.Linear)}
     if missing := [n for n in layout if n not in linears]:
-        raise ValueError(f"the layout names {len(missing)} layer(s) that are not nn.Linear layers of {type(model).__name__}: {missing[:5]}")
+        raise ValueError(
+            f"the layout names {len(missing)} layer(s) that are not nn.Linear layers of {type(model).__name__}: {missing[:5]}"
+        )
+
     def build(name, lin):
-        spec = dict(layout[name]); kind = spec.pop('type')
-        if kind not in _TYPES: raise ValueError(f"unknown factorised type {kind!r}; known: {list(_TYPES)}")
-        if lin.bias is None and spec['bias']: raise ValueError(f"the layout gives it a bias but the model's nn.Linear has none")
+        spec = dict(layout[name])
+        kind = spec.pop('type')
+        if kind not in _TYPES:
+            raise ValueError(f"unknown factorised type {kind!r}; known: {list(_TYPES)}")
+        if lin.bias is None and spec['bias']:
+            raise ValueError(f"the layout gives it a bias but the model's nn.Linear has none")
         return _TYPES[kind](**spec, device=lin.weight.device, dtype=lin.weight.dtype)
+
     return replace_linear(model, build, predicate=lambda n, m: n in layout)
 
 # %% ../nbs/14_surgery.ipynb #a5407a29
-def save_lowrank(model:nn.Module, # any model, factorised or not
-                 path:str|Path, # the `.safetensors` file to write (atomically)
-                ) -> Path:
+def save_lowrank(
+    model: nn.Module,  # any model, factorised or not
+    path: str | Path,  # the `.safetensors` file to write (atomically)
+) -> Path:
     "Save `model`'s weights as safetensors with its `lowrank_layout` in the file's metadata."
     from safetensors.torch import save_model
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True); tmp = path.with_name(f'.{path.name}.tmp')
-    try: save_model(model, str(tmp), metadata={'lowrank_layout': json.dumps(lowrank_layout(model))}); os.replace(tmp, path)
-    finally: tmp.unlink(missing_ok=True)
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f'.{path.name}.tmp')
+    try:
+        save_model(model, str(tmp), metadata={'lowrank_layout': json.dumps(lowrank_layout(model))})
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
-def load_lowrank(model:nn.Module, # the dense model, freshly built (e.g. `timm.create_model(name, pretrained=False)`)
-                 path:str|Path, # a file written by `save_lowrank`
-                ) -> nn.Module:
+
+def load_lowrank(
+    model: nn.Module,  # the dense model, freshly built (e.g. `timm.create_model(name, pretrained=False)`)
+    path: str | Path,  # a file written by `save_lowrank`
+) -> nn.Module:
     "Re-create the factorised layers recorded in `path` on `model` and load its weights strictly; returns `model`."
     from safetensors import safe_open
     from safetensors.torch import load_model
-    with safe_open(str(path), 'pt') as f: meta = f.metadata() or {}
-    if 'lowrank_layout' not in meta: raise ValueError(f"{path} has no lowrank_layout in its metadata; it was not written by save_lowrank")
-    apply_layout(model, json.loads(meta['lowrank_layout'])); load_model(model, str(path), strict=True)
+
+    with safe_open(str(path), 'pt') as f:
+        meta = f.metadata() or {}
+    if 'lowrank_layout' not in meta:
+        raise ValueError(f"{path} has no lowrank_layout in its metadata; it was not written by save_lowrank")
+    apply_layout(model, json.loads(meta['lowrank_layout']))
+    load_model(model, str(path), strict=True)
     return model
 
 # %% ../nbs/14_surgery.ipynb #d45f5e53
-def save_lowrank_pretrained(model, # a Hugging Face `PreTrainedModel`, factorised or not
-                            path:str|Path, # the folder to write
-                            **kwargs, # passed to `save_pretrained`
-                           ) -> Path:
+def save_lowrank_pretrained(
+    model,  # a Hugging Face `PreTrainedModel`, factorised or not
+    path: str | Path,  # the folder to write
+    **kwargs,  # passed to `save_pretrained`
+) -> Path:
     "`model.save_pretrained(path)` with the low-rank layout recorded in `model.config.lowrank_layout`."
     model.config.lowrank_layout = lowrank_layout(model)
     model.save_pretrained(str(path), **kwargs)
     return Path(path)
 
 # %% ../nbs/14_surgery.ipynb #e29cfadc
-def _load_strict(model:nn.Module, # the model to load into
-                 state:dict[str, torch.Tensor], # the tensors read
-                 where:str, # what they were read from, for errors
-                ):
+def _load_strict(
+    model: nn.Module,  # the model to load into
+    state: dict[str, torch.Tensor],  # the tensors read
+    where: str,  # what they were read from, for errors
+):
     "Load `state` into `model`: every tensor used, every parameter loaded unless it is tied to one that was."
     res = model.load_state_dict(state, strict=False)
     loaded = {t.data_ptr() for k, t in model.state_dict().items() if k in state}
     untied = [k for k in res.missing_keys if model.state_dict()[k].data_ptr() not in loaded]
     if res.unexpected_keys or untied:
-        raise ValueError(f"{where} does not fit {type(model).__name__}: missing {untied[:5]} ({len(untied)}), unexpected {res.unexpected_keys[:5]} ({len(res.unexpected_keys)})")
+        raise ValueError(
+            f"{where} does not fit {type(model).__name__}: missing {untied[:5]} ({len(untied)}), unexpected {res.unexpected_keys[:5]} ({len(res.unexpected_keys)})"
+        )
 
-def load_lowrank_pretrained(model_cls, # a Hugging Face model class (`BertModel`) or auto class (`AutoModel`)
-                            path:str|Path, # a folder written by `save_lowrank_pretrained`
-                            **kwargs, # passed to `from_config` (e.g. `attn_implementation`)
-                           ):
+
+def load_lowrank_pretrained(
+    model_cls,  # a Hugging Face model class (`BertModel`) or auto class (`AutoModel`)
+    path: str | Path,  # a folder written by `save_lowrank_pretrained`
+    **kwargs,  # passed to `from_config` (e.g. `attn_implementation`)
+):
     "Build `model_cls` from the config in `path`, re-create its factorised layers from `config.lowrank_layout` and load the weights strictly (eval mode)."
     from transformers import AutoConfig
     from safetensors.torch import load_file
+
     config, files = AutoConfig.from_pretrained(str(path)), sorted(Path(path).glob('*.safetensors'))
-    if getattr(config, 'lowrank_layout', None) is None: raise ValueError(f"{path}/config.json has no lowrank_layout; save the model with save_lowrank_pretrained")
-    if not files: raise FileNotFoundError(f"no *.safetensors weights in {path}")
-    model = model_cls.from_config(config, **kwargs) if hasattr(model_cls, 'from_config') else model_cls._from_config(config, **kwargs)
+    if getattr(config, 'lowrank_layout', None) is None:
+        raise ValueError(f"{path}/config.json has no lowrank_layout; save the model with save_lowrank_pretrained")
+    if not files:
+        raise FileNotFoundError(f"no *.safetensors weights in {path}")
+    model = (
+        model_cls.from_config(config, **kwargs)
+        if hasattr(model_cls, 'from_config')
+        else model_cls._from_config(config, **kwargs)
+    )
     apply_layout(model, config.lowrank_layout)
     _load_strict(model, {k: v for f in files for k, v in load_file(f).items()}, str(path))
     return model.eval()

@@ -17,171 +17,276 @@ from .summary import md_table
 __all__ = ['expand_grid', 'notebook_parameters', 'check_grid', 'run_status', 'run_sweep', 'gather', 'lowrank_sweep']
 
 # %% ../nbs/06_sweep.ipynb #09f1dc72
-def _run_name(params:dict, # one run's parameters (without `name`)
-             ) -> str:
+def _run_name(
+    params: dict,  # one run's parameters (without `name`)
+) -> str:
     "A folder name that says what the run is: `k=v` pairs joined by `,`, made file-safe; long names get a hash."
     s = ','.join(f'{k}={v}' for k, v in params.items()) or 'default'
     s = re.sub(r'[^A-Za-z0-9_.,=+-]+', '-', s)
     return s if len(s) <= 80 else s[:64] + '-' + hashlib.sha1(s.encode()).hexdigest()[:8]
 
-def expand_grid(spec:dict, # a parsed grid file: `base`, `grid` and/or `runs`
-               ) -> dict[str, dict]:
+
+def expand_grid(
+    spec: dict,  # a parsed grid file: `base`, `grid` and/or `runs`
+) -> dict[str, dict]:
     "Run name → parameters for every run the grid describes (base ∪ one grid combination, then the explicit runs)."
     if not isinstance(spec, dict) or not spec or set(spec) - {'base', 'grid', 'runs'}:
-        raise ValueError(f"a grid needs the keys base / grid / runs (at least grid or runs), got {sorted(spec) if isinstance(spec, dict) else type(spec).__name__}")
+        raise ValueError(
+            f"a grid needs the keys base / grid / runs (at least grid or runs), got {sorted(spec) if isinstance(spec, dict) else type(spec).__name__}"
+        )
     base, grid, runs = spec.get('base') or {}, spec.get('grid') or {}, spec.get('runs') or []
     if not isinstance(base, dict) or not isinstance(grid, dict) or not isinstance(runs, list):
         raise ValueError("grid: base and grid must be mappings and runs a list")
     for k, v in grid.items():
-        if not isinstance(v, list) or not v: raise ValueError(f"grid: {k!r} needs a non-empty list of values, got {v!r}")
+        if not isinstance(v, list) or not v:
+            raise ValueError(f"grid: {k!r} needs a non-empty list of values, got {v!r}")
     out = {}
+
     def add(name, params):
-        if name in out: raise ValueError(f"grid: two runs are both named {name!r}; give them distinct `name`s")
+        if name in out:
+            raise ValueError(f"grid: two runs are both named {name!r}; give them distinct `name`s")
         out[name] = params
+
     for combo in itertools.product(*grid.values()) if grid else []:
-        varied = dict(zip(grid, combo)); add(_run_name(varied), {**base, **varied})
+        varied = dict(zip(grid, combo))
+        add(_run_name(varied), {**base, **varied})
     for i, r in enumerate(runs):
-        if not isinstance(r, dict): raise ValueError(f"grid: runs[{i}] must be a mapping of parameters, got {r!r}")
-        r = dict(r); name = r.pop('name', None) or _run_name(r); add(str(name), {**base, **r})
-    if not out: raise ValueError("grid: no runs (grid and runs are both empty)")
+        if not isinstance(r, dict):
+            raise ValueError(f"grid: runs[{i}] must be a mapping of parameters, got {r!r}")
+        r = dict(r)
+        name = r.pop('name', None) or _run_name(r)
+        add(str(name), {**base, **r})
+    if not out:
+        raise ValueError("grid: no runs (grid and runs are both empty)")
     return out
 
 # %% ../nbs/06_sweep.ipynb #d5c2d71e
-def notebook_parameters(nb:str|Path, # an experiment notebook
-                       ) -> dict:
+def notebook_parameters(
+    nb: str | Path,  # an experiment notebook
+) -> dict:
     "The notebook's parameters as papermill sees them (name → {default, inferred_type_name, help})."
     import papermill as pm
+
     nb = Path(nb)
-    if not nb.is_file(): raise FileNotFoundError(f"no experiment notebook at {nb}")
+    if not nb.is_file():
+        raise FileNotFoundError(f"no experiment notebook at {nb}")
     params = pm.inspect_notebook(str(nb))
-    if not params: raise ValueError(f"{nb} has no cell tagged `parameters`: papermill could not set anything")
+    if not params:
+        raise ValueError(f"{nb} has no cell tagged `parameters`: papermill could not set anything")
     return params
 
-def check_grid(runs:dict, # run name → parameters, from `expand_grid`
-               nb:str|Path, # the experiment notebook they are for
-              ):
+
+def check_grid(
+    runs: dict,  # run name → parameters, from `expand_grid`
+    nb: str | Path,  # the experiment notebook they are for
+):
     "Raise if a run sets a parameter the notebook does not have, or sets `out_dir` (the runner's)."
     known = notebook_parameters(nb)
     for name, p in runs.items():
-        if 'out_dir' in p: raise ValueError(f"run {name!r} sets out_dir; the sweep gives every run its own folder")
+        if 'out_dir' in p:
+            raise ValueError(f"run {name!r} sets out_dir; the sweep gives every run its own folder")
         bad = sorted(set(p) - set(known))
-        if bad: raise ValueError(f"run {name!r} sets {bad}, which {Path(nb).name} does not have; its parameters are {sorted(known)}")
+        if bad:
+            raise ValueError(
+                f"run {name!r} sets {bad}, which {Path(nb).name} does not have; its parameters are {sorted(known)}"
+            )
 
 # %% ../nbs/06_sweep.ipynb #62e2f12a
-def run_status(run_dir:Path, # one run's folder
-              ) -> str:
+def run_status(
+    run_dir: Path,  # one run's folder
+) -> str:
     "`finished`, `failed` or `pending`, from the run's `metrics.json` / `error.txt`."
-    m = run_dir/'metrics.json'
+    m = run_dir / 'metrics.json'
     if m.is_file():
-        try: return 'finished' if json.loads(m.read_text()).get('status') == 'finished' else 'failed'
-        except json.JSONDecodeError: return 'failed'
-    return 'failed' if (run_dir/'error.txt').is_file() else 'pending'
+        try:
+            return 'finished' if json.loads(m.read_text()).get('status') == 'finished' else 'failed'
+        except json.JSONDecodeError:
+            return 'failed'
+    return 'failed' if (run_dir / 'error.txt').is_file() else 'pending'
 
-def _papermill(nb:Path, run_dir:Path, params:dict, kernel:str, timeout:int|None) -> tuple[bool, str]:
+
+def _papermill(nb: Path, run_dir: Path, params: dict, kernel: str, timeout: int | None) -> tuple[bool, str]:
     "Execute `nb` into `run_dir` with `params`; (ok, the error's last lines)."
-    root = project_root(); out = run_dir.resolve()
-    out = out.relative_to(root) if out.is_relative_to(root) else out  # relative to the project root, where papermill runs
-    atomic_write(run_dir/'params.yaml', yaml.safe_dump({**params, 'out_dir': str(out)}, sort_keys=False))
-    (run_dir/'error.txt').unlink(missing_ok=True)
-    cmd = [sys.executable, '-m', 'papermill', str(nb), str(run_dir/nb.name), '-k', kernel, '-f', str(run_dir/'params.yaml'), '--cwd', str(root)]
-    if timeout: cmd += ['--execution-timeout', str(timeout)]
+    root = project_root()
+    out = run_dir.resolve()
+    out = (
+        out.relative_to(root) if out.is_relative_to(root) else out
+    )  # relative to the project root, where papermill runs
+    atomic_write(run_dir / 'params.yaml', yaml.safe_dump({**params, 'out_dir': str(out)}, sort_keys=False))
+    (run_dir / 'error.txt').unlink(missing_ok=True)
+    cmd = [
+        sys.executable,
+        '-m',
+        'papermill',
+        str(nb),
+        str(run_dir / nb.name),
+        '-k',
+        kernel,
+        '-f',
+        str(run_dir / 'params.yaml'),
+        '--cwd',
+        str(root),
+    ]
+    if timeout:
+        cmd += ['--execution-timeout', str(timeout)]
     r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode == 0 and run_status(run_dir) == 'finished': return True, ''
-    err = r.stderr.strip().splitlines()[-25:] if r.returncode else ['the notebook ran but wrote no metrics.json with status finished']
-    atomic_write(run_dir/'error.txt', '\n'.join(err) + '\n'); return False, err[-1] if err else f'exit code {r.returncode}'
+    if r.returncode == 0 and run_status(run_dir) == 'finished':
+        return True, ''
+    err = (
+        r.stderr.strip().splitlines()[-25:]
+        if r.returncode
+        else ['the notebook ran but wrote no metrics.json with status finished']
+    )
+    atomic_write(run_dir / 'error.txt', '\n'.join(err) + '\n')
+    return False, err[-1] if err else f'exit code {r.returncode}'
 
-def _to_wandb(exp:str, group:str, name:str, run_dir:Path, params:dict):
+
+def _to_wandb(exp: str, group: str, name: str, run_dir: Path, params: dict):
     "Mirror one run's parameters and scalar metrics into a wandb run (offline unless configured)."
-    os.environ.setdefault('WANDB_MODE', 'offline'); os.environ.setdefault('WANDB_SILENT', 'true')  # one line per run is the progress bar's job
+    os.environ.setdefault('WANDB_MODE', 'offline')
+    os.environ.setdefault('WANDB_SILENT', 'true')  # one line per run is the progress bar's job
     import wandb
-    m = json.loads((run_dir/'metrics.json').read_text()) if (run_dir/'metrics.json').is_file() else {}
+
+    m = json.loads((run_dir / 'metrics.json').read_text()) if (run_dir / 'metrics.json').is_file() else {}
     scalars = {k: v for k, v in (m.get('metrics') or {}).items() if isinstance(v, (int, float, bool, str))}
     # mode passed explicitly: wandb's process-wide settings are fixed at its first init, which may have seen no WANDB_MODE
-    run = wandb.init(project=f'lowrank_nb-{exp}', group=group, name=name, dir=str(run_dir), config=params, reinit='finish_previous',
-                     mode=os.environ['WANDB_MODE'])
-    run.summary.update({**scalars, 'status': run_status(run_dir)}); run.finish()
+    run = wandb.init(
+        project=f'lowrank_nb-{exp}',
+        group=group,
+        name=name,
+        dir=str(run_dir),
+        config=params,
+        reinit='finish_previous',
+        mode=os.environ['WANDB_MODE'],
+    )
+    run.summary.update({**scalars, 'status': run_status(run_dir)})
+    run.finish()
 
 # %% ../nbs/06_sweep.ipynb #aa59947e
-def run_sweep(exp:str|Path, # an experiment name (nbs/experiments/<exp>.ipynb) or a notebook path
-              grid:str|Path|dict, # a grid YAML file, or its parsed content
-              jobs:int=1, # runs executed at the same time
-              root:str|Path|None=None, # folder of the run folders (default figures/<exp>/sweep)
-              kernel:str='lowrank_nb', # Jupyter kernel
-              timeout:int|None=None, # per-cell time limit in seconds (papermill --execution-timeout)
-              wandb:bool=True, # mirror each run into wandb (offline unless WANDB_MODE says otherwise)
-              progress:bool=True, # show a progress bar
-             ) -> pd.DataFrame:
+def run_sweep(
+    exp: str | Path,  # an experiment name (nbs/experiments/<exp>.ipynb) or a notebook path
+    grid: str | Path | dict,  # a grid YAML file, or its parsed content
+    jobs: int = 1,  # runs executed at the same time
+    root: str | Path | None = None,  # folder of the run folders (default figures/<exp>/sweep)
+    kernel: str = 'lowrank_nb',  # Jupyter kernel
+    timeout: int | None = None,  # per-cell time limit in seconds (papermill --execution-timeout)
+    wandb: bool = True,  # mirror each run into wandb (offline unless WANDB_MODE says otherwise)
+    progress: bool = True,  # show a progress bar
+) -> pd.DataFrame:
     "Run every pending or failed run of the grid, then gather all of them; returns the results table (also written)."
-    nb = Path(exp) if str(exp).endswith('.ipynb') else project_root()/'nbs'/'experiments'/f'{exp}.ipynb'
+    nb = Path(exp) if str(exp).endswith('.ipynb') else project_root() / 'nbs' / 'experiments' / f'{exp}.ipynb'
     exp = nb.stem
     spec = grid if isinstance(grid, dict) else _read_grid(grid)
-    runs = expand_grid(spec); check_grid(runs, nb)
-    if not (isinstance(jobs, int) and jobs >= 1): raise ValueError(f"jobs must be an int >= 1, got {jobs!r}")
-    root = Path(root) if root is not None else project_root()/'figures'/exp/'sweep'
-    todo = {n: p for n, p in runs.items() if run_status(root/n) != 'finished'}
-    for n in todo: (root/n).mkdir(parents=True, exist_ok=True)
+    runs = expand_grid(spec)
+    check_grid(runs, nb)
+    if not (isinstance(jobs, int) and jobs >= 1):
+        raise ValueError(f"jobs must be an int >= 1, got {jobs!r}")
+    root = Path(root) if root is not None else project_root() / 'figures' / exp / 'sweep'
+    todo = {n: p for n, p in runs.items() if run_status(root / n) != 'finished'}
+    for n in todo:
+        (root / n).mkdir(parents=True, exist_ok=True)
     counts, t0 = dict(done=len(runs) - len(todo), failed=0), time.time()
     bar = tqdm(total=len(runs), initial=counts['done'], desc=f'sweep {exp}', unit='run', disable=not progress)
     bar.set_postfix(failed=0, remaining=len(todo))
     with ThreadPoolExecutor(jobs) as pool:
-        futs = {pool.submit(_papermill, nb, root/n, p, kernel, timeout): n for n, p in todo.items()}
+        futs = {pool.submit(_papermill, nb, root / n, p, kernel, timeout): n for n, p in todo.items()}
         for i, f in enumerate(as_completed(futs), 1):
-            n = futs[f]; ok, err = f.result()
+            n = futs[f]
+            ok, err = f.result()
             counts['done' if ok else 'failed'] += 1
-            if not ok: tqdm.write(f'run {n} failed: {err}')
-            if wandb: _to_wandb(exp, root.name, n, root/n, runs[n])
-            bar.set_postfix(failed=counts['failed'], remaining=len(todo) - i, refresh=False); bar.update(1)
+            if not ok:
+                tqdm.write(f'run {n} failed: {err}')
+            if wandb:
+                _to_wandb(exp, root.name, n, root / n, runs[n])
+            bar.set_postfix(failed=counts['failed'], remaining=len(todo) - i, refresh=False)
+            bar.update(1)
     bar.close()
     table = gather(root, runs)
-    print(f"sweep {exp}: {counts['done']} finished, {counts['failed']} failed of {len(runs)} in {time.time() - t0:.0f} s; table in {root.parent/'results.csv'}")
+    print(
+        f"sweep {exp}: {counts['done']} finished, {counts['failed']} failed of {len(runs)} in {time.time() - t0:.0f} s; table in {root.parent / 'results.csv'}"
+    )
     return table
 
-def _read_grid(path:str|Path) -> dict:
+
+def _read_grid(path: str | Path) -> dict:
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"no grid file at {path}")
-    try: return yaml.safe_load(path.read_text())
-    except yaml.YAMLError as e: raise ValueError(f"grid file {path} is not valid YAML: {e}") from None
+    if not path.is_file():
+        raise FileNotFoundError(f"no grid file at {path}")
+    try:
+        return yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        raise ValueError(f"grid file {path} is not valid YAML: {e}") from None
 
 # %% ../nbs/06_sweep.ipynb #fd86e952
-def gather(root:str|Path, # folder of the run folders
-           runs:dict|None=None, # run name → parameters (default: every folder holding params.yaml)
-          ) -> pd.DataFrame:
+def gather(
+    root: str | Path,  # folder of the run folders
+    runs: dict | None = None,  # run name → parameters (default: every folder holding params.yaml)
+) -> pd.DataFrame:
     "One table of every run's status, parameters and scalar metrics; written to `root.parent/results.{csv,md}`."
     root = Path(root)
-    if runs is None: runs = {d.name: {k: v for k, v in yaml.safe_load((d/'params.yaml').read_text()).items() if k != 'out_dir'}
-                             for d in sorted(root.iterdir()) if (d/'params.yaml').is_file()}
+    if runs is None:
+        runs = {
+            d.name: {k: v for k, v in yaml.safe_load((d / 'params.yaml').read_text()).items() if k != 'out_dir'}
+            for d in sorted(root.iterdir())
+            if (d / 'params.yaml').is_file()
+        }
     rows = []
     for n, p in runs.items():
-        d, row = root/n, {'run': n}
+        d, row = root / n, {'run': n}
         row['status'] = run_status(d)
-        row['error'] = ((d/'error.txt').read_text().strip().splitlines() or [''])[-1] if (d/'error.txt').is_file() else ''
-        m = json.loads((d/'metrics.json').read_text()).get('metrics', {}) if (d/'metrics.json').is_file() else {}
-        row.update(p); row.update({k: v for k, v in m.items() if isinstance(v, (int, float, bool, str)) and k not in row})
+        row['error'] = (
+            ((d / 'error.txt').read_text().strip().splitlines() or [''])[-1] if (d / 'error.txt').is_file() else ''
+        )
+        m = json.loads((d / 'metrics.json').read_text()).get('metrics', {}) if (d / 'metrics.json').is_file() else {}
+        row.update(p)
+        row.update({k: v for k, v in m.items() if isinstance(v, (int, float, bool, str)) and k not in row})
         rows.append(row)
     df = pd.DataFrame(rows)
-    atomic_write(root.parent/'results.csv', df.to_csv(index=False))
-    atomic_write(root.parent/'results.md', f"Sweep of {root.parent.name} ({len(df)} runs; folder {root.name}/)\n\n" + md_table(df) + '\n')
+    atomic_write(root.parent / 'results.csv', df.to_csv(index=False))
+    atomic_write(
+        root.parent / 'results.md',
+        f"Sweep of {root.parent.name} ({len(df)} runs; folder {root.name}/)\n\n" + md_table(df) + '\n',
+    )
     return df
 
 # %% ../nbs/06_sweep.ipynb #8a30b8da
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='lowrank_sweep', description="Run an experiment notebook over a grid of parameter sets with papermill: "
-                                "one folder per run under figures/<exp>/sweep/, finished runs skipped, failed ones retried, results gathered "
-                                "into figures/<exp>/results.csv and results.md. Exit status 1 when any run failed.")
+    p = argparse.ArgumentParser(
+        prog='lowrank_sweep',
+        description="Run an experiment notebook over a grid of parameter sets with papermill: "
+        "one folder per run under figures/<exp>/sweep/, finished runs skipped, failed ones retried, results gathered "
+        "into figures/<exp>/results.csv and results.md. Exit status 1 when any run failed.",
+    )
     p.add_argument('exp', help="experiment name (nbs/experiments/<exp>.ipynb) or a notebook path")
-    p.add_argument('--grid', required=True, help="YAML grid file with keys base (every run), grid (name: [values], all combinations) and/or runs (a list of parameter sets, each with an optional name)")
+    p.add_argument(
+        '--grid',
+        required=True,
+        help="YAML grid file with keys base (every run), grid (name: [values], all combinations) and/or runs (a list of parameter sets, each with an optional name)",
+    )
     p.add_argument('-j', '--jobs', type=int, default=1, help="runs executed in parallel (default 1)")
     p.add_argument('--root', default=None, help="folder of the run folders (default figures/<exp>/sweep)")
     p.add_argument('--timeout', type=int, default=None, help="per-cell time limit in seconds (default none)")
-    p.add_argument('--no-wandb', action='store_true', help="do not mirror runs into wandb (by default they are, offline unless WANDB_MODE says otherwise)")
+    p.add_argument(
+        '--no-wandb',
+        action='store_true',
+        help="do not mirror runs into wandb (by default they are, offline unless WANDB_MODE says otherwise)",
+    )
     return p
 
-def lowrank_sweep(argv:list[str]|None=None, # command-line arguments (default: sys.argv[1:])
-                 ):
+
+def lowrank_sweep(
+    argv: list[str] | None = None,  # command-line arguments (default: sys.argv[1:])
+):
     "Console entry point `lowrank_sweep EXP --grid FILE [-j N]`; exits 1 when a run failed, 2 on bad input."
     a = _parser().parse_args(argv)
-    try: df = run_sweep(a.exp, a.grid, jobs=a.jobs, root=a.root, timeout=a.timeout, wandb=not a.no_wandb)
-    except (ValueError, FileNotFoundError) as e: print(f"lowrank_sweep: error: {e}", file=sys.stderr); sys.exit(2)
-    if (df.status != 'finished').any(): sys.exit(1)
+    try:
+        df = run_sweep(a.exp, a.grid, jobs=a.jobs, root=a.root, timeout=a.timeout, wandb=not a.no_wandb)
+    except (ValueError, FileNotFoundError) as e:
+        print(f"lowrank_sweep: error: {e}", file=sys.stderr)
+        sys.exit(2)
+    if (df.status != 'finished').any():
+        sys.exit(1)
 
-if __name__ == '__main__' and '__file__' in globals(): lowrank_sweep()  # `python -m lowrank_nb.sweep`; a notebook has no __file__
+
+if __name__ == '__main__' and '__file__' in globals():
+    lowrank_sweep()  # `python -m lowrank_nb.sweep`; a notebook has no __file__

@@ -23,307 +23,473 @@ __all__ = ['TrainCfg', 'classification_loss', 'default_forward', 'Learner', 'res
 @dataclasses.dataclass
 class TrainCfg(RunCfg):
     "Settings of one training run (optimiser, schedule, precision, checkpoints, logging)."
-    epochs:int=1 # passes over the training set
-    lr:float=1e-3 # peak learning rate (AdamW)
-    weight_decay:float=0.05 # AdamW weight decay (not applied to biases and norm weights)
-    warmup:float=0.05 # fraction of optimiser steps with a linear warm-up
-    min_lr:float=0.0 # learning rate at the end of the cosine decay, as a fraction of lr
-    grad_clip:float=1.0 # clip the global gradient norm to this (0: off)
-    label_smoothing:float=0.0 # for the default cross-entropy loss
-    grad_accum:int=1 # batches per optimiser step
-    mixed_precision:str='auto' # auto (bf16 on a GPU, off on a CPU) | no | bf16 | fp16
-    log_every:int=10 # optimiser steps between logged training losses
-    ckpt_every:int=0 # optimiser steps between checkpoints (0: at the end of each epoch only)
-    keep_last:int=2 # checkpoints kept (the best model is kept apart)
-    best_metric:str='valid/top1' # evaluation metric that picks the best model
-    best_mode:str='max' # max | min
-    resume:bool=False # continue from the last checkpoint in out_dir, if there is one
-    checkpoints:bool=True # write checkpoints and the best model (False: none at all, for throw-away runs; no resume)
-    trackers:str='tensorboard' # accelerate trackers, comma separated (tensorboard, wandb); `wandb=True` adds wandb
+
+    epochs: int = 1  # passes over the training set
+    lr: float = 1e-3  # peak learning rate (AdamW)
+    weight_decay: float = 0.05  # AdamW weight decay (not applied to biases and norm weights)
+    warmup: float = 0.05  # fraction of optimiser steps with a linear warm-up
+    min_lr: float = 0.0  # learning rate at the end of the cosine decay, as a fraction of lr
+    grad_clip: float = 1.0  # clip the global gradient norm to this (0: off)
+    label_smoothing: float = 0.0  # for the default cross-entropy loss
+    grad_accum: int = 1  # batches per optimiser step
+    mixed_precision: str = 'auto'  # auto (bf16 on a GPU, off on a CPU) | no | bf16 | fp16
+    log_every: int = 10  # optimiser steps between logged training losses
+    ckpt_every: int = 0  # optimiser steps between checkpoints (0: at the end of each epoch only)
+    keep_last: int = 2  # checkpoints kept (the best model is kept apart)
+    best_metric: str = 'valid/top1'  # evaluation metric that picks the best model
+    best_mode: str = 'max'  # max | min
+    resume: bool = False  # continue from the last checkpoint in out_dir, if there is one
+    checkpoints: bool = (
+        True  # write checkpoints and the best model (False: none at all, for throw-away runs; no resume)
+    )
+    trackers: str = 'tensorboard'  # accelerate trackers, comma separated (tensorboard, wandb); `wandb=True` adds wandb
 
 # %% ../nbs/05_train.ipynb #3fcfd7eb
-def _logits(out): return getattr(out, 'logits', out)
+def _logits(out):
+    return getattr(out, 'logits', out)
 
-def classification_loss(label_smoothing:float=0.0, # smoothing for hard integer targets
-                       ) -> Callable:
+
+def classification_loss(
+    label_smoothing: float = 0.0,  # smoothing for hard integer targets
+) -> Callable:
     "Cross-entropy on `(x, y)` batches: hard targets with label smoothing, soft targets `[B, C]` as-is; HF `.loss` if set."
     from timm.loss import SoftTargetCrossEntropy
+
     soft = SoftTargetCrossEntropy()
+
     def loss_fn(batch, out, acts):
-        if getattr(out, 'loss', None) is not None: return {'loss': out.loss}
+        if getattr(out, 'loss', None) is not None:
+            return {'loss': out.loss}
         y = batch[1] if isinstance(batch, (tuple, list)) else batch['labels']
-        if y.is_floating_point(): return {'ce': soft(_logits(out), y)}
+        if y.is_floating_point():
+            return {'ce': soft(_logits(out), y)}
         return {'ce': F.cross_entropy(_logits(out), y, label_smoothing=label_smoothing)}
+
     return loss_fn
 
-def default_forward(model:nn.Module, # the model
-                    batch, # `(x, y, ...)` or a dict of model inputs
-                   ):
+
+def default_forward(
+    model: nn.Module,  # the model
+    batch,  # `(x, y, ...)` or a dict of model inputs
+):
     "Call `model` on a batch: a dict is passed as keyword arguments, a tuple's first element positionally."
     return model(**batch) if isinstance(batch, dict) else model(batch[0])
 
 # %% ../nbs/05_train.ipynb #1368ea09
-def _precision(choice:str) -> str:
-    if choice == 'auto': return 'bf16' if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else 'no'
-    if choice not in ('no', 'bf16', 'fp16'): raise ValueError(f"mixed_precision must be auto | no | bf16 | fp16, got {choice!r}")
+def _precision(choice: str) -> str:
+    if choice == 'auto':
+        return 'bf16' if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else 'no'
+    if choice not in ('no', 'bf16', 'fp16'):
+        raise ValueError(f"mixed_precision must be auto | no | bf16 | fp16, got {choice!r}")
     return choice
+
 
 def _items(batch) -> int:
     t = batch[0] if isinstance(batch, (tuple, list)) else next(iter(batch.values()))
     return len(t)
 
+
 class Learner:
     "Train `model` on `train_dl` with `loss_fn`, evaluate on `valid_dl`, checkpoint and log, under accelerate."
-    def __init__(self, model:nn.Module, # the model to train
-                 train_dl:torch.utils.data.DataLoader, # training batches (batch size = the global batch)
-                 valid_dl:torch.utils.data.DataLoader|None=None, # evaluation batches
-                 cfg:TrainCfg|None=None, # settings (default `TrainCfg()`)
-                 loss_fn:Callable|None=None, # `(batch, outputs, acts) -> dict of terms` (default `classification_loss`)
-                 forward_fn:Callable=default_forward, # `(model, batch) -> outputs`
-                 metrics_fn:Callable|str|None='auto', # `(logits, targets) -> dict` on the whole eval set; auto: top-1/top-5
-                 batch_tfm:Callable|None=None, # applied to training batches on the device, e.g. timm's Mixup
-                 capture:tuple[str, ...]=(), # module names whose outputs are passed to `loss_fn` as `acts`
-                 callbacks:tuple[Callable, ...]=(), # `cb(learner, event)`, event in after_step | after_epoch | after_fit
-                ):
+
+    def __init__(
+        self,
+        model: nn.Module,  # the model to train
+        train_dl: torch.utils.data.DataLoader,  # training batches (batch size = the global batch)
+        valid_dl: torch.utils.data.DataLoader | None = None,  # evaluation batches
+        cfg: TrainCfg | None = None,  # settings (default `TrainCfg()`)
+        loss_fn: Callable | None = None,  # `(batch, outputs, acts) -> dict of terms` (default `classification_loss`)
+        forward_fn: Callable = default_forward,  # `(model, batch) -> outputs`
+        metrics_fn: Callable
+        | str
+        | None = 'auto',  # `(logits, targets) -> dict` on the whole eval set; auto: top-1/top-5
+        batch_tfm: Callable | None = None,  # applied to training batches on the device, e.g. timm's Mixup
+        capture: tuple[str, ...] = (),  # module names whose outputs are passed to `loss_fn` as `acts`
+        callbacks: tuple[Callable, ...] = (),  # `cb(learner, event)`, event in after_step | after_epoch | after_fit
+    ):
         from accelerate import Accelerator
         from accelerate.utils import DataLoaderConfiguration, ProjectConfiguration
+
         self.cfg = cfg = cfg or TrainCfg()
-        if cfg.grad_accum < 1: raise ValueError(f"grad_accum must be >= 1, got {cfg.grad_accum}")
-        if cfg.best_mode not in ('max', 'min'): raise ValueError(f"best_mode must be max | min, got {cfg.best_mode!r}")
-        if cfg.resume and not cfg.checkpoints: raise ValueError("resume=True needs checkpoints=True: a run that writes no checkpoints cannot be resumed")
+        if cfg.grad_accum < 1:
+            raise ValueError(f"grad_accum must be >= 1, got {cfg.grad_accum}")
+        if cfg.best_mode not in ('max', 'min'):
+            raise ValueError(f"best_mode must be max | min, got {cfg.best_mode!r}")
+        if cfg.resume and not cfg.checkpoints:
+            raise ValueError("resume=True needs checkpoints=True: a run that writes no checkpoints cannot be resumed")
         self.out_dir = Path(cfg.out_dir)
         seed_everything(cfg.seed)
         trackers = [t for t in cfg.trackers.split(',') if t.strip()] + (['wandb'] if cfg.wandb else [])
         self.accelerator = acc = Accelerator(
-            mixed_precision=_precision(cfg.mixed_precision), gradient_accumulation_steps=cfg.grad_accum,
-            cpu=cfg.device == 'cpu', log_with=sorted(set(t.strip() for t in trackers)) or None,
-            project_config=ProjectConfiguration(project_dir=str(self.out_dir), logging_dir=str(self.out_dir/'logs')),
-            dataloader_config=DataLoaderConfiguration(split_batches=True, use_seedable_sampler=True, data_seed=cfg.seed))
+            mixed_precision=_precision(cfg.mixed_precision),
+            gradient_accumulation_steps=cfg.grad_accum,
+            cpu=cfg.device == 'cpu',
+            log_with=sorted(set(t.strip() for t in trackers)) or None,
+            project_config=ProjectConfiguration(project_dir=str(self.out_dir), logging_dir=str(self.out_dir / 'logs')),
+            dataloader_config=DataLoaderConfiguration(
+                split_batches=True, use_seedable_sampler=True, data_seed=cfg.seed
+            ),
+        )
         self.loss_fn = loss_fn or classification_loss(cfg.label_smoothing)
         self.forward_fn, self.batch_tfm, self.callbacks = forward_fn, batch_tfm, list(callbacks)
         self.metrics_fn = self._auto_metrics if metrics_fn == 'auto' else metrics_fn
         self.acts, self._hooks = {}, [model.get_submodule(n).register_forward_hook(self._hook(n)) for n in capture]
         loss_params = list(loss_fn.parameters()) if isinstance(loss_fn, nn.Module) else []
         from timm.optim import param_groups_weight_decay
-        groups = param_groups_weight_decay(model, cfg.weight_decay) + ([{'params': loss_params, 'weight_decay': 0.0}] if loss_params else [])
+
+        groups = param_groups_weight_decay(model, cfg.weight_decay) + (
+            [{'params': loss_params, 'weight_decay': 0.0}] if loss_params else []
+        )
         opt = torch.optim.AdamW(groups, lr=cfg.lr)
-        self.updates_per_epoch = math.ceil(len(train_dl)/cfg.grad_accum)
-        total = max(1, cfg.epochs*self.updates_per_epoch); warm = min(total - 1, round(cfg.warmup*total))
-        cos = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total - warm, eta_min=cfg.lr*cfg.min_lr)
-        sched = cos if warm == 0 else torch.optim.lr_scheduler.SequentialLR(
-            opt, [torch.optim.lr_scheduler.LinearLR(opt, start_factor=1/(warm + 1), total_iters=warm), cos], milestones=[warm])
+        self.updates_per_epoch = math.ceil(len(train_dl) / cfg.grad_accum)
+        total = max(1, cfg.epochs * self.updates_per_epoch)
+        warm = min(total - 1, round(cfg.warmup * total))
+        cos = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total - warm, eta_min=cfg.lr * cfg.min_lr)
+        sched = (
+            cos
+            if warm == 0
+            else torch.optim.lr_scheduler.SequentialLR(
+                opt,
+                [torch.optim.lr_scheduler.LinearLR(opt, start_factor=1 / (warm + 1), total_iters=warm), cos],
+                milestones=[warm],
+            )
+        )
         self.model, self.opt, self.train_dl, self.sched = acc.prepare(model, opt, train_dl, sched)
         self.valid_dl = acc.prepare(valid_dl) if valid_dl is not None else None
-        if loss_params: acc.register_for_checkpointing(loss_fn)
+        if loss_params:
+            acc.register_for_checkpointing(loss_fn)
         self.loss_params = loss_params
         self.epoch = self.batch_in_epoch = self.step = 0
         self.history, self.steps, self.best, self._sums = [], [], None, {}
 
     def _hook(self, name):
-        def hook(mod, inp, out): self.acts[name] = out
+        def hook(mod, inp, out):
+            self.acts[name] = out
+
         return hook
 
     def _auto_metrics(self, logits, targets):
-        if logits.ndim != 2 or targets.is_floating_point(): return {}
+        if logits.ndim != 2 or targets.is_floating_point():
+            return {}
         return accuracy(logits, targets, topk=tuple(k for k in (1, 5) if k <= logits.shape[1]))
 
 # %% ../nbs/05_train.ipynb #97a96c71
-def reseed(*key:int) -> int:
+def reseed(*key: int) -> int:
     "Seed Python, NumPy and torch from a tuple of integers (e.g. seed, epoch, batch, process); returns the seed."
     import random, numpy as np
+
     s = int(np.random.SeedSequence(list(key)).generate_state(1)[0])
-    random.seed(s); np.random.seed(s); torch.default_generator.manual_seed(s)
-    if torch.cuda.is_initialized(): torch.cuda.manual_seed_all(s)  # (torch.manual_seed would also queue a lazy CUDA seed: ~3 ms a call)
+    random.seed(s)
+    np.random.seed(s)
+    torch.default_generator.manual_seed(s)
+    if torch.cuda.is_initialized():
+        torch.cuda.manual_seed_all(s)  # (torch.manual_seed would also queue a lazy CUDA seed: ~3 ms a call)
     return s
 
-@torch.no_grad()
-def _terms_to_floats(terms): return {k: float(v.detach()) for k, v in terms.items()}
 
-def _train_batch(self:Learner, batch) -> dict:
+@torch.no_grad()
+def _terms_to_floats(terms):
+    return {k: float(v.detach()) for k, v in terms.items()}
+
+
+def _train_batch(self: Learner, batch) -> dict:
     "One batch: forward, loss terms, backward; an optimiser step when the accumulation window closes."
     acc, cfg = self.accelerator, self.cfg
     reseed(cfg.seed, self.epoch, self.batch_in_epoch, acc.process_index)
-    if self.batch_tfm is not None: batch = self.batch_tfm(*batch) if isinstance(batch, (tuple, list)) else self.batch_tfm(batch)
+    if self.batch_tfm is not None:
+        batch = self.batch_tfm(*batch) if isinstance(batch, (tuple, list)) else self.batch_tfm(batch)
     with acc.accumulate(self.model):
         self.acts.clear()
         out = self.forward_fn(self.model, batch)
         terms = self.loss_fn(batch, out, self.acts)
-        if not terms: raise ValueError("loss_fn returned no terms: it must return a dict of named loss tensors")
+        if not terms:
+            raise ValueError("loss_fn returned no terms: it must return a dict of named loss tensors")
         loss = sum(terms.values())
         acc.backward(loss)
         if acc.sync_gradients:
             if self.loss_params and acc.num_processes > 1:
                 for p in self.loss_params:
-                    if p.grad is not None: p.grad.copy_(acc.reduce(p.grad, 'mean'))
-            if cfg.grad_clip: acc.clip_grad_norm_([p for g in self.opt.param_groups for p in g['params']], cfg.grad_clip)
-        self.opt.step(); self.sched.step(); self.opt.zero_grad(set_to_none=True)
-    return {'loss': float(loss.detach()), **_terms_to_floats(terms)} if len(terms) > 1 else {'loss': float(loss.detach())}
+                    if p.grad is not None:
+                        p.grad.copy_(acc.reduce(p.grad, 'mean'))
+            if cfg.grad_clip:
+                acc.clip_grad_norm_([p for g in self.opt.param_groups for p in g['params']], cfg.grad_clip)
+        self.opt.step()
+        self.sched.step()
+        self.opt.zero_grad(set_to_none=True)
+    return (
+        {'loss': float(loss.detach()), **_terms_to_floats(terms)} if len(terms) > 1 else {'loss': float(loss.detach())}
+    )
+
 
 Learner._train_batch = _train_batch
 
 # %% ../nbs/05_train.ipynb #88ce9b97
 @torch.no_grad()
-def evaluate(self:Learner, dl=None, # an accelerate-prepared loader (default: the learner's `valid_dl`)
-             prefix:str='valid/', # prefix of the metric names
-            ) -> dict:
+def evaluate(
+    self: Learner,
+    dl=None,  # an accelerate-prepared loader (default: the learner's `valid_dl`)
+    prefix: str = 'valid/',  # prefix of the metric names
+) -> dict:
     "Mean loss terms and `metrics_fn` of the model on `dl`."
     dl = dl if dl is not None else self.valid_dl
-    if dl is None: return {}
+    if dl is None:
+        return {}
     acc, was = self.accelerator, self.model.training
-    self.model.eval(); sums, n, logits, targets = {}, 0, [], []
+    self.model.eval()
+    sums, n, logits, targets = {}, 0, [], []
     for batch in dl:
         self.acts.clear()
         out = self.forward_fn(self.model, batch)
-        terms = self.loss_fn(batch, out, self.acts); k = _items(batch)
-        for name, v in {'loss': sum(terms.values()), **terms}.items(): sums[name] = sums.get(name, 0.0) + float(v)*k
+        terms = self.loss_fn(batch, out, self.acts)
+        k = _items(batch)
+        for name, v in {'loss': sum(terms.values()), **terms}.items():
+            sums[name] = sums.get(name, 0.0) + float(v) * k
         n += k
         if self.metrics_fn is not None and isinstance(batch, (tuple, list)):
-            lg, tg = acc.gather_for_metrics((_logits(out).float(), batch[1])); logits.append(lg.cpu()); targets.append(tg.cpu())
+            lg, tg = acc.gather_for_metrics((_logits(out).float(), batch[1]))
+            logits.append(lg.cpu())
+            targets.append(tg.cpu())
     tot = acc.reduce(torch.tensor([n, *sums.values()], dtype=torch.float64, device=acc.device), 'sum').cpu()
-    res = {f'{prefix}{k}': float(v/tot[0]) for k, v in zip(sums, tot[1:])}
-    if logits: res.update({f'{prefix}{k}': v for k, v in self.metrics_fn(torch.cat(logits), torch.cat(targets)).items()})
+    res = {f'{prefix}{k}': float(v / tot[0]) for k, v in zip(sums, tot[1:])}
+    if logits:
+        res.update({f'{prefix}{k}': v for k, v in self.metrics_fn(torch.cat(logits), torch.cat(targets)).items()})
     self.model.train(was)
     return res
+
 
 Learner.evaluate = evaluate
 
 # %% ../nbs/05_train.ipynb #0e0c2d67
-def _state(self:Learner) -> dict:
-    return dict(epoch=self.epoch, batch_in_epoch=self.batch_in_epoch, step=self.step, best=self.best,
-                history=self.history, steps=self.steps, sums=self._sums)
+def _state(self: Learner) -> dict:
+    return dict(
+        epoch=self.epoch,
+        batch_in_epoch=self.batch_in_epoch,
+        step=self.step,
+        best=self.best,
+        history=self.history,
+        steps=self.steps,
+        sums=self._sums,
+    )
 
-def _swap_in(tmp:Path, final:Path):
+
+def _swap_in(tmp: Path, final: Path):
     "Replace folder `final` by folder `tmp` (each rename is atomic; the old one is removed after)."
     old = final.with_name(f'.old-{final.name}')
-    if final.exists(): shutil.rmtree(old, ignore_errors=True); os.replace(final, old)
-    os.replace(tmp, final); shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(final, old)
+    os.replace(tmp, final)
+    shutil.rmtree(old, ignore_errors=True)
 
-def save_checkpoint(self:Learner) -> Path:
+
+def save_checkpoint(self: Learner) -> Path:
     "Save the whole training state atomically to `checkpoints/step-NNNNNNNN`, keeping the last `keep_last`."
-    acc, root = self.accelerator, self.out_dir/'checkpoints'
-    final, tmp = root/f'step-{self.step:08d}', root/f'.tmp-step-{self.step:08d}'
-    if acc.is_main_process: shutil.rmtree(tmp, ignore_errors=True)
+    acc, root = self.accelerator, self.out_dir / 'checkpoints'
+    final, tmp = root / f'step-{self.step:08d}', root / f'.tmp-step-{self.step:08d}'
+    if acc.is_main_process:
+        shutil.rmtree(tmp, ignore_errors=True)
     acc.wait_for_everyone()
     acc.save_state(str(tmp))
     acc.wait_for_everyone()
     if acc.is_main_process:
-        atomic_write(tmp/'trainer_state.json', json.dumps(self._state()))
+        atomic_write(tmp / 'trainer_state.json', json.dumps(self._state()))
         _swap_in(tmp, final)
-        for old in sorted(root.glob('step-*'))[:-self.cfg.keep_last or None]: shutil.rmtree(old)
+        for old in sorted(root.glob('step-*'))[: -self.cfg.keep_last or None]:
+            shutil.rmtree(old)
     acc.wait_for_everyone()
     return final
 
-def last_checkpoint(self:Learner) -> Path|None:
+
+def last_checkpoint(self: Learner) -> Path | None:
     "The newest complete checkpoint in `out_dir/checkpoints`, if any."
-    done = sorted(p for p in (self.out_dir/'checkpoints').glob('step-*') if (p/'trainer_state.json').is_file())
+    done = sorted(p for p in (self.out_dir / 'checkpoints').glob('step-*') if (p / 'trainer_state.json').is_file())
     return done[-1] if done else None
 
-def load_checkpoint(self:Learner, path:str|Path) -> None:
+
+def load_checkpoint(self: Learner, path: str | Path) -> None:
     "Restore model, optimiser, scheduler, RNGs and loop position from a checkpoint folder."
     path = Path(path)
-    if not (path/'trainer_state.json').is_file(): raise FileNotFoundError(f"{path} is not a complete checkpoint (no trainer_state.json)")
+    if not (path / 'trainer_state.json').is_file():
+        raise FileNotFoundError(f"{path} is not a complete checkpoint (no trainer_state.json)")
     self.accelerator.load_state(str(path))
-    st = json.loads((path/'trainer_state.json').read_text())
+    st = json.loads((path / 'trainer_state.json').read_text())
     self.epoch, self.batch_in_epoch, self.step, self.best = st['epoch'], st['batch_in_epoch'], st['step'], st['best']
     self.history, self.steps, self._sums = st['history'], st['steps'], st['sums']
 
-def _save_best(self:Learner, metrics:dict):
+
+def _save_best(self: Learner, metrics: dict):
     m = metrics.get(self.cfg.best_metric)
-    if m is None or (self.best is not None and (m <= self.best if self.cfg.best_mode == 'max' else m >= self.best)): return
+    if m is None or (self.best is not None and (m <= self.best if self.cfg.best_mode == 'max' else m >= self.best)):
+        return
     self.best, acc = m, self.accelerator
-    if not self.cfg.checkpoints: return  # the best value is still tracked (history.json), no file written
-    tmp, final = self.out_dir/'.tmp-best', self.out_dir/'best'
-    if acc.is_main_process: shutil.rmtree(tmp, ignore_errors=True)
+    if not self.cfg.checkpoints:
+        return  # the best value is still tracked (history.json), no file written
+    tmp, final = self.out_dir / '.tmp-best', self.out_dir / 'best'
+    if acc.is_main_process:
+        shutil.rmtree(tmp, ignore_errors=True)
     acc.wait_for_everyone()
     acc.save_model(self.model, str(tmp))
     if acc.is_main_process:
-        atomic_write(tmp/'best.json', json.dumps({'epoch': self.epoch, 'step': self.step, self.cfg.best_metric: m, **metrics}, indent=1))
+        atomic_write(
+            tmp / 'best.json',
+            json.dumps({'epoch': self.epoch, 'step': self.step, self.cfg.best_metric: m, **metrics}, indent=1),
+        )
         _swap_in(tmp, final)
     acc.wait_for_everyone()
+
 
 Learner._state, Learner.save_checkpoint, Learner.last_checkpoint = _state, save_checkpoint, last_checkpoint
 Learner.load_checkpoint, Learner._save_best = load_checkpoint, _save_best
 
 # %% ../nbs/05_train.ipynb #2035d9fc
-def _mean_over_processes(self:Learner, d:dict) -> dict:
+def _mean_over_processes(self: Learner, d: dict) -> dict:
     "Average a dict of floats over processes (each process saw its share of the global batch)."
-    if self.accelerator.num_processes == 1 or not d: return d
-    v = self.accelerator.reduce(torch.tensor(list(d.values()), dtype=torch.float64, device=self.accelerator.device), 'mean')
+    if self.accelerator.num_processes == 1 or not d:
+        return d
+    v = self.accelerator.reduce(
+        torch.tensor(list(d.values()), dtype=torch.float64, device=self.accelerator.device), 'mean'
+    )
     return dict(zip(d, v.tolist()))
 
-def _write_logs(self:Learner):
-    if not self.accelerator.is_main_process: return
-    atomic_write(self.out_dir/'metrics.csv', pd.DataFrame(self.history).to_csv(index=False))
-    save_json({'config': dataclasses.asdict(self.cfg), 'epochs': self.history, 'steps': self.steps, 'best': self.best}, self.out_dir/'history.json')
 
-def fit(self:Learner) -> dict:
+def _write_logs(self: Learner):
+    if not self.accelerator.is_main_process:
+        return
+    atomic_write(self.out_dir / 'metrics.csv', pd.DataFrame(self.history).to_csv(index=False))
+    save_json(
+        {'config': dataclasses.asdict(self.cfg), 'epochs': self.history, 'steps': self.steps, 'best': self.best},
+        self.out_dir / 'history.json',
+    )
+
+
+def fit(self: Learner) -> dict:
     "Train for `cfg.epochs` (resuming from the last checkpoint if `cfg.resume`); returns the last epoch's metrics."
     acc, cfg = self.accelerator, self.cfg
-    if cfg.resume and (ck := self.last_checkpoint()) is not None: self.load_checkpoint(ck)
-    acc.init_trackers(self.out_dir.name or 'lowrank_nb', config={k: v for k, v in dataclasses.asdict(cfg).items()},
-                      init_kwargs={'wandb': {'dir': str(self.out_dir), 'mode': os.environ.get('WANDB_MODE', 'offline')}})
+    if cfg.resume and (ck := self.last_checkpoint()) is not None:
+        self.load_checkpoint(ck)
+    acc.init_trackers(
+        self.out_dir.name or 'lowrank_nb',
+        config={k: v for k, v in dataclasses.asdict(cfg).items()},
+        init_kwargs={'wandb': {'dir': str(self.out_dir), 'mode': os.environ.get('WANDB_MODE', 'offline')}},
+    )
     self.model.train()
-    try: self._epochs()
-    finally: acc.end_training()  # closes the trackers' writers even when a callback or a kill-switch raised
-    for cb in self.callbacks: cb(self, 'after_fit')
+    try:
+        self._epochs()
+    finally:
+        acc.end_training()  # closes the trackers' writers even when a callback or a kill-switch raised
+    for cb in self.callbacks:
+        cb(self, 'after_fit')
     return self.history[-1] if self.history else {}
 
-def _epochs(self:Learner):
+
+def _epochs(self: Learner):
     acc, cfg = self.accelerator, self.cfg
     while self.epoch < cfg.epochs:
         self.train_dl.set_epoch(self.epoch)
         ds = self.train_dl.dataset
         while ds is not None:  # through Subset & co. to a data set with seeded transforms
-            if hasattr(ds, 'set_epoch'): ds.set_epoch(self.epoch, seed=cfg.seed)
+            if hasattr(ds, 'set_epoch'):
+                ds.set_epoch(self.epoch, seed=cfg.seed)
             ds = getattr(ds, 'dataset', None)
         dl = acc.skip_first_batches(self.train_dl, self.batch_in_epoch) if self.batch_in_epoch else self.train_dl
         dl.set_epoch(self.epoch)
-        bar = tqdm(dl, total=len(self.train_dl), initial=self.batch_in_epoch, desc=f'epoch {self.epoch + 1}/{cfg.epochs}',
-                   disable=not acc.is_local_main_process, leave=False, mininterval=1)
+        bar = tqdm(
+            dl,
+            total=len(self.train_dl),
+            initial=self.batch_in_epoch,
+            desc=f'epoch {self.epoch + 1}/{cfg.epochs}',
+            disable=not acc.is_local_main_process,
+            leave=False,
+            mininterval=1,
+        )
         t0, items, t_epoch = time.perf_counter(), 0, time.perf_counter()
         for batch in bar:
             logs = self._train_batch(batch)
-            self.batch_in_epoch += 1; items += _items(batch)*acc.num_processes
-            for k, v in logs.items(): self._sums[k] = self._sums.get(k, 0.0) + v
+            self.batch_in_epoch += 1
+            items += _items(batch) * acc.num_processes
+            for k, v in logs.items():
+                self._sums[k] = self._sums.get(k, 0.0) + v
             self._sums['n'] = self._sums.get('n', 0) + 1
             if acc.sync_gradients:
                 self.step += 1
                 if self.step % cfg.log_every == 0 or self.batch_in_epoch == len(self.train_dl):
-                    rate, logs = items/(time.perf_counter() - t0), self._mean_over_processes(logs)
-                    row = {'step': self.step, 'epoch': self.epoch + self.batch_in_epoch/len(self.train_dl), 'lr': self.sched.get_last_lr()[0],
-                           **{f'train/{k}': v for k, v in logs.items()}, 'train/items_per_s': rate}
-                    self.steps.append(row); acc.log({k: v for k, v in row.items() if k != 'step'}, step=self.step)
-                    bar.set_postfix(loss=f"{self._sums['loss']/self._sums['n']:.4f}", lr=f"{row['lr']:.2e}", items_s=f'{rate:.0f}', refresh=False)
-                if cfg.checkpoints and cfg.ckpt_every and self.step % cfg.ckpt_every == 0 and self.batch_in_epoch < len(self.train_dl): self.save_checkpoint()
-            for cb in self.callbacks: cb(self, 'after_step')
+                    rate, logs = items / (time.perf_counter() - t0), self._mean_over_processes(logs)
+                    row = {
+                        'step': self.step,
+                        'epoch': self.epoch + self.batch_in_epoch / len(self.train_dl),
+                        'lr': self.sched.get_last_lr()[0],
+                        **{f'train/{k}': v for k, v in logs.items()},
+                        'train/items_per_s': rate,
+                    }
+                    self.steps.append(row)
+                    acc.log({k: v for k, v in row.items() if k != 'step'}, step=self.step)
+                    bar.set_postfix(
+                        loss=f"{self._sums['loss'] / self._sums['n']:.4f}",
+                        lr=f"{row['lr']:.2e}",
+                        items_s=f'{rate:.0f}',
+                        refresh=False,
+                    )
+                if (
+                    cfg.checkpoints
+                    and cfg.ckpt_every
+                    and self.step % cfg.ckpt_every == 0
+                    and self.batch_in_epoch < len(self.train_dl)
+                ):
+                    self.save_checkpoint()
+            for cb in self.callbacks:
+                cb(self, 'after_step')
         bar.close()
-        n = self._sums.pop('n', 1); self._sums = self._mean_over_processes(self._sums)
-        row = {'epoch': self.epoch + 1, 'step': self.step, **{f'train/{k}': v/n for k, v in self._sums.items()},
-               'train/items_per_s': items/(time.perf_counter() - t_epoch) if items else None, **self.evaluate()}
-        self.history.append(row); acc.log({k: v for k, v in row.items() if k not in ('epoch', 'step') and v is not None}, step=self.step)
+        n = self._sums.pop('n', 1)
+        self._sums = self._mean_over_processes(self._sums)
+        row = {
+            'epoch': self.epoch + 1,
+            'step': self.step,
+            **{f'train/{k}': v / n for k, v in self._sums.items()},
+            'train/items_per_s': items / (time.perf_counter() - t_epoch) if items else None,
+            **self.evaluate(),
+        }
+        self.history.append(row)
+        acc.log({k: v for k, v in row.items() if k not in ('epoch', 'step') and v is not None}, step=self.step)
         self.epoch, self.batch_in_epoch, self._sums = self.epoch + 1, 0, {}
         self._save_best(row)
-        if cfg.checkpoints: self.save_checkpoint()
+        if cfg.checkpoints:
+            self.save_checkpoint()
         self._write_logs()
-        for cb in self.callbacks: cb(self, 'after_epoch')
+        for cb in self.callbacks:
+            cb(self, 'after_epoch')
 
-Learner._mean_over_processes, Learner._write_logs, Learner.fit, Learner._epochs = _mean_over_processes, _write_logs, fit, _epochs
+
+Learner._mean_over_processes, Learner._write_logs, Learner.fit, Learner._epochs = (
+    _mean_over_processes,
+    _write_logs,
+    fit,
+    _epochs,
+)
 
 # %% ../nbs/05_train.ipynb #ca7d68b8
-def plot_history(learner_or_dir, # a `Learner`, or a run folder holding `history.json`
-                 ax=None, # matplotlib axes to draw on (default: a new figure)
-                ):
+def plot_history(
+    learner_or_dir,  # a `Learner`, or a run folder holding `history.json`
+    ax=None,  # matplotlib axes to draw on (default: a new figure)
+):
     "Training loss per logged step (and evaluation loss / top-1 per epoch) of a run."
     import matplotlib.pyplot as plt
-    if isinstance(learner_or_dir, Learner): steps, epochs = learner_or_dir.steps, learner_or_dir.history
-    else: h = json.loads((Path(learner_or_dir)/'history.json').read_text()); steps, epochs = h['steps'], h['epochs']
-    if ax is None: _, ax = plt.subplots(figsize=(6, 3.5))
+
+    if isinstance(learner_or_dir, Learner):
+        steps, epochs = learner_or_dir.steps, learner_or_dir.history
+    else:
+        h = json.loads((Path(learner_or_dir) / 'history.json').read_text())
+        steps, epochs = h['steps'], h['epochs']
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot([s['step'] for s in steps], [s['train/loss'] for s in steps], label='train loss (per step)', lw=1)
     if epochs and 'valid/loss' in epochs[0]:
         ax.plot([e['step'] for e in epochs], [e['valid/loss'] for e in epochs], 'o-', label='valid loss (per epoch)')
-    ax.set(xlabel='optimiser step', ylabel='loss'); ax.grid(alpha=0.3)
+    ax.set(xlabel='optimiser step', ylabel='loss')
+    ax.grid(alpha=0.3)
     if epochs and 'valid/top1' in epochs[0]:
-        ax2 = ax.twinx(); ax2.plot([e['step'] for e in epochs], [e['valid/top1'] for e in epochs], 's--', color='C2', label='valid top-1')
-        ax2.set_ylabel('top-1 accuracy'); ax2.legend(loc='center right')
+        ax2 = ax.twinx()
+        ax2.plot([e['step'] for e in epochs], [e['valid/top1'] for e in epochs], 's--', color='C2', label='valid top-1')
+        ax2.set_ylabel('top-1 accuracy')
+        ax2.legend(loc='center right')
     ax.legend(loc='upper right')
     return ax.figure

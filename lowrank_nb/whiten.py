@@ -19,21 +19,27 @@ __all__ = ['collect_second_moments', 'calibration_batches', 'whitening_factor', 
            'whitened_svds', 'truncation_errors', 'plot_truncation_errors']
 
 # %% ../nbs/13_whiten.ipynb #934a9571
-def collect_second_moments(model:nn.Module, # the model whose layers are calibrated
-                           batches:Iterable, # model inputs, one batch at a time (dicts for Hugging Face models); read once, streaming
-                           include:str|None=None, # regex a layer's name must match (default: every nn.Linear)
-                           forward:Callable|None=None, # `forward(model, batch)`; default `forward_inputs` (`model(**batch)` for dicts)
-                           mask_key:str|None='attention_mask', # a dict batch's key of the token mask `[B, N]`; None: count every row
-                          ) -> tuple[dict[str, torch.Tensor], dict[str, int]]:
+def collect_second_moments(
+    model: nn.Module,  # the model whose layers are calibrated
+    batches: Iterable,  # model inputs, one batch at a time (dicts for Hugging Face models); read once, streaming
+    include: str | None = None,  # regex a layer's name must match (default: every nn.Linear)
+    forward: Callable | None = None,  # `forward(model, batch)`; default `forward_inputs` (`model(**batch)` for dicts)
+    mask_key: str | None = 'attention_mask',  # a dict batch's key of the token mask `[B, N]`; None: count every row
+) -> tuple[dict[str, torch.Tensor], dict[str, int]]:
     "Per layer: $X^\\top X$ `[n, n]` (float64, CPU) of its input rows over all `batches`, and how many rows it saw."
     lins, forward, mask = find_linears(model, include), forward or forward_inputs, [None]
     xtx, rows = {k: None for k in lins}, dict.fromkeys(lins, 0)
+
     def hook(name):
         def add(mod, args):
             x = args[0].detach()
             x = x[mask[0]] if mask[0] is not None and x.shape[:-1] == mask[0].shape else x.reshape(-1, x.shape[-1])
-            x = x.double(); xtx[name] = x.T @ x if xtx[name] is None else xtx[name].addmm_(x.T, x); rows[name] += len(x)
+            x = x.double()
+            xtx[name] = x.T @ x if xtx[name] is None else xtx[name].addmm_(x.T, x)
+            rows[name] += len(x)
+
         return add
+
     handles = [lin.register_forward_pre_hook(hook(k)) for k, lin in lins.items()]
     try:
         with torch.no_grad():
@@ -41,121 +47,182 @@ def collect_second_moments(model:nn.Module, # the model whose layers are calibra
                 mask[0] = b[mask_key].bool() if mask_key and isinstance(b, dict) and mask_key in b else None
                 forward(model, b)
     finally:
-        for h in handles: h.remove()
-    if none := [k for k, c in rows.items() if c == 0]: raise ValueError(f"no input rows reached {len(none)} layer(s), e.g. {none[0]!r}: no batches, or layers the forward pass does not use")
+        for h in handles:
+            h.remove()
+    if none := [k for k, c in rows.items() if c == 0]:
+        raise ValueError(
+            f"no input rows reached {len(none)} layer(s), e.g. {none[0]!r}: no batches, or layers the forward pass does not use"
+        )
     return {k: v.cpu() for k, v in xtx.items()}, rows
 
 # %% ../nbs/13_whiten.ipynb #7b05a92c
-def calibration_batches(tokenizer, # a Hugging Face tokenizer
-                        sentences:list[str], # calibration texts
-                        batch_size:int=32, # sentences per batch
-                        max_length:int=128, # longer texts are truncated to this many tokens
-                       ):
+def calibration_batches(
+    tokenizer,  # a Hugging Face tokenizer
+    sentences: list[str],  # calibration texts
+    batch_size: int = 32,  # sentences per batch
+    max_length: int = 128,  # longer texts are truncated to this many tokens
+):
     "Tokenized batches (dicts with `attention_mask`) of `sentences`, sorted by length; a generator."
     order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
     for i in range(0, len(order), batch_size):
-        yield dict(tokenizer([sentences[j] for j in order[i:i + batch_size]], padding=True, truncation=True,
-                             max_length=max_length, return_tensors='pt'))
+        yield dict(
+            tokenizer(
+                [sentences[j] for j in order[i : i + batch_size]],
+                padding=True,
+                truncation=True,
+                max_length=max_length,
+                return_tensors='pt',
+            )
+        )
 
 # %% ../nbs/13_whiten.ipynb #6df0135e
-def _check_xtx(xtx:torch.Tensor, name:str) -> torch.Tensor:
+def _check_xtx(xtx: torch.Tensor, name: str) -> torch.Tensor:
     "`xtx` as a symmetric float64 matrix, or a `ValueError` naming the layer."
     a = torch.as_tensor(xtx).detach().to('cpu', torch.float64)
-    if a.ndim != 2 or a.shape[0] != a.shape[1]: raise ValueError(f"layer {name}: X^T X must be a square matrix [n, n], got shape {tuple(a.shape)}")
-    if not a.isfinite().all(): raise ValueError(f"layer {name}: X^T X has {int((~a.isfinite()).sum())} NaN or infinite entries")
-    if not a.diagonal().mean() > 0: raise ValueError(f"layer {name}: X^T X has no positive diagonal (no calibration rows?)")
-    if (a - a.T).abs().max() > 1e-8*a.abs().max(): raise ValueError(f"layer {name}: X^T X is not symmetric")
-    return (a + a.T)/2
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise ValueError(f"layer {name}: X^T X must be a square matrix [n, n], got shape {tuple(a.shape)}")
+    if not a.isfinite().all():
+        raise ValueError(f"layer {name}: X^T X has {int((~a.isfinite()).sum())} NaN or infinite entries")
+    if not a.diagonal().mean() > 0:
+        raise ValueError(f"layer {name}: X^T X has no positive diagonal (no calibration rows?)")
+    if (a - a.T).abs().max() > 1e-8 * a.abs().max():
+        raise ValueError(f"layer {name}: X^T X is not symmetric")
+    return (a + a.T) / 2
 
 # %% ../nbs/13_whiten.ipynb #9df3d7f4
-def whitening_factor(xtx:torch.Tensor, # $X^\top X$ `[n, n]` of one layer's inputs
-                     max_tries:int=5, # jittered Cholesky attempts after the plain one, before the eigendecomposition
-                     jitter:float=1e-6, # first jitter, relative to the mean diagonal; ×10 per try
-                     name:str='layer', # the layer's name, for errors
-                    ) -> tuple[torch.Tensor, dict]:
+def whitening_factor(
+    xtx: torch.Tensor,  # $X^\top X$ `[n, n]` of one layer's inputs
+    max_tries: int = 5,  # jittered Cholesky attempts after the plain one, before the eigendecomposition
+    jitter: float = 1e-6,  # first jitter, relative to the mean diagonal; ×10 per try
+    name: str = 'layer',  # the layer's name, for errors
+) -> tuple[torch.Tensor, dict]:
     "`L` `[n, n]` (float64): $LL^\\top = X^\\top X + \\delta I$ (Cholesky) or $Q\\max(\\Lambda, \\delta)Q^\\top$ (eig); `info`: method, jitter $\\delta$, tries."
-    a = _check_xtx(xtx, name); scale, eye = a.diagonal().mean().item(), torch.eye(len(a), dtype=a.dtype)
+    a = _check_xtx(xtx, name)
+    scale, eye = a.diagonal().mean().item(), torch.eye(len(a), dtype=a.dtype)
     for i in range(max_tries + 1):
-        d = 0.0 if i == 0 else jitter*scale*10**(i - 1)
-        L, bad = torch.linalg.cholesky_ex(a + d*eye)
-        if bad.item() == 0: return L, dict(method='cholesky', jitter=d, rel_jitter=d/scale, tries=i + 1)
-    lam, q = torch.linalg.eigh(a); d = jitter*scale
-    return q*lam.clamp_min(d).sqrt(), dict(method='eig', jitter=d, rel_jitter=jitter, tries=max_tries + 2, clamped=int((lam < d).sum()))
+        d = 0.0 if i == 0 else jitter * scale * 10 ** (i - 1)
+        L, bad = torch.linalg.cholesky_ex(a + d * eye)
+        if bad.item() == 0:
+            return L, dict(method='cholesky', jitter=d, rel_jitter=d / scale, tries=i + 1)
+    lam, q = torch.linalg.eigh(a)
+    d = jitter * scale
+    return q * lam.clamp_min(d).sqrt(), dict(
+        method='eig', jitter=d, rel_jitter=jitter, tries=max_tries + 2, clamped=int((lam < d).sum())
+    )
 
 # %% ../nbs/13_whiten.ipynb #07d3f563
 class WhitenedSVD(LayerSVD):
     "One float64 SVD of $WL$; `.factors(rank)`, `.weight(rank)` and `.error(rank)` for any rank without recomputing."
-    def __init__(self, w:torch.Tensor, # the weight `[out, in]`
-                 L:torch.Tensor|None=None, # a whitening factor `[in, in]` with $LL^\top = X^\top X\,(+\delta I)$; None: plain truncation
-                ):
-        w = w.detach().to('cpu', torch.float64); L = None if L is None else torch.as_tensor(L).to('cpu', torch.float64)
-        if w.ndim != 2 or (L is not None and L.shape != (w.shape[1], w.shape[1])): raise ValueError(f"need w [out, in] and L [in, in], got {tuple(w.shape)} and {None if L is None else tuple(L.shape)}")
-        if not (w.isfinite().all() and (L is None or L.isfinite().all())): raise ValueError(f"cannot factorise: the {w.shape[0]}x{w.shape[1]} weight or its L has NaN or infinite entries")
-        self.U, self.S, self.Vh = torch.linalg.svd(w if L is None else w @ L, full_matrices=False)  # U: [out, k], S: [k], Vh: [k, in]
-        if L is None: self.Vr = self.Vh
-        elif torch.equal(L, L.tril()): self.Vr = torch.linalg.solve_triangular(L, self.Vh, upper=False, left=False)  # Vh L^-1
-        else: self.Vr = torch.linalg.solve(L, self.Vh, left=False)
+
+    def __init__(
+        self,
+        w: torch.Tensor,  # the weight `[out, in]`
+        L: torch.Tensor
+        | None = None,  # a whitening factor `[in, in]` with $LL^\top = X^\top X\,(+\delta I)$; None: plain truncation
+    ):
+        w = w.detach().to('cpu', torch.float64)
+        L = None if L is None else torch.as_tensor(L).to('cpu', torch.float64)
+        if w.ndim != 2 or (L is not None and L.shape != (w.shape[1], w.shape[1])):
+            raise ValueError(
+                f"need w [out, in] and L [in, in], got {tuple(w.shape)} and {None if L is None else tuple(L.shape)}"
+            )
+        if not (w.isfinite().all() and (L is None or L.isfinite().all())):
+            raise ValueError(
+                f"cannot factorise: the {w.shape[0]}x{w.shape[1]} weight or its L has NaN or infinite entries"
+            )
+        self.U, self.S, self.Vh = torch.linalg.svd(
+            w if L is None else w @ L, full_matrices=False
+        )  # U: [out, k], S: [k], Vh: [k, in]
+        if L is None:
+            self.Vr = self.Vh
+        elif torch.equal(L, L.tril()):
+            self.Vr = torch.linalg.solve_triangular(L, self.Vh, upper=False, left=False)  # Vh L^-1
+        else:
+            self.Vr = torch.linalg.solve(L, self.Vh, left=False)
         self.shape = tuple(w.shape)
 
 # %% ../nbs/13_whiten.ipynb #45034e1b
-def activation_error(w:torch.Tensor, # the weight `[out, in]`
-                     w_hat:torch.Tensor, # its approximation `[out, in]`
-                     xtx:torch.Tensor, # $X^\top X$ `[in, in]` of the inputs
-                     relative:bool=True, # divide by $\|WX^\top\|_F$
-                    ) -> float:
+def activation_error(
+    w: torch.Tensor,  # the weight `[out, in]`
+    w_hat: torch.Tensor,  # its approximation `[out, in]`
+    xtx: torch.Tensor,  # $X^\top X$ `[in, in]` of the inputs
+    relative: bool = True,  # divide by $\|WX^\top\|_F$
+) -> float:
     "$\\|(W - \\hat W)X^\\top\\|_F$ computed from $X^\\top X$ (relative to $\\|WX^\\top\\|_F$ if `relative`)."
-    w, a = w.detach().double(), xtx.double(); d = w - w_hat.detach().double()
-    err = ((d @ a)*d).sum().clamp_min(0).sqrt().item()
-    return err/((w @ a)*w).sum().sqrt().item() if relative else err
+    w, a = w.detach().double(), xtx.double()
+    d = w - w_hat.detach().double()
+    err = ((d @ a) * d).sum().clamp_min(0).sqrt().item()
+    return err / ((w @ a) * w).sum().sqrt().item() if relative else err
 
 # %% ../nbs/13_whiten.ipynb #f1f074d9
 @patch
-def activation_errors(self:WhitenedSVD, xtx:torch.Tensor, # $X^\top X$ `[in, in]` of the inputs to measure on
-                     ) -> torch.Tensor:
+def activation_errors(
+    self: WhitenedSVD,
+    xtx: torch.Tensor,  # $X^\top X$ `[in, in]` of the inputs to measure on
+) -> torch.Tensor:
     "Squared activation errors $\\|(W - \\hat W_r)X^\\top\\|_F^2$ `[k+1]` (float64) for every rank $r = 0..k$ at once."
-    B = self.S[:, None]*self.Vr; d = ((B @ xtx.to(B))*B).sum(1).clamp_min(0)  # B: [k, in]; d[i] = ||B_i X^T||^2
-    return torch.cat([d.flip(0).cumsum(0).flip(0), d.new_zeros(1)])           # [r] = sum of d[r:]
+    B = self.S[:, None] * self.Vr
+    d = ((B @ xtx.to(B)) * B).sum(1).clamp_min(0)  # B: [k, in]; d[i] = ||B_i X^T||^2
+    return torch.cat([d.flip(0).cumsum(0).flip(0), d.new_zeros(1)])  # [r] = sum of d[r:]
 
 # %% ../nbs/13_whiten.ipynb #e954ad19
-def whitened_svds(model:nn.Module, # the calibrated model
-                  moments:dict[str, torch.Tensor], # layer name -> $X^\top X$, from `collect_second_moments`
-                  **kwargs, # passed to `whitening_factor` (`max_tries`, `jitter`)
-                 ) -> tuple[dict[str, WhitenedSVD], pd.DataFrame]:
+def whitened_svds(
+    model: nn.Module,  # the calibrated model
+    moments: dict[str, torch.Tensor],  # layer name -> $X^\top X$, from `collect_second_moments`
+    **kwargs,  # passed to `whitening_factor` (`max_tries`, `jitter`)
+) -> tuple[dict[str, WhitenedSVD], pd.DataFrame]:
     "A `WhitenedSVD` per calibrated layer, and a table of each layer's factorisation: method, jitter, tries, seconds."
     svds, rows = {}, []
     for name, xtx in moments.items():
         w = model.get_submodule(name).weight
-        t0 = time.perf_counter(); L, info = whitening_factor(xtx, name=name, **kwargs); t1 = time.perf_counter()
-        svds[name] = WhitenedSVD(w, L); t2 = time.perf_counter()
-        rows.append(dict(name=name, out_features=w.shape[0], in_features=w.shape[1], **info, factor_s=t1 - t0, svd_s=t2 - t1))
+        t0 = time.perf_counter()
+        L, info = whitening_factor(xtx, name=name, **kwargs)
+        t1 = time.perf_counter()
+        svds[name] = WhitenedSVD(w, L)
+        t2 = time.perf_counter()
+        rows.append(
+            dict(name=name, out_features=w.shape[0], in_features=w.shape[1], **info, factor_s=t1 - t0, svd_s=t2 - t1)
+        )
     return svds, pd.DataFrame(rows)
 
-def truncation_errors(model:nn.Module, # the calibrated model
-                      moments:dict[str, torch.Tensor], # layer name -> $X^\top X$ (the calibration set, or held-out data)
-                      svds:dict[str, WhitenedSVD], # from `whitened_svds`
-                      ratios:tuple[float, ...]=(0.25, 0.5), # ranks as fractions of min(m, n)
-                      plain:dict[str, WhitenedSVD]|None=None, # plain SVDs (`WhitenedSVD(w)`) to reuse; None: computed here
-                     ) -> pd.DataFrame:
+
+def truncation_errors(
+    model: nn.Module,  # the calibrated model
+    moments: dict[str, torch.Tensor],  # layer name -> $X^\top X$ (the calibration set, or held-out data)
+    svds: dict[str, WhitenedSVD],  # from `whitened_svds`
+    ratios: tuple[float, ...] = (0.25, 0.5),  # ranks as fractions of min(m, n)
+    plain: dict[str, WhitenedSVD] | None = None,  # plain SVDs (`WhitenedSVD(w)`) to reuse; None: computed here
+) -> pd.DataFrame:
     "Relative activation error of plain and whitened truncation, one row per layer and ratio, and their ratio."
     rows = []
     for name, ws in svds.items():
-        w = model.get_submodule(name).weight; raw = plain[name] if plain else WhitenedSVD(w)
-        e_raw, e_wh = raw.activation_errors(moments[name]), ws.activation_errors(moments[name])  # [k+1] each; [0] = ||W X^T||^2
+        w = model.get_submodule(name).weight
+        raw = plain[name] if plain else WhitenedSVD(w)
+        e_raw, e_wh = (
+            raw.activation_errors(moments[name]),
+            ws.activation_errors(moments[name]),
+        )  # [k+1] each; [0] = ||W X^T||^2
         for p in ratios:
             r = rank_by_ratio(tuple(w.shape), p, allow_larger=True, name=name).rank
             a, b = (e[r].div(e[0]).sqrt().item() for e in (e_raw, e_wh))
-            rows.append(dict(name=name, ratio=p, rank=r, raw=a, whitened=b, whitened_over_raw=b/a))
+            rows.append(dict(name=name, ratio=p, rank=r, raw=a, whitened=b, whitened_over_raw=b / a))
     return pd.DataFrame(rows)
 
 # %% ../nbs/13_whiten.ipynb #7225244b
-def plot_truncation_errors(table:pd.DataFrame, # from `truncation_errors`
-                           title:str|None=None, # figure title
-                          ):
+def plot_truncation_errors(
+    table: pd.DataFrame,  # from `truncation_errors`
+    title: str | None = None,  # figure title
+):
     "Whitened over plain activation error per layer (log scale), one line per rank ratio; 1 = no gain."
     fig, ax = plt.subplots(figsize=(8, 3.4))
-    for p, t in table.groupby('ratio'): ax.semilogy(range(len(t)), t.whitened_over_raw, 'o-', ms=3, label=f'rank = {p:g} min(m, n)')
+    for p, t in table.groupby('ratio'):
+        ax.semilogy(range(len(t)), t.whitened_over_raw, 'o-', ms=3, label=f'rank = {p:g} min(m, n)')
     names = table.name.drop_duplicates().tolist()
-    ax.axhline(1, color='k', lw=0.8); ax.set_xticks(range(len(names)), [n.replace('encoder.layer.', '') for n in names], rotation=90, fontsize=6)
-    ax.set(ylabel='activation error: whitened / plain', title=title); ax.grid(alpha=0.3); ax.legend(fontsize=8)
-    fig.tight_layout(); plt.close(fig)
+    ax.axhline(1, color='k', lw=0.8)
+    ax.set_xticks(range(len(names)), [n.replace('encoder.layer.', '') for n in names], rotation=90, fontsize=6)
+    ax.set(ylabel='activation error: whitened / plain', title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    plt.close(fig)
     return fig

@@ -1,4 +1,5 @@
 "Shared set-up for tests/: offline everywhere, the project root, and the project's console tools."
+
 import json, math, os, shutil, socket, subprocess, sys
 from pathlib import Path
 import pytest
@@ -10,25 +11,35 @@ BIN = Path(sys.executable).parent  # the venv the tests run in
 
 
 @pytest.fixture(scope='session')
-def root() -> Path: return ROOT
+def root() -> Path:
+    return ROOT
 
 
 def free_port() -> int:
     with socket.socket() as s:
-        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
 
 
 def need_chromium() -> str:
     "Debian's Chromium: required in CI (.ci/run installs it); elsewhere its absence skips the browser tests."
     path = shutil.which('chromium')
     if path is None:
-        if os.environ.get('CI'): pytest.fail('chromium is not installed (apt-get install -y chromium; .ci/run does this)')
+        if os.environ.get('CI'):
+            pytest.fail('chromium is not installed (apt-get install -y chromium; .ci/run does this)')
         pytest.skip('chromium is not installed: apt-get install -y chromium')
     return path
 
 
-CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-                 '--disable-component-update', '--disable-sync']
+CHROMIUM_ARGS = [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+]
 
 
 # --- every experiment at a tiny scale -------------------------------------------------------------------------------
@@ -36,20 +47,40 @@ CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-
 # metrics.json: deterministic quantities (shapes, ranks, layer and row counts, FLOP ratios, svd calls) exactly,
 # model-quality numbers against values recorded by running the same command, within a tolerance justified per test,
 # and timings only for being positive and finite (a shared 2-core machine's timings are not reproducible).
-def run_experiment(tmp_path, name:str, omp_threads:int|None=None, timeout:int=900, **params) -> dict:
+def run_experiment(tmp_path, name: str, omp_threads: int | None = None, timeout: int = 900, **params) -> dict:
     """papermill `nbs/experiments/{name}.ipynb` at smoke scale with `params` (the notebook's parameters), its kernel limited to
     `omp_threads` OpenMP threads when given; returns metrics.json (checked: finished, config written) with `files`, the names written.
     `tmp_path` may be a test's `tmp_path` or a folder from `tmp_path_factory` (module-scoped fixtures that share one run)."""
-    out, args = tmp_path/'run', []
-    for k, v in {'scale': 'smoke', **params}.items(): args += ['-p', k, str(v)]
+    out, args = tmp_path / 'run', []
+    for k, v in {'scale': 'smoke', **params}.items():
+        args += ['-p', k, str(v)]
     env = {**os.environ, 'PYTHONPATH': str(ROOT)} | ({'OMP_NUM_THREADS': str(omp_threads)} if omp_threads else {})
-    r = subprocess.run([BIN/'papermill', ROOT/'nbs'/'experiments'/f'{name}.ipynb', tmp_path/'out.ipynb', '-k', 'lowrank_nb', '--log-level', 'ERROR',
-                        '-p', 'out_dir', str(out), *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout)
+    r = subprocess.run(
+        [
+            BIN / 'papermill',
+            ROOT / 'nbs' / 'experiments' / f'{name}.ipynb',
+            tmp_path / 'out.ipynb',
+            '-k',
+            'lowrank_nb',
+            '--log-level',
+            'ERROR',
+            '-p',
+            'out_dir',
+            str(out),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=timeout,
+    )
     assert r.returncode == 0, f'papermill {name} failed:\n{r.stderr[-3000:]}'
-    run = json.loads((out/'metrics.json').read_text())
-    assert run['status'] == 'finished' and (out/'config.yaml').is_file()
+    run = json.loads((out / 'metrics.json').read_text())
+    assert run['status'] == 'finished' and (out / 'config.yaml').is_file()
     run['files'] = {p.name for p in out.iterdir()}
     return run
 
 
-def positive_finite(*xs) -> bool: return all(isinstance(x, (int, float)) and math.isfinite(x) and x > 0 for x in xs)
+def positive_finite(*xs) -> bool:
+    return all(isinstance(x, (int, float)) and math.isfinite(x) and x > 0 for x in xs)

@@ -1,5 +1,6 @@
 """The offline docs site, built from nbs/ and opened in headless Chromium: every page loads with its title,
 every local link resolves, every image has a non-zero natural width, maths renders, nothing leaves the machine."""
+
 import functools, http.server, subprocess, threading
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -12,10 +13,13 @@ from lowrank_nb.docsite import build_site
 @pytest.fixture(scope='module')
 def site(tmp_path_factory):
     "The site built into a temporary folder and served on loopback."
-    dest = tmp_path_factory.mktemp('docs')/'_docs'
+    dest = tmp_path_factory.mktemp('docs') / '_docs'
     pages = build_site(dest)
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args): pass
+        def log_message(self, *args):
+            pass
+
     handler = functools.partial(Quiet, directory=str(dest))
     srv = http.server.ThreadingHTTPServer(('127.0.0.1', free_port()), handler)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
@@ -25,20 +29,41 @@ def site(tmp_path_factory):
 
 def test_expected_pages(site):
     _, pages, _ = site
-    assert {'index.html', 'core.html', 'pretrained.html', 'spectra.html', 'docsite.html',
-            'experiments/minilm_spectra.html'} <= set(pages)
+    assert {
+        'index.html',
+        'core.html',
+        'pretrained.html',
+        'spectra.html',
+        'docsite.html',
+        'experiments/minilm_spectra.html',
+    } <= set(pages)
 
 
 def test_pages_in_browser(site):
     from playwright.sync_api import sync_playwright
+
     dest, pages, base = site
     host = urlsplit(base).netloc
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=need_chromium(), args=CHROMIUM_ARGS)
         page = browser.new_page()
         outside, failed, missing = [], [], []
-        page.on('request', lambda r: outside.append(r.url) if urlsplit(r.url).scheme in ('http', 'https') and urlsplit(r.url).netloc != host else None)
-        page.on('requestfailed', lambda r: failed.append((r.url, r.failure)) if 'ERR_ABORTED' not in (r.failure or '') and not r.url.startswith('about:') else None)
+        page.on(
+            'request',
+            lambda r: (
+                outside.append(r.url)
+                if urlsplit(r.url).scheme in ('http', 'https') and urlsplit(r.url).netloc != host
+                else None
+            ),
+        )
+        page.on(
+            'requestfailed',
+            lambda r: (
+                failed.append((r.url, r.failure))
+                if 'ERR_ABORTED' not in (r.failure or '') and not r.url.startswith('about:')
+                else None
+            ),
+        )
         page.on('response', lambda r: missing.append((r.url, r.status)) if r.status >= 400 else None)
         links = set()
         for name in pages:
@@ -52,13 +77,16 @@ def test_pages_in_browser(site):
             assert all(w > 0 for _, w in widths), f'{name}: broken images {[s for s, w in widths if not w]}'
             for href in page.eval_on_selector_all('a[href]', 'as => as.map(a => a.getAttribute("href"))'):
                 url = urljoin(base + name, href)
-                if urlsplit(url).netloc == host: links.add(url.split('#')[0])
+                if urlsplit(url).netloc == host:
+                    links.add(url.split('#')[0])
         for url in sorted(links):
             assert page.request.get(url).status == 200, f'broken local link {url}'
         # maths is typeset by the site's own MathJax copy
         page.goto(base + 'spectra.html', wait_until='load')
         page.wait_for_function('() => window.MathJax && window.MathJax.isReady', timeout=30_000)
-        page.wait_for_function('() => document.querySelectorAll(".MathJax, .MathJax_Display, .MathJax_CHTML").length > 0', timeout=30_000)
+        page.wait_for_function(
+            '() => document.querySelectorAll(".MathJax, .MathJax_Display, .MathJax_CHTML").length > 0', timeout=30_000
+        )
         browser.close()
     assert not outside, f'pages load resources from outside the site: {sorted(set(outside))[:5]}'
     assert not failed, f'requests failed: {failed[:5]}'
@@ -72,17 +100,19 @@ def test_pages_in_browser(site):
 
 def test_readme_matches_index(root):
     from lowrank_nb.docsite import write_readme
+
     write_readme(root, check=True)
 
 
 def test_cli_help():
-    out = subprocess.run([BIN/'lowrank_docs', '--help'], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([BIN / 'lowrank_docs', '--help'], capture_output=True, text=True, check=True).stdout
     assert '--readme_only' in out and '--check_readme' in out and 'offline docs site' in out
 
 
 def test_quarto_config_is_valid(root):
     "Users with Quarto run `nbdev_docs` on nbs/_quarto.yml: it must parse and name files that exist."
     import yaml
-    cfg = yaml.safe_load((root/'nbs'/'_quarto.yml').read_text())
+
+    cfg = yaml.safe_load((root / 'nbs' / '_quarto.yml').read_text())
     assert cfg['project']['type'] == 'website'
-    assert (root/'nbs'/cfg['format']['html']['css']).is_file()
+    assert (root / 'nbs' / cfg['format']['html']['css']).is_file()

@@ -1,4 +1,5 @@
 "The linear_vit experiment through papermill at a tiny scale: metrics.json against recorded values (see conftest.run_experiment)."
+
 from conftest import run_experiment, positive_finite
 
 
@@ -7,21 +8,39 @@ def test_linear_vit_tiny(tmp_path):
     run = run_experiment(tmp_path, 'linear_vit', train_limit=64, eval_limit=100, bench_tokens=65)
     m, c = run['metrics'], run['config']
     kinds = ['baseline', 'linear', 'hydra', 'bolya_hydra', 'ripple']
-    assert {'summary.md', 'accuracy.csv', 'throughput.csv', 'ablations.csv', 'claims.csv', 'throughput_memory.png'} <= run['files']
+    assert {
+        'summary.md',
+        'accuracy.csv',
+        'throughput.csv',
+        'ablations.csv',
+        'claims.csv',
+        'throughput_memory.png',
+    } <= run['files']
     assert c['kinds'] == kinds and c['recipe']['train_limit'] == 64 and c['bench']['tokens'] == [65]
-    assert not any((tmp_path/'run'/'runs'/k/d).exists() for k in kinds for d in ('checkpoints', 'best'))  # smoke: checkpoints=False
+    assert not any(
+        (tmp_path / 'run' / 'runs' / k / d).exists() for k in kinds for d in ('checkpoints', 'best')
+    )  # smoke: checkpoints=False
     # FLOP counts of the seed-size models (torch.utils.flop_counter): exact arithmetic, independent of the run's size. The linear-attention
     # fallback takes the cheaper of the quadratic and linear orders (linear_attention.core_macs), so at 65 tokens 'linear' and 'ripple' count the quadratic one
-    flops = {'attention_core_share_65': 0.027414874651298476, 'flops_vs_baseline_baseline': 1.0, 'flops_vs_baseline_linear': 1.0137074373256492,
-             'flops_vs_baseline_hydra': 1.1100812659075217, 'flops_vs_baseline_bolya_hydra': 0.9725851253487016,
-             'flops_vs_baseline_ripple': 0.7366128084240989, 'flops_vs_baseline_65_ripple_stages=4': 0.6592444633578841,
-             'flops_vs_baseline_65_hydra_branches=8': 1.2205842991173708, 'flops_vs_baseline_257_ripple_stages=2': 0.6210421881936518,
-             'flops_vs_baseline_257_hydra_branches=2': 0.9758095399791986}
-    for k, v in flops.items(): assert abs(m[k] - v) < 1e-12, (k, m[k], v)
+    flops = {
+        'attention_core_share_65': 0.027414874651298476,
+        'flops_vs_baseline_baseline': 1.0,
+        'flops_vs_baseline_linear': 1.0137074373256492,
+        'flops_vs_baseline_hydra': 1.1100812659075217,
+        'flops_vs_baseline_bolya_hydra': 0.9725851253487016,
+        'flops_vs_baseline_ripple': 0.7366128084240989,
+        'flops_vs_baseline_65_ripple_stages=4': 0.6592444633578841,
+        'flops_vs_baseline_65_hydra_branches=8': 1.2205842991173708,
+        'flops_vs_baseline_257_ripple_stages=2': 0.6210421881936518,
+        'flops_vs_baseline_257_hydra_branches=2': 0.9758095399791986,
+    }
+    for k, v in flops.items():
+        assert abs(m[k] - v) < 1e-12, (k, m[k], v)
     assert positive_finite(*(m[f'img_per_s_{k}_65'] for k in kinds), *(m[f'saved_MB_{k}_65'] for k in kinds))
     assert not any(k.endswith(('_257', '_1025')) and k.startswith('img_per_s') for k in m)
     # accuracies of 100 images after 2 steps, recorded by running this command twice: identical (train() seeds before
     # building each model, so a type's result no longer depends on the types trained before it). Tolerance: one image,
     # for another CPU's maths library flipping a borderline prediction.
     rec = {"baseline": 0.17, "linear": 0.12, "hydra": 0.12, "bolya_hydra": 0.08, "ripple": 0.10}
-    for k in kinds: assert abs(m[f'top1_{k}'] - rec[k]) <= 1/100 + 1e-6, (k, m[f'top1_{k}'], rec[k])
+    for k in kinds:
+        assert abs(m[f'top1_{k}'] - rec[k]) <= 1 / 100 + 1e-6, (k, m[f'top1_{k}'], rec[k])

@@ -1,29 +1,55 @@
 "seed_claims through papermill: the ViT-S parameter counts at the seed's architecture, and verdicts read from a figures folder."
+
 import json, shutil, subprocess
 import pandas as pd
 from conftest import BIN, ROOT
 
 
 def test_seed_claims(tmp_path):
-    figs, out = tmp_path/'figures', tmp_path/'run'
+    figs, out = tmp_path / 'figures', tmp_path / 'run'
     # only the pretrained checks' real results: the claims of experiments that have not run must say so, not fail
-    shutil.copytree(ROOT/'figures'/'pretrained_checks', figs/'pretrained_checks')
-    r = subprocess.run([BIN/'papermill', ROOT/'nbs'/'experiments'/'seed_claims.ipynb', tmp_path/'out.ipynb', '-k', 'lowrank_nb',
-                        '-p', 'out_dir', str(out), '-p', 'figures', str(figs)], capture_output=True, text=True, cwd=ROOT)
+    shutil.copytree(ROOT / 'figures' / 'pretrained_checks', figs / 'pretrained_checks')
+    r = subprocess.run(
+        [
+            BIN / 'papermill',
+            ROOT / 'nbs' / 'experiments' / 'seed_claims.ipynb',
+            tmp_path / 'out.ipynb',
+            '-k',
+            'lowrank_nb',
+            '-p',
+            'out_dir',
+            str(out),
+            '-p',
+            'figures',
+            str(figs),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert r.returncode == 0, r.stderr[-3000:]
-    m = json.loads((out/'metrics.json').read_text())['metrics']
+    m = json.loads((out / 'metrics.json').read_text())['metrics']
     # parameter counts of ViT-S/16 (224 px, 10 classes) do not depend on the weights at a fixed rank ratio: exact
     assert m['vit_s_dense_params'] == 21_669_514
-    assert abs(m['vit_s_ratio_fixed_025'] - 21_669_514/8_398_474) < 1e-12 and abs(m['vit_s_ratio_fixed_050'] - 21_669_514/16_361_098) < 1e-12
-    assert abs(m['vit_s_ratio_fixed_025_per_head'] - 21_669_514/7_292_554) < 1e-12
+    assert (
+        abs(m['vit_s_ratio_fixed_025'] - 21_669_514 / 8_398_474) < 1e-12
+        and abs(m['vit_s_ratio_fixed_050'] - 21_669_514 / 16_361_098) < 1e-12
+    )
+    assert abs(m['vit_s_ratio_fixed_025_per_head'] - 21_669_514 / 7_292_554) < 1e-12
     # energy 0.95 on random weights: ranks come from a seeded init's spectra; recorded 24,334,090 (LAPACK may move a rank by one)
-    assert abs(m['vit_s_params_energy_095_random'] - 24_334_090) <= 2*1920
-    t = pd.read_csv(out/'claims.csv').set_index('claim')
+    assert abs(m['vit_s_params_energy_095_random'] - 24_334_090) <= 2 * 1920
+    t = pd.read_csv(out / 'claims.csv').set_index('claim')
     assert len(t) == m['claims'] == 16
-    assert t.loc['fixed_rank_ratio=0.25 compresses ViT-Small', 'verdict'].startswith('reproduced')  # 2.58x vs the seed's 2.57x
+    assert t.loc['fixed_rank_ratio=0.25 compresses ViT-Small', 'verdict'].startswith(
+        'reproduced'
+    )  # 2.58x vs the seed's 2.57x
     assert t.loc['energy_threshold=0.95 makes ViT-Small larger', 'verdict'].startswith('partly')
     assert t.loc['the un-tuned MiniLM encoder scores 0.8673 on STS-B dev', 'measured'] == '0.8673'
     absent = t[t.source.isna()]
     assert (absent.measured == 'not measured').all() and absent.verdict.str.startswith('not testable here').all()
     assert t.verdict.str.contains('linear_vit has not run').sum() == 1  # a missing run is named, not an error
-    assert (m['reproduced'], m['partly'], m['not_testable_here']) == (3, 1, 12)  # fixed 0.25, STS-B, WikiText-2 | energy 0.95 | the rest
+    assert (m['reproduced'], m['partly'], m['not_testable_here']) == (
+        3,
+        1,
+        12,
+    )  # fixed 0.25, STS-B, WikiText-2 | energy 0.95 | the rest

@@ -14,36 +14,51 @@ __all__ = ['predict', 'evaluate']
 
 # %% ../../nbs/33_linear_vit_evaluate.ipynb #34aeb585
 @torch.no_grad()
-def predict(model:nn.Module, # a classifier: images `[B, 3, H, W]` -> logits `[B, C]`
-            dl, # batches `(images, targets)`
-            device:str|torch.device='cpu', # where the model runs
-            max_batches:int|None=None, # stop after this many batches (None: all)
-           ) -> tuple[torch.Tensor, torch.Tensor]:
+def predict(
+    model: nn.Module,  # a classifier: images `[B, 3, H, W]` -> logits `[B, C]`
+    dl,  # batches `(images, targets)`
+    device: str | torch.device = 'cpu',  # where the model runs
+    max_batches: int | None = None,  # stop after this many batches (None: all)
+) -> tuple[torch.Tensor, torch.Tensor]:
     "Logits `[N, C]` (fp32, CPU) and targets `[N]` of `model` over `dl`, in eval mode."
-    was = model.training; model.eval().to(device); logits, targets = [], []
+    was = model.training
+    model.eval().to(device)
+    logits, targets = [], []
     for i, (x, y) in enumerate(dl):
-        if max_batches is not None and i >= max_batches: break
-        logits.append(model(x.to(device)).float().cpu()); targets.append(torch.as_tensor(y))
+        if max_batches is not None and i >= max_batches:
+            break
+        logits.append(model(x.to(device)).float().cpu())
+        targets.append(torch.as_tensor(y))
     model.train(was)
-    if not logits: raise ValueError("the loader gave no batches to evaluate")
+    if not logits:
+        raise ValueError("the loader gave no batches to evaluate")
     return torch.cat(logits), torch.cat(targets)
 
-def evaluate(model:nn.Module, # a classifier: images -> logits `[B, C]`
-             dl, # batches `(images, targets)`
-             classes:list[str], # class names, in class order
-             out_dir:str|Path|None=None, # where `results.json` and `confusion.png` go (None: write nothing)
-             device:str|torch.device='cpu', # where the model runs
-             max_batches:int|None=None, # stop after this many batches (None: all)
-            ) -> dict:
+
+def evaluate(
+    model: nn.Module,  # a classifier: images -> logits `[B, C]`
+    dl,  # batches `(images, targets)`
+    classes: list[str],  # class names, in class order
+    out_dir: str | Path | None = None,  # where `results.json` and `confusion.png` go (None: write nothing)
+    device: str | torch.device = 'cpu',  # where the model runs
+    max_batches: int | None = None,  # stop after this many batches (None: all)
+) -> dict:
     "Overall and per-class accuracy and the confusion matrix of `model` on `dl`; optionally written to `out_dir`."
     logits, y = predict(model, dl, device, max_batches)
     C = len(classes)
-    if logits.shape[1] != C: raise ValueError(f"the model gives {logits.shape[1]} logits but {C} class names were given")
-    pred = logits.argmax(1); cm = confusion_matrix(pred, y, C)
-    res = dict(n=len(y), **accuracy(logits, y, topk=tuple(k for k in (1, 5) if k <= C)),
-               per_class=dict(zip(classes, per_class_accuracy(pred, y, C).tolist())), confusion=cm.tolist())
+    if logits.shape[1] != C:
+        raise ValueError(f"the model gives {logits.shape[1]} logits but {C} class names were given")
+    pred = logits.argmax(1)
+    cm = confusion_matrix(pred, y, C)
+    res = dict(
+        n=len(y),
+        **accuracy(logits, y, topk=tuple(k for k in (1, 5) if k <= C)),
+        per_class=dict(zip(classes, per_class_accuracy(pred, y, C).tolist())),
+        confusion=cm.tolist(),
+    )
     if out_dir is not None:
-        out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-        save_json(res, out/'results.json')
-        plot_confusion(cm, list(classes)).savefig(out/'confusion.png', dpi=100)
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        save_json(res, out / 'results.json')
+        plot_confusion(cm, list(classes)).savefig(out / 'confusion.png', dpi=100)
     return res

@@ -15,48 +15,80 @@ __all__ = ['AttentionType', 'LinearViTCfg', 'linear_vit', 'model_flops']
 # %% ../../nbs/32_linear_vit_model.ipynb #cf5a559f
 AttentionType = Literal['baseline', 'ripple', 'hydra', 'linear', 'bolya_hydra']
 
+
 @dataclasses.dataclass
 class LinearViTCfg:
     "Architecture of a Linear-ViT (the seed's defaults)."
-    img_size:int=32 # input side in pixels
-    patch_size:int=4 # patch side in pixels
-    num_classes:int=10 # classifier outputs
-    dim:int=384 # width D
-    depth:int=12 # blocks
-    heads:int=6 # attention heads
-    mlp_dim:int=1536 # hidden width of each MLP
-    attention_type:AttentionType='baseline' # baseline | ripple | hydra | linear | bolya_hydra
-    dropout:float=0.1 # dropout after the patch embedding, the attention and MLP outputs
-    ripple_stages:int=1 # poolings by 2 per side in RippleAttention
-    hydra_branches:int=4 # query branches in the seed's HydraAttention
-    use_cuda_kernels:bool=False # run the linear-attention core on the Triton kernel where it can (impl='auto')
 
-def _attn_kwargs(cfg:LinearViTCfg) -> dict:
+    img_size: int = 32  # input side in pixels
+    patch_size: int = 4  # patch side in pixels
+    num_classes: int = 10  # classifier outputs
+    dim: int = 384  # width D
+    depth: int = 12  # blocks
+    heads: int = 6  # attention heads
+    mlp_dim: int = 1536  # hidden width of each MLP
+    attention_type: AttentionType = 'baseline'  # baseline | ripple | hydra | linear | bolya_hydra
+    dropout: float = 0.1  # dropout after the patch embedding, the attention and MLP outputs
+    ripple_stages: int = 1  # poolings by 2 per side in RippleAttention
+    hydra_branches: int = 4  # query branches in the seed's HydraAttention
+    use_cuda_kernels: bool = False  # run the linear-attention core on the Triton kernel where it can (impl='auto')
+
+
+def _attn_kwargs(cfg: LinearViTCfg) -> dict:
     impl = dict(impl='auto' if cfg.use_cuda_kernels else 'torch')
-    return {'baseline': {}, 'bolya_hydra': {}, 'linear': impl, 'hydra': dict(hydra_branches=cfg.hydra_branches, **impl),
-            'ripple': dict(ripple_stages=cfg.ripple_stages, **impl)}[cfg.attention_type]
+    return {
+        'baseline': {},
+        'bolya_hydra': {},
+        'linear': impl,
+        'hydra': dict(hydra_branches=cfg.hydra_branches, **impl),
+        'ripple': dict(ripple_stages=cfg.ripple_stages, **impl),
+    }[cfg.attention_type]
 
-def linear_vit(cfg:LinearViTCfg|None=None, # the architecture (default: the seed's, baseline attention)
-               **overrides, # fields of `LinearViTCfg` to change, e.g. `attention_type='ripple'`
-              ) -> VisionTransformer:
+
+def linear_vit(
+    cfg: LinearViTCfg | None = None,  # the architecture (default: the seed's, baseline attention)
+    **overrides,  # fields of `LinearViTCfg` to change, e.g. `attention_type='ripple'`
+) -> VisionTransformer:
     "A timm `VisionTransformer` with the attention layer of `cfg.attention_type`."
     cfg = dataclasses.replace(cfg or LinearViTCfg(), **overrides)
-    if cfg.attention_type not in ATTENTION_TYPES: raise ValueError(f"attention_type must be one of {list(ATTENTION_TYPES)}, got {cfg.attention_type!r}")
-    if cfg.img_size % cfg.patch_size: raise ValueError(f"img_size ({cfg.img_size}) must be a multiple of patch_size ({cfg.patch_size})")
-    if cfg.mlp_dim % cfg.dim: raise ValueError(f"mlp_dim ({cfg.mlp_dim}) must be a multiple of dim ({cfg.dim}): timm's MLP takes a ratio")
-    return VisionTransformer(img_size=cfg.img_size, patch_size=cfg.patch_size, num_classes=cfg.num_classes, embed_dim=cfg.dim,
-                             depth=cfg.depth, num_heads=cfg.heads, mlp_ratio=cfg.mlp_dim/cfg.dim, pos_drop_rate=cfg.dropout,
-                             proj_drop_rate=cfg.dropout, attn_layer=attn_layer(cfg.attention_type, **_attn_kwargs(cfg)))
+    if cfg.attention_type not in ATTENTION_TYPES:
+        raise ValueError(f"attention_type must be one of {list(ATTENTION_TYPES)}, got {cfg.attention_type!r}")
+    if cfg.img_size % cfg.patch_size:
+        raise ValueError(f"img_size ({cfg.img_size}) must be a multiple of patch_size ({cfg.patch_size})")
+    if cfg.mlp_dim % cfg.dim:
+        raise ValueError(f"mlp_dim ({cfg.mlp_dim}) must be a multiple of dim ({cfg.dim}): timm's MLP takes a ratio")
+    return VisionTransformer(
+        img_size=cfg.img_size,
+        patch_size=cfg.patch_size,
+        num_classes=cfg.num_classes,
+        embed_dim=cfg.dim,
+        depth=cfg.depth,
+        num_heads=cfg.heads,
+        mlp_ratio=cfg.mlp_dim / cfg.dim,
+        pos_drop_rate=cfg.dropout,
+        proj_drop_rate=cfg.dropout,
+        attn_layer=attn_layer(cfg.attention_type, **_attn_kwargs(cfg)),
+    )
 
 # %% ../../nbs/32_linear_vit_model.ipynb #790aa3f7
-def model_flops(cfg:LinearViTCfg|None=None, # the architecture
-                **overrides, # fields of `LinearViTCfg` to change
-               ) -> dict:
+def model_flops(
+    cfg: LinearViTCfg | None = None,  # the architecture
+    **overrides,  # fields of `LinearViTCfg` to change
+) -> dict:
     "FLOPs of one image's forward pass: attention layers, the attention core (the part beyond the projections), and the whole model."
     cfg = dataclasses.replace(cfg or LinearViTCfg(), **overrides)
-    N, D = (cfg.img_size//cfg.patch_size)**2 + 1, cfg.dim
+    N, D = (cfg.img_size // cfg.patch_size) ** 2 + 1, cfg.dim
     kw = dict(hydra_branches=cfg.hydra_branches, ripple_stages=cfg.ripple_stages)
-    attn = cfg.depth*attention_flops(cfg.attention_type, N, D, cfg.heads, **kw)
-    proj = cfg.depth*2*4*N*D*D  # the q, k, v and output projections of full-resolution attention
-    rest = cfg.depth*2*2*N*D*cfg.mlp_dim + 2*(N - 1)*3*cfg.patch_size**2*D + 2*D*cfg.num_classes  # MLPs, patch embedding, head
-    return dict(tokens=N, attention=attn, attention_core=attn - proj, rest=rest, total=attn + rest, attention_share=attn/(attn + rest))
+    attn = cfg.depth * attention_flops(cfg.attention_type, N, D, cfg.heads, **kw)
+    proj = cfg.depth * 2 * 4 * N * D * D  # the q, k, v and output projections of full-resolution attention
+    rest = (
+        cfg.depth * 2 * 2 * N * D * cfg.mlp_dim + 2 * (N - 1) * 3 * cfg.patch_size**2 * D + 2 * D * cfg.num_classes
+    )  # MLPs, patch embedding, head
+    return dict(
+        tokens=N,
+        attention=attn,
+        attention_core=attn - proj,
+        rest=rest,
+        total=attn + rest,
+        attention_share=attn / (attn + rest),
+    )

@@ -3,7 +3,9 @@
 # %% ../../nbs/34_linear_vit_train.ipynb #cbd743cc
 from __future__ import annotations
 import dataclasses, sys, time
-from typing import Literal  # the config's generated __init__ resolves TrainCfg's Literal annotations here (show_doc evaluates them)
+from typing import (
+    Literal,
+)  # the config's generated __init__ resolves TrainCfg's Literal annotations here (show_doc evaluates them)
 from pathlib import Path
 
 import torch
@@ -24,101 +26,161 @@ __all__ = ['LinearViTTrainCfg', 'model_cfg', 'datasets', 'train', 'main', 'cli',
 @dataclasses.dataclass
 class LinearViTTrainCfg(TrainCfg):
     "Train a Linear-ViT with the seed's recipe (flags are the seed's where it had them)."
-    attention_type:AttentionType='baseline' # baseline | ripple | hydra | linear | bolya_hydra
-    dataset:ImageDatasetName='cifar10' # training data, a key of `IMAGE_DATASETS` (cifar100 only where a user has it)
-    batch_size:int=128 # images per optimiser step
-    epochs:int=200 # passes over the training set
-    lr:float=3e-4 # peak learning rate (AdamW)
-    label_smoothing:float=0.1 # target smoothing (inside Mixup's soft targets when Mixup is on)
-    warmup_epochs:float=10 # epochs of linear warm-up before the cosine decay
-    mixup_alpha:float=0.8 # Mixup's Beta(α, α) (0: off)
-    patch_size:int=4 # patch side in pixels
-    dim:int=384 # width
-    depth:int=12 # blocks
-    heads:int=6 # attention heads
-    mlp_dim:int=1536 # MLP hidden width
-    dropout:float=0.1 # dropout rate
-    ripple_stages:int=1 # RippleAttention's poolings
-    hydra_branches:int=4 # HydraAttention's query branches
-    use_cuda_kernels:bool=False # linear-attention core on the Triton kernel where it can run
-    train_limit:int=0 # train on a seeded random subset of this many images (0: all)
-    eval_limit:int=0 # evaluate on a seeded random subset of this many images (0: all)
-    num_workers:int=2 # DataLoader worker processes
 
-def model_cfg(cfg:LinearViTTrainCfg, # training settings
-              num_classes:int, # classes of the data set
-             ) -> LinearViTCfg:
+    attention_type: AttentionType = 'baseline'  # baseline | ripple | hydra | linear | bolya_hydra
+    dataset: ImageDatasetName = (
+        'cifar10'  # training data, a key of `IMAGE_DATASETS` (cifar100 only where a user has it)
+    )
+    batch_size: int = 128  # images per optimiser step
+    epochs: int = 200  # passes over the training set
+    lr: float = 3e-4  # peak learning rate (AdamW)
+    label_smoothing: float = 0.1  # target smoothing (inside Mixup's soft targets when Mixup is on)
+    warmup_epochs: float = 10  # epochs of linear warm-up before the cosine decay
+    mixup_alpha: float = 0.8  # Mixup's Beta(α, α) (0: off)
+    patch_size: int = 4  # patch side in pixels
+    dim: int = 384  # width
+    depth: int = 12  # blocks
+    heads: int = 6  # attention heads
+    mlp_dim: int = 1536  # MLP hidden width
+    dropout: float = 0.1  # dropout rate
+    ripple_stages: int = 1  # RippleAttention's poolings
+    hydra_branches: int = 4  # HydraAttention's query branches
+    use_cuda_kernels: bool = False  # linear-attention core on the Triton kernel where it can run
+    train_limit: int = 0  # train on a seeded random subset of this many images (0: all)
+    eval_limit: int = 0  # evaluate on a seeded random subset of this many images (0: all)
+    num_workers: int = 2  # DataLoader worker processes
+
+
+def model_cfg(
+    cfg: LinearViTTrainCfg,  # training settings
+    num_classes: int,  # classes of the data set
+) -> LinearViTCfg:
     "The architecture part of a training config."
     side = image_dataset(cfg.dataset).side
-    return LinearViTCfg(img_size=side, patch_size=cfg.patch_size, num_classes=num_classes, dim=cfg.dim, depth=cfg.depth, heads=cfg.heads,
-                        mlp_dim=cfg.mlp_dim, attention_type=cfg.attention_type, dropout=cfg.dropout, ripple_stages=cfg.ripple_stages,
-                        hydra_branches=cfg.hydra_branches, use_cuda_kernels=cfg.use_cuda_kernels)
+    return LinearViTCfg(
+        img_size=side,
+        patch_size=cfg.patch_size,
+        num_classes=num_classes,
+        dim=cfg.dim,
+        depth=cfg.depth,
+        heads=cfg.heads,
+        mlp_dim=cfg.mlp_dim,
+        attention_type=cfg.attention_type,
+        dropout=cfg.dropout,
+        ripple_stages=cfg.ripple_stages,
+        hydra_branches=cfg.hydra_branches,
+        use_cuda_kernels=cfg.use_cuda_kernels,
+    )
 
 # %% ../../nbs/34_linear_vit_train.ipynb #82c458d5
-def _subset(ds, n:int, seed:int):
-    if not n or n >= len(ds): return ds
+def _subset(ds, n: int, seed: int):
+    if not n or n >= len(ds):
+        return ds
     return Subset(ds, torch.randperm(len(ds), generator=torch.Generator().manual_seed(seed))[:n].tolist())
 
-def datasets(cfg:LinearViTTrainCfg, # which data set, limits, seed
-            ) -> tuple:
+
+def datasets(
+    cfg: LinearViTTrainCfg,  # which data set, limits, seed
+) -> tuple:
     "Training set (seed's augmentations), evaluation set, class names."
     s = image_dataset(cfg.dataset)  # loader, evaluation split, normalisation, side (`lowrank_nb.data.IMAGE_DATASETS`)
-    train = s.load('train', transform=train_transform(s.stats, size=s.side)); valid = s.load(s.eval_split, transform=eval_transform(s.stats))
-    return _subset(train, cfg.train_limit, cfg.seed), _subset(valid, cfg.eval_limit, cfg.seed + 1), list(getattr(train, 'class_names', train.classes))
+    train = s.load('train', transform=train_transform(s.stats, size=s.side))
+    valid = s.load(s.eval_split, transform=eval_transform(s.stats))
+    return (
+        _subset(train, cfg.train_limit, cfg.seed),
+        _subset(valid, cfg.eval_limit, cfg.seed + 1),
+        list(getattr(train, 'class_names', train.classes)),
+    )
 
 # %% ../../nbs/34_linear_vit_train.ipynb #830da686
-def train(cfg:LinearViTTrainCfg, # settings (see `LinearViTTrainCfg`)
-         ) -> dict:
+def train(
+    cfg: LinearViTTrainCfg,  # settings (see `LinearViTTrainCfg`)
+) -> dict:
     "Train with the `Learner`, then evaluate (overall, per-class, confusion figure) into `out_dir/eval`; returns both metric sets."
     train_ds, valid_ds, classes = datasets(cfg)
     seed_everything(cfg.seed)  # the model's initial weights depend on the seed, not on what ran before in this process
     model = linear_vit(model_cfg(cfg, len(classes)))
-    if len(train_ds) < cfg.batch_size: raise ValueError(f"batch_size ({cfg.batch_size}) is larger than the training set ({len(train_ds)} images)")
+    if len(train_ds) < cfg.batch_size:
+        raise ValueError(f"batch_size ({cfg.batch_size}) is larger than the training set ({len(train_ds)} images)")
     tdl, vdl = image_loaders(train_ds, valid_ds, cfg.batch_size, cfg.num_workers, cfg.seed)
-    tcfg = dataclasses.replace(cfg, warmup=min(1.0, cfg.warmup_epochs/cfg.epochs))  # the Learner's warm-up is a fraction of the run
+    tcfg = dataclasses.replace(
+        cfg, warmup=min(1.0, cfg.warmup_epochs / cfg.epochs)
+    )  # the Learner's warm-up is a fraction of the run
     mix = mixup(len(classes), cfg.mixup_alpha, label_smoothing=cfg.label_smoothing) if cfg.mixup_alpha > 0 else None
     learn = Learner(model, tdl, vdl, tcfg, batch_tfm=mix)
     fit = learn.fit()
-    res = evaluate(learn.accelerator.unwrap_model(learn.model), vdl, classes, Path(cfg.out_dir)/'eval', device=learn.accelerator.device)
+    res = evaluate(
+        learn.accelerator.unwrap_model(learn.model),
+        vdl,
+        classes,
+        Path(cfg.out_dir) / 'eval',
+        device=learn.accelerator.device,
+    )
     return dict(fit=fit, eval={k: v for k, v in res.items() if k != 'confusion'})
 
-def main(argv:list[str]|None=None, # command-line flags (default: sys.argv[1:])
-        ) -> dict:
+
+def main(
+    argv: list[str] | None = None,  # command-line flags (default: sys.argv[1:])
+) -> dict:
     "The seed's command line: `python -m lowrank_nb.linear_vit.train --attention_type ripple --dataset cifar10 ...`."
     cfg = load_config(LinearViTTrainCfg, argv=sys.argv[1:] if argv is None else argv)
     save_config(cfg, cfg.out_dir)
     res = train(cfg)
-    print(f"top-1 {res['eval']['top1']:.4f} on {res['eval']['n']} images; results in {Path(cfg.out_dir)/'eval'}")
+    print(f"top-1 {res['eval']['top1']:.4f} on {res['eval']['n']} images; results in {Path(cfg.out_dir) / 'eval'}")
     return res
+
 
 def cli() -> None:
     "Console-script entry point `lowrank_linear_vit` (as `main`, but returns nothing, so the exit status is 0)."
     main()
 
-if __name__ == '__main__' and Path(sys.argv[0]).name == 'train.py': cli()  # `python -m`, not a notebook kernel or nbdev_test
+
+if __name__ == '__main__' and Path(sys.argv[0]).name == 'train.py':
+    cli()  # `python -m`, not a notebook kernel or nbdev_test
 
 # %% ../../nbs/34_linear_vit_train.ipynb #991a3220
-def bench_train_step(model:nn.Module, # a classifier
-                     x:torch.Tensor, # a batch of images `[B, 3, H, W]`
-                     y:torch.Tensor, # targets `[B]`
-                     steps:int=3, # timed steps (median reported)
-                    ) -> dict:
+def bench_train_step(
+    model: nn.Module,  # a classifier
+    x: torch.Tensor,  # a batch of images `[B, 3, H, W]`
+    y: torch.Tensor,  # targets `[B]`
+    steps: int = 3,  # timed steps (median reported)
+) -> dict:
     "Images/s of a training step and the activation bytes it saves for backward (plus CUDA peak memory on a GPU)."
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4); model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    model.train()
+
     def step():
-        loss = F.cross_entropy(model(x), y); loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+
     seen, total = set(), [0]
+
     def pack(t):
         key = (t.untyped_storage().data_ptr(), t.device)
-        if key not in seen and t.device.type != 'meta': seen.add(key); total[0] += t.untyped_storage().nbytes()
+        if key not in seen and t.device.type != 'meta':
+            seen.add(key)
+            total[0] += t.untyped_storage().nbytes()
         return t
-    if x.is_cuda: torch.cuda.reset_peak_memory_stats()
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t): step()  # warm-up, and the memory count
+
+    if x.is_cuda:
+        torch.cuda.reset_peak_memory_stats()
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        step()  # warm-up, and the memory count
     times = []
     for _ in range(steps):
-        if x.is_cuda: torch.cuda.synchronize()
-        t0 = time.perf_counter(); step()
-        if x.is_cuda: torch.cuda.synchronize()
+        if x.is_cuda:
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        step()
+        if x.is_cuda:
+            torch.cuda.synchronize()
         times.append(time.perf_counter() - t0)
-    med = sorted(times)[len(times)//2]
-    return dict(img_per_s=len(x)/med, step_s=med, saved_bytes=total[0], cuda_peak_bytes=torch.cuda.max_memory_allocated() if x.is_cuda else None)
+    med = sorted(times)[len(times) // 2]
+    return dict(
+        img_per_s=len(x) / med,
+        step_s=med,
+        saved_bytes=total[0],
+        cuda_peak_bytes=torch.cuda.max_memory_allocated() if x.is_cuda else None,
+    )

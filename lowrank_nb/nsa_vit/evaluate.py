@@ -11,13 +11,23 @@ from .pipeline import evaluate_checkpoint
 __all__ = ['main']
 
 # %% ../../nbs/25_nsa_evaluate.ipynb #81d470e4
-def main(argv:list[str]|None=None, # command-line flags (default: `sys.argv[1:]`)
-        ) -> dict:
+def main(
+    argv: list[str] | None = None,  # command-line flags (default: `sys.argv[1:]`)
+) -> dict:
     "Evaluate `--checkpoint` on `--dataset`; writes `NAME_eval.json` and `NAME_confusion.png`; prints top-1/top-5."
     p = argparse.ArgumentParser(prog='python -m lowrank_nb.nsa_vit.evaluate', description=evaluate_checkpoint.__doc__)
-    p.add_argument('--checkpoint', required=True, help='a .safetensors written by train_teacher or train (its .yaml next to it)')
-    p.add_argument('--dataset', default=None, choices=list(IMAGE_DATASETS), help="data set to score on, its evaluation split (default: the checkpoint's)")
-    p.add_argument('--out_dir', default=None, help='where to write the JSON and the figure (default: next to the checkpoint)')
+    p.add_argument(
+        '--checkpoint', required=True, help='a .safetensors written by train_teacher or train (its .yaml next to it)'
+    )
+    p.add_argument(
+        '--dataset',
+        default=None,
+        choices=list(IMAGE_DATASETS),
+        help="data set to score on, its evaluation split (default: the checkpoint's)",
+    )
+    p.add_argument(
+        '--out_dir', default=None, help='where to write the JSON and the figure (default: next to the checkpoint)'
+    )
     p.add_argument('--batch_size', type=int, default=256, help='images per batch')
     p.add_argument('--subset', type=int, default=0, help='score only this many evaluation images (0: all)')
     a = p.parse_args(sys.argv[1:] if argv is None else argv)
@@ -27,4 +37,5 @@ def main(argv:list[str]|None=None, # command-line flags (default: `sys.argv[1:]`
 
 # %% ../../nbs/25_nsa_evaluate.ipynb #38a73472
 #| eval: false
-if __name__ == '__main__': main()
+if __name__ == '__main__':
+    main()

@@ -16,159 +16,212 @@ __all__ = ['KD_METRICS', 'null_space_loss', 'attention_loss', 'class_cost', 'sin
            'factor_orthonormality', 'orthonormality_loss', 'NSAWeights', 'nsa_loss']
 
 # %% ../../nbs/20_nsa_losses.ipynb #67efa45d
-def _same_shape(a:torch.Tensor, b:torch.Tensor, what:str, names=('teacher', 'student')):
+def _same_shape(a: torch.Tensor, b: torch.Tensor, what: str, names=('teacher', 'student')):
     "A `ValueError` naming `what` unless `a` and `b` have the same shape."
-    if a.shape != b.shape: raise ValueError(f"{what}: {names[0]} {tuple(a.shape)} and {names[1]} {tuple(b.shape)} must have the same shape")
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{what}: {names[0]} {tuple(a.shape)} and {names[1]} {tuple(b.shape)} must have the same shape"
+        )
 
-def null_space_loss(h_t:torch.Tensor, # teacher post-GELU activations `[B, N, F]` (F = 4D)
-                    h_s:torch.Tensor, # student post-GELU activations `[B, N, F]`
-                    w_next:torch.Tensor, # the teacher's next layer weight `[D, F]` (its `fc2.weight`)
-                    fused:bool=True, # False: the written-out reference `W (h_T - h_S)` (same value, one more pass in backward)
-                   ) -> torch.Tensor:
+
+def null_space_loss(
+    h_t: torch.Tensor,  # teacher post-GELU activations `[B, N, F]` (F = 4D)
+    h_s: torch.Tensor,  # student post-GELU activations `[B, N, F]`
+    w_next: torch.Tensor,  # the teacher's next layer weight `[D, F]` (its `fc2.weight`)
+    fused: bool = True,  # False: the written-out reference `W (h_T - h_S)` (same value, one more pass in backward)
+) -> torch.Tensor:
     "$\\|W_\\text{next}(h_T - h_S)\\|^2$ summed over the output features, averaged over tokens."
     _same_shape(h_t, h_s, 'null_space_loss activations')
     if w_next.ndim != 2 or w_next.shape[1] != h_t.shape[-1]:
-        raise ValueError(f"null_space_loss: w_next must be [D, F] with F = {h_t.shape[-1]} (the activations' last dim), got {tuple(w_next.shape)}")
+        raise ValueError(
+            f"null_space_loss: w_next must be [D, F] with F = {h_t.shape[-1]} (the activations' last dim), got {tuple(w_next.shape)}"
+        )
     e = F.linear(h_s - h_t if fused else h_t - h_s, w_next)  # [B, N, D]; the sign does not change the square
     return e.pow(2).sum(-1).mean()
 
 # %% ../../nbs/20_nsa_losses.ipynb #23ae0230
-def attention_loss(a_t:torch.Tensor, # teacher attention weights `[B, H, N, N]`
-                   a_s:torch.Tensor, # student attention weights `[B, H, N, N]`
-                   fused:bool=True, # False: the written-out reference `(A_T - A_S)^2` summed per map
-                  ) -> torch.Tensor:
+def attention_loss(
+    a_t: torch.Tensor,  # teacher attention weights `[B, H, N, N]`
+    a_s: torch.Tensor,  # student attention weights `[B, H, N, N]`
+    fused: bool = True,  # False: the written-out reference `(A_T - A_S)^2` summed per map
+) -> torch.Tensor:
     "$\\|A_T - A_S\\|_F^2$ per (image, head), averaged over images and heads."
     _same_shape(a_t, a_s, 'attention_loss maps')
-    if a_t.ndim != 4: raise ValueError(f"attention_loss needs maps [B, H, N, N], got {tuple(a_t.shape)}")
-    if fused: return F.mse_loss(a_s, a_t, reduction='sum')/(a_t.shape[0]*a_t.shape[1])
+    if a_t.ndim != 4:
+        raise ValueError(f"attention_loss needs maps [B, H, N, N], got {tuple(a_t.shape)}")
+    if fused:
+        return F.mse_loss(a_s, a_t, reduction='sum') / (a_t.shape[0] * a_t.shape[1])
     return (a_t - a_s).pow(2).sum((-2, -1)).mean()
 
 # %% ../../nbs/20_nsa_losses.ipynb #adbd938f
-def class_cost(head_weight:torch.Tensor, # the teacher's classifier weight `[C, D]`
-              ) -> torch.Tensor:
+def class_cost(
+    head_weight: torch.Tensor,  # the teacher's classifier weight `[C, D]`
+) -> torch.Tensor:
     "Ground cost `[C, C]` between classes: Euclidean distances of the head's rows, divided by the largest one."
-    if head_weight.ndim != 2 or head_weight.shape[0] < 2: raise ValueError(f"class_cost needs a head weight [C, D] with C >= 2 classes, got {tuple(head_weight.shape)}")
+    if head_weight.ndim != 2 or head_weight.shape[0] < 2:
+        raise ValueError(f"class_cost needs a head weight [C, D] with C >= 2 classes, got {tuple(head_weight.shape)}")
     w = head_weight.detach().double()
     d = (w[:, None] - w[None]).pow(2).sum(-1).sqrt()  # exact zeros on the diagonal (cdist's matmul form is not)
-    if d.max() <= 0: raise ValueError("class_cost: every class-head row is the same; the cost would be zero everywhere")
-    return (d/d.max()).to(head_weight.dtype)
+    if d.max() <= 0:
+        raise ValueError("class_cost: every class-head row is the same; the cost would be zero everywhere")
+    return (d / d.max()).to(head_weight.dtype)
 
 # %% ../../nbs/20_nsa_losses.ipynb #ffe00b86
-def sinkhorn_cost(p:torch.Tensor, # distributions `[B, C]` (rows sum to 1)
-                  q:torch.Tensor, # distributions `[B, C]`
-                  cost:torch.Tensor, # ground cost `[C, C]`
-                  eps:float=0.05, # entropic regularisation, in units of the cost
-                  iters:int=100, # Sinkhorn iterations
-                 ) -> torch.Tensor:
+def sinkhorn_cost(
+    p: torch.Tensor,  # distributions `[B, C]` (rows sum to 1)
+    q: torch.Tensor,  # distributions `[B, C]`
+    cost: torch.Tensor,  # ground cost `[C, C]`
+    eps: float = 0.05,  # entropic regularisation, in units of the cost
+    iters: int = 100,  # Sinkhorn iterations
+) -> torch.Tensor:
     "Per-row transport cost $\\langle P_\\varepsilon, C\\rangle$ `[B]` of the entropic optimal plan between `p` and `q`."
     if p.shape != q.shape or p.ndim != 2 or cost.shape != (p.shape[1], p.shape[1]):
-        raise ValueError(f"sinkhorn_cost needs p, q [B, C] and cost [C, C], got {tuple(p.shape)}, {tuple(q.shape)}, {tuple(cost.shape)}")
-    lp, lq, K = p.clamp_min(1e-30).log(), q.clamp_min(1e-30).log(), -cost/eps  # [B, C], [B, C], [C, C]
+        raise ValueError(
+            f"sinkhorn_cost needs p, q [B, C] and cost [C, C], got {tuple(p.shape)}, {tuple(q.shape)}, {tuple(cost.shape)}"
+        )
+    lp, lq, K = p.clamp_min(1e-30).log(), q.clamp_min(1e-30).log(), -cost / eps  # [B, C], [B, C], [C, C]
     f, g = torch.zeros_like(p), torch.zeros_like(q)
     for _ in range(iters):
         f = lp - torch.logsumexp(K + g[:, None, :], -1)
         g = lq - torch.logsumexp(K + f[:, :, None], -2)
     plan = (f[:, :, None] + K + g[:, None, :]).exp()  # [B, C, C]
-    return (plan*cost).sum((-2, -1))
+    return (plan * cost).sum((-2, -1))
 
-def sinkhorn_divergence(p:torch.Tensor, # distributions `[B, C]`
-                        q:torch.Tensor, # distributions `[B, C]`
-                        cost:torch.Tensor, # ground cost `[C, C]`
-                        eps:float=0.05, # entropic regularisation
-                        iters:int=100, # Sinkhorn iterations
-                       ) -> torch.Tensor:
+
+def sinkhorn_divergence(
+    p: torch.Tensor,  # distributions `[B, C]`
+    q: torch.Tensor,  # distributions `[B, C]`
+    cost: torch.Tensor,  # ground cost `[C, C]`
+    eps: float = 0.05,  # entropic regularisation
+    iters: int = 100,  # Sinkhorn iterations
+) -> torch.Tensor:
     "Debiased $S(p, q)$ per row `[B]`: zero for equal rows, $C_{ij}$ for point masses at i and j."
     ot = lambda a, b: sinkhorn_cost(a, b, cost, eps, iters)
-    return ot(p, q) - 0.5*ot(p, p) - 0.5*ot(q, q)
+    return ot(p, q) - 0.5 * ot(p, p) - 0.5 * ot(q, q)
 
 # %% ../../nbs/20_nsa_losses.ipynb #41046b4f
 KD_METRICS = ('kl', 'wasserstein')
 
-def kd_loss(s_logits:torch.Tensor, # student logits `[B, C]`
-            t_logits:torch.Tensor, # teacher logits `[B, C]`
-            temperature:float=4.0, # softening temperature T
-            metric:str='kl', # `kl` or `wasserstein` (see `KD_METRICS`)
-            cost:torch.Tensor|None=None, # ground cost `[C, C]` for `wasserstein` (e.g. `class_cost(head.weight)`)
-            eps:float=0.05, # Sinkhorn regularisation (wasserstein)
-            iters:int=100, # Sinkhorn iterations (wasserstein)
-           ) -> torch.Tensor:
+
+def kd_loss(
+    s_logits: torch.Tensor,  # student logits `[B, C]`
+    t_logits: torch.Tensor,  # teacher logits `[B, C]`
+    temperature: float = 4.0,  # softening temperature T
+    metric: str = 'kl',  # `kl` or `wasserstein` (see `KD_METRICS`)
+    cost: torch.Tensor | None = None,  # ground cost `[C, C]` for `wasserstein` (e.g. `class_cost(head.weight)`)
+    eps: float = 0.05,  # Sinkhorn regularisation (wasserstein)
+    iters: int = 100,  # Sinkhorn iterations (wasserstein)
+) -> torch.Tensor:
     "$T^2\\,\\mathrm{KL}(p_T\\|p_S)$ or $T^2 S(p_T, p_S)$ between the temperature-softened distributions, batch mean."
-    if metric not in KD_METRICS: raise ValueError(f"kd_metric must be one of {KD_METRICS}, got {metric!r}")
-    if not temperature > 0: raise ValueError(f"kd temperature must be > 0, got {temperature!r}")
+    if metric not in KD_METRICS:
+        raise ValueError(f"kd_metric must be one of {KD_METRICS}, got {metric!r}")
+    if not temperature > 0:
+        raise ValueError(f"kd temperature must be > 0, got {temperature!r}")
     _same_shape(t_logits, s_logits, 'kd_loss logits')
-    t = t_logits.detach()/temperature
-    if metric == 'kl': return temperature**2*F.kl_div(F.log_softmax(s_logits/temperature, -1), F.log_softmax(t, -1), reduction='batchmean', log_target=True)
-    if cost is None: raise ValueError("kd_metric 'wasserstein' needs a ground cost [C, C], e.g. class_cost(teacher.head.weight)")
-    return temperature**2*sinkhorn_divergence(t.softmax(-1), (s_logits/temperature).softmax(-1), cost.to(s_logits), eps, iters).mean()
+    t = t_logits.detach() / temperature
+    if metric == 'kl':
+        return temperature**2 * F.kl_div(
+            F.log_softmax(s_logits / temperature, -1), F.log_softmax(t, -1), reduction='batchmean', log_target=True
+        )
+    if cost is None:
+        raise ValueError("kd_metric 'wasserstein' needs a ground cost [C, C], e.g. class_cost(teacher.head.weight)")
+    return (
+        temperature**2
+        * sinkhorn_divergence(t.softmax(-1), (s_logits / temperature).softmax(-1), cost.to(s_logits), eps, iters).mean()
+    )
 
 # %% ../../nbs/20_nsa_losses.ipynb #5019f838
-def factor_orthonormality(U:torch.Tensor, # left factor `[..., m, r]`
-                          V:torch.Tensor, # right factor `[..., r, n]`
-                         ) -> torch.Tensor:
+def factor_orthonormality(
+    U: torch.Tensor,  # left factor `[..., m, r]`
+    V: torch.Tensor,  # right factor `[..., r, n]`
+) -> torch.Tensor:
     "$\\|\\hat U^\\top \\hat U - I\\|_F^2 + \\|\\hat V \\hat V^\\top - I\\|_F^2$ with unit-norm columns of U and rows of V (summed over leading dims)."
     u, v = F.normalize(U, dim=-2), F.normalize(V, dim=-1)
     eye = torch.eye(U.shape[-1], dtype=U.dtype, device=U.device)
     return (u.mT @ u - eye).pow(2).sum() + (v @ v.mT - eye).pow(2).sum()
 
-def _cosine_gram_error(grams:list[torch.Tensor], # Gram matrices `[..., r, r]` of one rank r
-                       ) -> torch.Tensor:
-    "$\\sum \\|D^{-1/2} G D^{-1/2} - I\\|_F^2$ (D = diag G) over a batch of Gram matrices, in one chain of ops."
-    r = grams[0].shape[-1]; G = torch.cat([g.reshape(-1, r, r) for g in grams])
-    d = G.diagonal(dim1=-2, dim2=-1).sqrt().clamp_min(1e-12)  # the factor columns' / rows' norms
-    return (G/(d[:, :, None]*d[:, None, :]) - torch.eye(r, dtype=G.dtype, device=G.device)).pow(2).sum()
 
-def orthonormality_loss(model:nn.Module, # a model with `LowRankLinear` / `PerHeadLowRankQKV` layers
-                        fused:bool=True, # False: `factor_orthonormality` layer by layer (the reference)
-                       ) -> torch.Tensor:
+def _cosine_gram_error(
+    grams: list[torch.Tensor],  # Gram matrices `[..., r, r]` of one rank r
+) -> torch.Tensor:
+    "$\\sum \\|D^{-1/2} G D^{-1/2} - I\\|_F^2$ (D = diag G) over a batch of Gram matrices, in one chain of ops."
+    r = grams[0].shape[-1]
+    G = torch.cat([g.reshape(-1, r, r) for g in grams])
+    d = G.diagonal(dim1=-2, dim2=-1).sqrt().clamp_min(1e-12)  # the factor columns' / rows' norms
+    return (G / (d[:, :, None] * d[:, None, :]) - torch.eye(r, dtype=G.dtype, device=G.device)).pow(2).sum()
+
+
+def orthonormality_loss(
+    model: nn.Module,  # a model with `LowRankLinear` / `PerHeadLowRankQKV` layers
+    fused: bool = True,  # False: `factor_orthonormality` layer by layer (the reference)
+) -> torch.Tensor:
     "`factor_orthonormality` summed over every factorised layer of `model` (zero if it has none)."
     lows = [m for m in model.modules() if isinstance(m, (LowRankLinear, PerHeadLowRankQKV))]
-    if not lows: return next(model.parameters()).new_zeros(())
-    if not fused: return torch.stack([factor_orthonormality(m.U, m.V) for m in lows]).sum()
+    if not lows:
+        return next(model.parameters()).new_zeros(())
+    if not fused:
+        return torch.stack([factor_orthonormality(m.U, m.V) for m in lows]).sum()
     by_rank = {}
-    for m in lows: by_rank.setdefault(m.U.shape[-1], []).extend([m.U.mT @ m.U, m.V @ m.V.mT])  # r x r each
+    for m in lows:
+        by_rank.setdefault(m.U.shape[-1], []).extend([m.U.mT @ m.U, m.V @ m.V.mT])  # r x r each
     return sum(_cosine_gram_error(gs) for gs in by_rank.values())
 
 # %% ../../nbs/20_nsa_losses.ipynb #df1f8ade
 @dataclasses.dataclass
 class NSAWeights:
     "The weights of the NSA-ViT loss terms (the seed's defaults)."
-    alpha:float=0.1 # null-space loss
-    gamma:float=0.05 # attention-map loss
-    beta:float=0.1 # output KD
-    lambda_orth:float=0.1 # orthonormality of the factors
-    kd_temperature:float=4.0 # KD temperature T
-    kd_metric:str='kl' # kl | wasserstein
+
+    alpha: float = 0.1  # null-space loss
+    gamma: float = 0.05  # attention-map loss
+    beta: float = 0.1  # output KD
+    lambda_orth: float = 0.1  # orthonormality of the factors
+    kd_temperature: float = 4.0  # KD temperature T
+    kd_metric: str = 'kl'  # kl | wasserstein
 
     def __post_init__(self):
         for k in ('alpha', 'gamma', 'beta', 'lambda_orth'):
-            if not getattr(self, k) >= 0: raise ValueError(f"loss weight {k} must be >= 0, got {getattr(self, k)!r}")
-        if self.kd_metric not in KD_METRICS: raise ValueError(f"kd_metric must be one of {KD_METRICS}, got {self.kd_metric!r}")
+            if not getattr(self, k) >= 0:
+                raise ValueError(f"loss weight {k} must be >= 0, got {getattr(self, k)!r}")
+        if self.kd_metric not in KD_METRICS:
+            raise ValueError(f"kd_metric must be one of {KD_METRICS}, got {self.kd_metric!r}")
 
-def nsa_loss(s_logits:torch.Tensor, # student logits `[B, C]`
-             targets:torch.Tensor, # classes `[B]` (or soft targets `[B, C]`)
-             weights:NSAWeights, # the term weights
-             t_logits:torch.Tensor|None=None, # teacher logits `[B, C]` (needed when beta > 0)
-             t_gelu:list[torch.Tensor]=(), # teacher post-GELU activations per block `[B, N, 4D]`
-             s_gelu:list[torch.Tensor]=(), # student post-GELU activations per block
-             w_next:list[torch.Tensor]=(), # the teacher's fc2 weights per block `[D, 4D]`
-             t_attn:list[torch.Tensor]=(), # teacher attention maps per block `[B, H, N, N]`
-             s_attn:list[torch.Tensor]=(), # student attention maps per block
-             student:nn.Module|None=None, # the student, for the orthonormality term (needed when lambda_orth > 0)
-             cost:torch.Tensor|None=None, # ground cost `[C, C]` (wasserstein KD)
-             fused:bool=True, # False: the written-out reference forms of the null-space, attention and orthonormality terms
-            ) -> dict[str, torch.Tensor]:
+
+def nsa_loss(
+    s_logits: torch.Tensor,  # student logits `[B, C]`
+    targets: torch.Tensor,  # classes `[B]` (or soft targets `[B, C]`)
+    weights: NSAWeights,  # the term weights
+    t_logits: torch.Tensor | None = None,  # teacher logits `[B, C]` (needed when beta > 0)
+    t_gelu: list[torch.Tensor] = (),  # teacher post-GELU activations per block `[B, N, 4D]`
+    s_gelu: list[torch.Tensor] = (),  # student post-GELU activations per block
+    w_next: list[torch.Tensor] = (),  # the teacher's fc2 weights per block `[D, 4D]`
+    t_attn: list[torch.Tensor] = (),  # teacher attention maps per block `[B, H, N, N]`
+    s_attn: list[torch.Tensor] = (),  # student attention maps per block
+    student: nn.Module | None = None,  # the student, for the orthonormality term (needed when lambda_orth > 0)
+    cost: torch.Tensor | None = None,  # ground cost `[C, C]` (wasserstein KD)
+    fused: bool = True,  # False: the written-out reference forms of the null-space, attention and orthonormality terms
+) -> dict[str, torch.Tensor]:
     "Weighted terms `{'ce', 'null', 'attn', 'kd', 'orth'}` (those with a non-zero weight) of the NSA-ViT loss."
     w, out = weights, {'ce': F.cross_entropy(s_logits, targets)}
     if w.alpha:
-        if not (len(t_gelu) == len(s_gelu) == len(w_next) > 0): raise ValueError(f"the null-space term needs as many teacher/student post-GELU activations and fc2 weights, got {len(t_gelu)}, {len(s_gelu)}, {len(w_next)}")
-        out['null'] = w.alpha*sum(null_space_loss(t, s, wn, fused) for t, s, wn in zip(t_gelu, s_gelu, w_next))/len(w_next)
+        if not (len(t_gelu) == len(s_gelu) == len(w_next) > 0):
+            raise ValueError(
+                f"the null-space term needs as many teacher/student post-GELU activations and fc2 weights, got {len(t_gelu)}, {len(s_gelu)}, {len(w_next)}"
+            )
+        out['null'] = (
+            w.alpha * sum(null_space_loss(t, s, wn, fused) for t, s, wn in zip(t_gelu, s_gelu, w_next)) / len(w_next)
+        )
     if w.gamma:
-        if not (len(t_attn) == len(s_attn) > 0): raise ValueError(f"the attention term needs as many teacher and student maps, got {len(t_attn)} and {len(s_attn)}")
-        out['attn'] = w.gamma*sum(attention_loss(t, s, fused) for t, s in zip(t_attn, s_attn))/len(t_attn)
+        if not (len(t_attn) == len(s_attn) > 0):
+            raise ValueError(
+                f"the attention term needs as many teacher and student maps, got {len(t_attn)} and {len(s_attn)}"
+            )
+        out['attn'] = w.gamma * sum(attention_loss(t, s, fused) for t, s in zip(t_attn, s_attn)) / len(t_attn)
     if w.beta:
-        if t_logits is None: raise ValueError("the KD term (beta > 0) needs the teacher's logits")
-        out['kd'] = w.beta*kd_loss(s_logits, t_logits, w.kd_temperature, w.kd_metric, cost)
+        if t_logits is None:
+            raise ValueError("the KD term (beta > 0) needs the teacher's logits")
+        out['kd'] = w.beta * kd_loss(s_logits, t_logits, w.kd_temperature, w.kd_metric, cost)
     if w.lambda_orth:
-        if student is None: raise ValueError("the orthonormality term (lambda_orth > 0) needs the student model")
-        out['orth'] = w.lambda_orth*orthonormality_loss(student, fused)
+        if student is None:
+            raise ValueError("the orthonormality term (lambda_orth > 0) needs the student model")
+        out['orth'] = w.lambda_orth * orthonormality_loss(student, fused)
     return out

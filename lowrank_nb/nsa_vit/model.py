@@ -19,85 +19,118 @@ __all__ = ['RANK_METHODS', 'create_vit', 'has_attention_map', 'check_vit', 'plan
            'compression_summary']
 
 # %% ../../nbs/21_nsa_vit.ipynb #c27b4f4c
-def create_vit(name:str='vit_small_patch16_224', # a timm VisionTransformer name
-               num_classes:int=10, # classes of the head
-               img_size:int=32, # input side in pixels
-               patch_size:int=4, # patch side in pixels
-               embed_dim:int|None=None, # override the width D (None: the named model's)
-               depth:int|None=None, # override the number of blocks
-               num_heads:int|None=None, # override the number of heads
-               pretrained:bool=False, # load timm's pretrained weights (needs them cached; no download here)
-              ) -> nn.Module:
+def create_vit(
+    name: str = 'vit_small_patch16_224',  # a timm VisionTransformer name
+    num_classes: int = 10,  # classes of the head
+    img_size: int = 32,  # input side in pixels
+    patch_size: int = 4,  # patch side in pixels
+    embed_dim: int | None = None,  # override the width D (None: the named model's)
+    depth: int | None = None,  # override the number of blocks
+    num_heads: int | None = None,  # override the number of heads
+    pretrained: bool = False,  # load timm's pretrained weights (needs them cached; no download here)
+) -> nn.Module:
     "A timm ViT for `img_size` images with `num_classes` outputs, optionally narrowed / shortened."
     import timm
+
     kw = {k: v for k, v in dict(embed_dim=embed_dim, depth=depth, num_heads=num_heads).items() if v is not None}
-    return timm.create_model(name, pretrained=pretrained, num_classes=num_classes, img_size=img_size, patch_size=patch_size, **kw)
+    return timm.create_model(
+        name, pretrained=pretrained, num_classes=num_classes, img_size=img_size, patch_size=patch_size, **kw
+    )
 
 # %% ../../nbs/21_nsa_vit.ipynb #c21b6dc6
 _BLOCK_PARTS = ('norm1', 'attn', 'norm2', 'mlp.fc1', 'mlp.act', 'mlp.fc2')
 _TIMM_ATTN = ('attn.qkv', 'attn.proj', 'attn.attn_drop')
 _LINEARS = ('attn.qkv', 'attn.proj', 'mlp.fc1', 'mlp.fc2')
 
-def has_attention_map(block:nn.Module, # one ViT block
-                     ) -> bool:
+
+def has_attention_map(
+    block: nn.Module,  # one ViT block
+) -> bool:
     "Whether the block's attention is timm's `Attention`, whose softmax weights `ViTCapture` can read (`fused_attn` + `attn_drop`)."
     return hasattr(block.attn, 'fused_attn') and isinstance(getattr(block.attn, 'attn_drop', None), nn.Module)
 
-def check_vit(model:nn.Module, # the teacher (a timm VisionTransformer, softmax or linear attention)
-             ) -> nn.Module:
+
+def check_vit(
+    model: nn.Module,  # the teacher (a timm VisionTransformer, softmax or linear attention)
+) -> nn.Module:
     "`model` if it has timm's ViT layout (blocks with norm1/attn/norm2/mlp, a head), else a `TypeError` naming what is missing."
     blocks = getattr(model, 'blocks', None)
     if not isinstance(blocks, nn.Sequential) or not len(blocks) or not hasattr(model, 'head'):
-        raise TypeError(f"expected a timm VisionTransformer with `blocks` (nn.Sequential) and `head`; {type(model).__name__} has "
-                        f"blocks={type(blocks).__name__}, head={'yes' if hasattr(model, 'head') else 'no'}")
+        raise TypeError(
+            f"expected a timm VisionTransformer with `blocks` (nn.Sequential) and `head`; {type(model).__name__} has "
+            f"blocks={type(blocks).__name__}, head={'yes' if hasattr(model, 'head') else 'no'}"
+        )
     for i, b in enumerate(blocks):
         names = dict(b.named_modules())
         if missing := [p for p in _BLOCK_PARTS if p not in names]:
-            raise TypeError(f"block {i} of {type(model).__name__} lacks {missing}; expected timm's ViT block parts {list(_BLOCK_PARTS)}")
+            raise TypeError(
+                f"block {i} of {type(model).__name__} lacks {missing}; expected timm's ViT block parts {list(_BLOCK_PARTS)}"
+            )
         if hasattr(b.attn, 'fused_attn'):  # timm's Attention
-            if missing := [p for p in _TIMM_ATTN if p not in names]: raise TypeError(f"block {i}: timm's Attention lacks {missing}")
-            if not hasattr(b.attn, 'num_heads'): raise TypeError(f"block {i}: attn lacks num_heads (expected timm's Attention)")
+            if missing := [p for p in _TIMM_ATTN if p not in names]:
+                raise TypeError(f"block {i}: timm's Attention lacks {missing}")
+            if not hasattr(b.attn, 'num_heads'):
+                raise TypeError(f"block {i}: attn lacks num_heads (expected timm's Attention)")
             lins = _LINEARS
         else:
             lins = ('mlp.fc1', 'mlp.fc2')
             if not any(isinstance(m, nn.Linear) for m in b.attn.modules()):
-                raise TypeError(f"block {i}: attn ({type(b.attn).__name__}) is neither timm's Attention (fused_attn) nor an attention module with nn.Linear projections")
-        if notlin := [p for p in lins if not isinstance(names[p], nn.Linear)]: raise TypeError(f"block {i}: {notlin} must be nn.Linear in the dense teacher, got {[type(names[p]).__name__ for p in notlin]}")
+                raise TypeError(
+                    f"block {i}: attn ({type(b.attn).__name__}) is neither timm's Attention (fused_attn) nor an attention module with nn.Linear projections"
+                )
+        if notlin := [p for p in lins if not isinstance(names[p], nn.Linear)]:
+            raise TypeError(
+                f"block {i}: {notlin} must be nn.Linear in the dense teacher, got {[type(names[p]).__name__ for p in notlin]}"
+            )
     return model
 
 # %% ../../nbs/21_nsa_vit.ipynb #e4c106e9
 RANK_METHODS = {'energy_threshold': 'energy', 'fixed_ratio': 'ratio'}
 
-def _block_choice(w:torch.Tensor, groups:int, method:str, value:float, allow_larger:bool, name:str):
+
+def _block_choice(w: torch.Tensor, groups: int, method: str, value: float, allow_larger: bool, name: str):
     "The `RankChoice` for a fused qkv weight split into `groups` row blocks per projection: the largest rank any block wants."
-    blocks = w.detach().reshape(3*groups, -1, w.shape[1])  # [3G, out/3G, D]
+    blocks = w.detach().reshape(3 * groups, -1, w.shape[1])  # [3G, out/3G, D]
     shape = tuple(blocks.shape[1:])
-    if method == 'energy_threshold': choices = [rank_by_energy(shape, singular_values(b), value, allow_larger, f'{name}[{i}]') for i, b in enumerate(blocks)]
-    else: choices = [rank_by_ratio(shape, value, allow_larger, name)]
+    if method == 'energy_threshold':
+        choices = [
+            rank_by_energy(shape, singular_values(b), value, allow_larger, f'{name}[{i}]') for i, b in enumerate(blocks)
+        ]
+    else:
+        choices = [rank_by_ratio(shape, value, allow_larger, name)]
     return max(choices, key=lambda c: c.wanted)
 
-def _attn_linears(vit:nn.Module, per_head_svd:bool) -> tuple[dict, list[str]]:
+
+def _attn_linears(vit: nn.Module, per_head_svd: bool) -> tuple[dict, list[str]]:
     "`({qkv name: (linear, heads)}, [other attention linears])` of every block (heads: 1 unless `per_head_svd`)."
     qkv, other = {}, []
     for i, b in enumerate(vit.blocks):
         for n, m in b.attn.named_modules():
-            if not isinstance(m, nn.Linear): continue
+            if not isinstance(m, nn.Linear):
+                continue
             name = f'blocks.{i}.attn.{n}'
-            if n.split('.')[-1] != 'qkv': other.append(name); continue
+            if n.split('.')[-1] != 'qkv':
+                other.append(name)
+                continue
             owner = b.attn.get_submodule(n.rpartition('.')[0]) if '.' in n else b.attn
-            if m.out_features != 3*m.in_features: raise TypeError(f"{name}: expected a fused qkv nn.Linear(D, 3D), got {m.out_features}x{m.in_features}")
-            if per_head_svd and not hasattr(owner, 'num_heads'): raise TypeError(f"{name}: per_head_svd needs num_heads on {type(owner).__name__}")
+            if m.out_features != 3 * m.in_features:
+                raise TypeError(f"{name}: expected a fused qkv nn.Linear(D, 3D), got {m.out_features}x{m.in_features}")
+            if per_head_svd and not hasattr(owner, 'num_heads'):
+                raise TypeError(f"{name}: per_head_svd needs num_heads on {type(owner).__name__}")
             qkv[name] = (m, owner.num_heads if per_head_svd else 1)
     return qkv, other
 
-def plan_vit_ranks(vit:nn.Module, # the dense teacher
-                   method:str='energy_threshold', # `energy_threshold` or `fixed_ratio`
-                   value:float=0.95, # the energy fraction or the rank ratio
-                   per_head_svd:bool=False, # factorise each attention head's Q/K/V block separately
-                   allow_larger:bool=False, # factorise even at or above the break-even rank
-                  ) -> pd.DataFrame:
+
+def plan_vit_ranks(
+    vit: nn.Module,  # the dense teacher
+    method: str = 'energy_threshold',  # `energy_threshold` or `fixed_ratio`
+    value: float = 0.95,  # the energy fraction or the rank ratio
+    per_head_svd: bool = False,  # factorise each attention head's Q/K/V block separately
+    allow_larger: bool = False,  # factorise even at or above the break-even rank
+) -> pd.DataFrame:
     "One row per factorised candidate (qkv, the attention's other linears, fc1, fc2 of every block): shape, rank (`<NA>`: left dense), parameters, reason."
-    if method not in RANK_METHODS: raise ValueError(f"rank_selection_method must be one of {list(RANK_METHODS)}, got {method!r}")
+    if method not in RANK_METHODS:
+        raise ValueError(f"rank_selection_method must be one of {list(RANK_METHODS)}, got {method!r}")
     check_vit(vit)
     qkvs, other = _attn_linears(vit, per_head_svd)
     include = '^(' + '|'.join(map(re.escape, other)) + r'|blocks\.\d+\.mlp\.fc1|blocks\.\d+\.mlp\.fc2)$'
@@ -106,78 +139,125 @@ def plan_vit_ranks(vit:nn.Module, # the dense teacher
     for name, (lin, g) in qkvs.items():
         D = lin.in_features
         c = _block_choice(lin.weight, g, method, value, allow_larger, name)
-        hd = D//g
-        qkv.append(dict(name=name, out_features=3*D, in_features=D, break_even=c.break_even, wanted=c.wanted, rank=c.rank, dense_params=3*D*D,
-                        params=3*D*D if c.rank is None else 3*g*c.rank*(hd + D), reason=c.reason, kind='per_head_qkv' if per_head_svd else 'qkv'))
+        hd = D // g
+        qkv.append(
+            dict(
+                name=name,
+                out_features=3 * D,
+                in_features=D,
+                break_even=c.break_even,
+                wanted=c.wanted,
+                rank=c.rank,
+                dense_params=3 * D * D,
+                params=3 * D * D if c.rank is None else 3 * g * c.rank * (hd + D),
+                reason=c.reason,
+                kind='per_head_qkv' if per_head_svd else 'qkv',
+            )
+        )
     order = {n: k for k, (n, _) in enumerate(vit.named_modules())}
-    return pd.concat([rows, pd.DataFrame(qkv)]).sort_values('name', key=lambda s: s.map(order)).reset_index(drop=True).astype({'rank': 'Int64'})
+    return (
+        pd.concat([rows, pd.DataFrame(qkv)])
+        .sort_values('name', key=lambda s: s.map(order))
+        .reset_index(drop=True)
+        .astype({'rank': 'Int64'})
+    )
 
 # %% ../../nbs/21_nsa_vit.ipynb #b230b071
 class LowRankViT(nn.Module):
     "A low-rank student made from a timm ViT teacher: SVD-initialised Q/K/V, proj, fc1, fc2 (and a linear attention's own linears); everything else copied."
-    def __init__(self, teacher:nn.Module, # the dense timm VisionTransformer (left unchanged)
-                 rank_selection_method:str='energy_threshold', # `energy_threshold` or `fixed_ratio`
-                 energy_threshold:float=0.95, # energy kept per layer (energy_threshold)
-                 fixed_rank_ratio:float=0.5, # fraction of min(m, n) kept (fixed_ratio)
-                 per_head_svd:bool=False, # one SVD per attention head's Q/K/V block
-                 allow_larger:bool=False, # factorise even where it does not save parameters (e.g. full rank, for tests)
-                ):
+
+    def __init__(
+        self,
+        teacher: nn.Module,  # the dense timm VisionTransformer (left unchanged)
+        rank_selection_method: str = 'energy_threshold',  # `energy_threshold` or `fixed_ratio`
+        energy_threshold: float = 0.95,  # energy kept per layer (energy_threshold)
+        fixed_rank_ratio: float = 0.5,  # fraction of min(m, n) kept (fixed_ratio)
+        per_head_svd: bool = False,  # one SVD per attention head's Q/K/V block
+        allow_larger: bool = False,  # factorise even where it does not save parameters (e.g. full rank, for tests)
+    ):
         super().__init__()
         value = energy_threshold if rank_selection_method == 'energy_threshold' else fixed_rank_ratio
         self.plan = plan_vit_ranks(teacher, rank_selection_method, value, per_head_svd, allow_larger)
         self.vit = copy.deepcopy(teacher).requires_grad_(True)
         ranks = {r.name: int(r.rank) for r in self.plan.itertuples() if not pd.isna(r.rank)}
         heads = {n: g for n, (_, g) in _attn_linears(self.vit, per_head_svd)[0].items()}
-        def factory(name, lin):
-            if name in heads: return PerHeadLowRankQKV.from_linear(lin, heads[name], ranks[name])
-            return LowRankLinear.from_linear(lin, ranks[name])
-        if ranks: replace_linear(self.vit, factory, predicate=lambda n, m: n in ranks)
 
-    def forward(self, x:torch.Tensor) -> torch.Tensor: return self.vit(x)  # x: [B, 3, H, W] -> logits [B, C]
+        def factory(name, lin):
+            if name in heads:
+                return PerHeadLowRankQKV.from_linear(lin, heads[name], ranks[name])
+            return LowRankLinear.from_linear(lin, ranks[name])
+
+        if ranks:
+            replace_linear(self.vit, factory, predicate=lambda n, m: n in ranks)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.vit(x)  # x: [B, 3, H, W] -> logits [B, C]
 
 # %% ../../nbs/21_nsa_vit.ipynb #8111b7b6
 class ViTCapture:
     "Context manager: forward hooks collecting `attn`, `ln` and `gelu` per block of a timm ViT (or `LowRankViT`)."
-    def __init__(self, model:nn.Module, # a timm ViT or a LowRankViT
-                 attn:bool=True, # capture attention weights `[B, H, N, N]` (turns fused attention off meanwhile; timm's Attention only)
-                 ln:bool=True, # capture post-LayerNorm activations `[B, N, D]` (norm1's output)
-                 gelu:bool=True, # capture post-GELU activations `[B, N, 4D]` (mlp.act's output)
-                ):
+
+    def __init__(
+        self,
+        model: nn.Module,  # a timm ViT or a LowRankViT
+        attn: bool = True,  # capture attention weights `[B, H, N, N]` (turns fused attention off meanwhile; timm's Attention only)
+        ln: bool = True,  # capture post-LayerNorm activations `[B, N, D]` (norm1's output)
+        gelu: bool = True,  # capture post-GELU activations `[B, N, 4D]` (mlp.act's output)
+    ):
         vit = model.vit if isinstance(model, LowRankViT) else model
         self.blocks = list(check_vit(vit).blocks) if not isinstance(model, LowRankViT) else list(vit.blocks)
-        if attn and (no := [f'{i} ({type(b.attn).__name__})' for i, b in enumerate(self.blocks) if not has_attention_map(b)]):
-            raise ValueError(f"blocks {', '.join(no)} have no softmax attention map to capture (only timm's Attention exposes one); "
-                             f"capture with attn=False, i.e. distil with gamma=0")
+        if attn and (
+            no := [f'{i} ({type(b.attn).__name__})' for i, b in enumerate(self.blocks) if not has_attention_map(b)]
+        ):
+            raise ValueError(
+                f"blocks {', '.join(no)} have no softmax attention map to capture (only timm's Attention exposes one); "
+                f"capture with attn=False, i.e. distil with gamma=0"
+            )
         self.want = dict(attn=attn, ln=ln, gelu=gelu)
-        n = len(self.blocks); self.attn, self.ln, self.gelu = [None]*n, [None]*n, [None]*n
+        n = len(self.blocks)
+        self.attn, self.ln, self.gelu = [None] * n, [None] * n, [None] * n
         self._hooks, self._fused = [], []
 
-    def _store(self, store:list, i:int, pre:bool=False):
-        if pre: return lambda mod, args: store.__setitem__(i, args[0])
+    def _store(self, store: list, i: int, pre: bool = False):
+        if pre:
+            return lambda mod, args: store.__setitem__(i, args[0])
         return lambda mod, args, out: store.__setitem__(i, out)
 
     def __enter__(self):
         for i, b in enumerate(self.blocks):
             if self.want['attn']:
-                self._fused.append((b.attn, b.attn.fused_attn)); b.attn.fused_attn = False
+                self._fused.append((b.attn, b.attn.fused_attn))
+                b.attn.fused_attn = False
                 self._hooks.append(b.attn.attn_drop.register_forward_pre_hook(self._store(self.attn, i, pre=True)))
-            if self.want['ln']: self._hooks.append(b.norm1.register_forward_hook(self._store(self.ln, i)))
-            if self.want['gelu']: self._hooks.append(b.mlp.act.register_forward_hook(self._store(self.gelu, i)))
+            if self.want['ln']:
+                self._hooks.append(b.norm1.register_forward_hook(self._store(self.ln, i)))
+            if self.want['gelu']:
+                self._hooks.append(b.mlp.act.register_forward_hook(self._store(self.gelu, i)))
         return self
 
     def __exit__(self, *exc):
-        for h in self._hooks: h.remove()
-        for attn, fused in self._fused: attn.fused_attn = fused
+        for h in self._hooks:
+            h.remove()
+        for attn, fused in self._fused:
+            attn.fused_attn = fused
         self._hooks, self._fused = [], []
 
 # %% ../../nbs/21_nsa_vit.ipynb #40c05b80
-def compression_summary(teacher:nn.Module, # the dense model
-                        student:nn.Module, # the compressed model
-                        img_size:int=32, # input side for the FLOP count
-                       ) -> dict:
+def compression_summary(
+    teacher: nn.Module,  # the dense model
+    student: nn.Module,  # the compressed model
+    img_size: int = 32,  # input side for the FLOP count
+) -> dict:
     "Teacher/student parameters, compression ratio, savings %, forward FLOPs per image and FLOP reduction %."
     x = torch.zeros(1, 3, img_size, img_size, device=next(teacher.parameters()).device)
     tp, sp = count_params(teacher), count_params(student)
     tf, sf = estimate_model_flops(teacher, x), estimate_model_flops(student, x)
-    return dict(teacher_params=tp, student_params=sp, compression_ratio=tp/sp, param_savings_pct=100*(1 - sp/tp),
-                teacher_flops=tf, student_flops=sf, flop_reduction_pct=100*(1 - sf/tf))
+    return dict(
+        teacher_params=tp,
+        student_params=sp,
+        compression_ratio=tp / sp,
+        param_savings_pct=100 * (1 - sp / tp),
+        teacher_flops=tf,
+        student_flops=sf,
+        flop_reduction_pct=100 * (1 - sf / tf),
+    )

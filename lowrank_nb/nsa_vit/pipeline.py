@@ -5,18 +5,35 @@ from __future__ import annotations
 import dataclasses, json, time
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Literal  # NSAConfig's generated __init__ resolves TrainCfg's Literal annotations here (show_doc evaluates them)
+from typing import (
+    Literal,
+)  # NSAConfig's generated __init__ resolves TrainCfg's Literal annotations here (show_doc evaluates them)
 
 import torch
 from torch import nn
 
 from ..core import RunLogger, get_device, load_config, project_root, save_config
-from ..data import ImageDatasetName, ImageTensorDataset, eval_transform, image_dataset, image_loaders, train_transform
+from lowrank_nb.data import (
+    ImageDatasetName,
+    ImageTensorDataset,
+    eval_transform,
+    image_dataset,
+    image_loaders,
+    train_transform,
+)
 from ..metrics import accuracy, confusion_matrix, per_class_accuracy, plot_confusion, save_json
 from ..surgery import load_lowrank, save_lowrank
 from ..train import Learner, TrainCfg
 from .losses import NSAWeights, class_cost, nsa_loss
-from .model import LowRankViT, ViTCapture, check_vit, has_attention_map, compression_summary, create_vit, RANK_METHODS
+from lowrank_nb.nsa_vit.model import (
+    LowRankViT,
+    ViTCapture,
+    check_vit,
+    has_attention_map,
+    compression_summary,
+    create_vit,
+    RANK_METHODS,
+)
 
 # %% auto #0
 __all__ = ['SEED_KEYS', 'NSAConfig', 'default_config_path', 'make_loaders', 'build_teacher', 'save_checkpoint', 'load_checkpoint',
@@ -27,64 +44,96 @@ __all__ = ['SEED_KEYS', 'NSAConfig', 'default_config_path', 'make_loaders', 'bui
 @dataclasses.dataclass
 class NSAConfig(TrainCfg):
     "Settings of an NSA-ViT run: teacher architecture, data, compression, loss weights, logging (plus `TrainCfg`'s schedule)."
-    teacher_model:str='vit_small_patch16_224' # timm ViT name
-    img_size:int|None=None # input side in pixels (None: the data set's; any other side is refused)
-    patch_size:int=4 # patch side in pixels
-    embed_dim:int|None=None # override the teacher's width (None: the named model's)
-    depth:int|None=None # override the teacher's number of blocks
-    num_heads:int|None=None # override the teacher's number of heads
-    pretrained:bool=False # start the teacher from timm's cached weights
-    dataset:ImageDatasetName='cifar10' # the data set, a key of `IMAGE_DATASETS` (cifar100 only where a user has it)
-    train_subset:int=0 # use this many training images, a seeded random subset (0: all)
-    valid_subset:int=0 # use this many evaluation images (test or val split; 0: all)
-    batch_size:int=128 # images per batch
-    num_workers:int=0 # data loader worker processes
-    augment:bool=True # training augmentation (crop, flip, rotation, jitter, erasing)
-    teacher_checkpoint:str|None=None # the teacher's `.safetensors` (distillation)
-    rank_selection_method:str='energy_threshold' # energy_threshold | fixed_ratio
-    energy_threshold:float=0.95 # energy kept per layer (energy_threshold)
-    fixed_rank_ratio:float=0.5 # fraction of min(m, n) kept (fixed_ratio)
-    per_head_svd:bool=False # one SVD per attention head's Q/K/V block
-    alpha:float=0.1 # weight of the null-space loss
-    gamma:float=0.05 # weight of the attention-map loss
-    beta:float=0.1 # weight of the output KD loss
-    lambda_orth:float=0.1 # weight of the orthonormality loss
-    kd_temperature:float=4.0 # KD temperature T
-    kd_metric:str='kl' # kl | wasserstein
-    use_wandb:bool=False # log to wandb (offline unless WANDB_MODE says otherwise)
-    wandb_project:str='nsa-vit' # wandb project
-    wandb_entity:str|None=None # wandb entity (team or user)
+
+    teacher_model: str = 'vit_small_patch16_224'  # timm ViT name
+    img_size: int | None = None  # input side in pixels (None: the data set's; any other side is refused)
+    patch_size: int = 4  # patch side in pixels
+    embed_dim: int | None = None  # override the teacher's width (None: the named model's)
+    depth: int | None = None  # override the teacher's number of blocks
+    num_heads: int | None = None  # override the teacher's number of heads
+    pretrained: bool = False  # start the teacher from timm's cached weights
+    dataset: ImageDatasetName = 'cifar10'  # the data set, a key of `IMAGE_DATASETS` (cifar100 only where a user has it)
+    train_subset: int = 0  # use this many training images, a seeded random subset (0: all)
+    valid_subset: int = 0  # use this many evaluation images (test or val split; 0: all)
+    batch_size: int = 128  # images per batch
+    num_workers: int = 0  # data loader worker processes
+    augment: bool = True  # training augmentation (crop, flip, rotation, jitter, erasing)
+    teacher_checkpoint: str | None = None  # the teacher's `.safetensors` (distillation)
+    rank_selection_method: str = 'energy_threshold'  # energy_threshold | fixed_ratio
+    energy_threshold: float = 0.95  # energy kept per layer (energy_threshold)
+    fixed_rank_ratio: float = 0.5  # fraction of min(m, n) kept (fixed_ratio)
+    per_head_svd: bool = False  # one SVD per attention head's Q/K/V block
+    alpha: float = 0.1  # weight of the null-space loss
+    gamma: float = 0.05  # weight of the attention-map loss
+    beta: float = 0.1  # weight of the output KD loss
+    lambda_orth: float = 0.1  # weight of the orthonormality loss
+    kd_temperature: float = 4.0  # KD temperature T
+    kd_metric: str = 'kl'  # kl | wasserstein
+    use_wandb: bool = False  # log to wandb (offline unless WANDB_MODE says otherwise)
+    wandb_project: str = 'nsa-vit'  # wandb project
+    wandb_entity: str | None = None  # wandb entity (team or user)
 
     def __post_init__(self):
         side = image_dataset(self.dataset).side  # an unknown name is refused here, listing the known ones
-        if self.img_size is None: self.img_size = side
-        if self.img_size != side: raise ValueError(f"img_size={self.img_size} does not match {self.dataset}'s {side}x{side} images; leave img_size out (null) to use {side}")
-        if self.rank_selection_method not in RANK_METHODS: raise ValueError(f"rank_selection_method must be one of {list(RANK_METHODS)}, got {self.rank_selection_method!r}")
-        NSAWeights(self.alpha, self.gamma, self.beta, self.lambda_orth, self.kd_temperature, self.kd_metric)  # checks weights and kd_metric
+        if self.img_size is None:
+            self.img_size = side
+        if self.img_size != side:
+            raise ValueError(
+                f"img_size={self.img_size} does not match {self.dataset}'s {side}x{side} images; leave img_size out (null) to use {side}"
+            )
+        if self.rank_selection_method not in RANK_METHODS:
+            raise ValueError(
+                f"rank_selection_method must be one of {list(RANK_METHODS)}, got {self.rank_selection_method!r}"
+            )
+        NSAWeights(
+            self.alpha, self.gamma, self.beta, self.lambda_orth, self.kd_temperature, self.kd_metric
+        )  # checks weights and kd_metric
 
     @property
-    def weights(self) -> NSAWeights: return NSAWeights(self.alpha, self.gamma, self.beta, self.lambda_orth, self.kd_temperature, self.kd_metric)
+    def weights(self) -> NSAWeights:
+        return NSAWeights(self.alpha, self.gamma, self.beta, self.lambda_orth, self.kd_temperature, self.kd_metric)
 
-SEED_KEYS = ('teacher_model', 'rank_selection_method', 'energy_threshold', 'fixed_rank_ratio', 'per_head_svd', 'alpha', 'gamma',
-             'beta', 'lambda_orth', 'kd_temperature', 'kd_metric', 'device', 'use_wandb', 'wandb_project', 'wandb_entity')
+
+SEED_KEYS = (
+    'teacher_model',
+    'rank_selection_method',
+    'energy_threshold',
+    'fixed_rank_ratio',
+    'per_head_svd',
+    'alpha',
+    'gamma',
+    'beta',
+    'lambda_orth',
+    'kd_temperature',
+    'kd_metric',
+    'device',
+    'use_wandb',
+    'wandb_project',
+    'wandb_entity',
+)
+
 
 def default_config_path() -> Path:
     "The repository's default NSA-ViT YAML (`configs/nsa_vit/default.yaml`)."
-    return project_root()/'configs'/'nsa_vit'/'default.yaml'
+    return project_root() / 'configs' / 'nsa_vit' / 'default.yaml'
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #7c4b7d46
-def _subset(ds:ImageTensorDataset, n:int, seed:int) -> ImageTensorDataset:
+def _subset(ds: ImageTensorDataset, n: int, seed: int) -> ImageTensorDataset:
     "A seeded random `n`-image subset of `ds` (all of it for n = 0)."
-    if not n or n >= len(ds): return ds
+    if not n or n >= len(ds):
+        return ds
     idx = torch.randperm(len(ds), generator=torch.Generator().manual_seed(seed))[:n]
     return ImageTensorDataset(ds.images[idx], ds.targets[idx], ds.classes, ds.transform)
 
-def _class_names(ds:ImageTensorDataset) -> list[str]:
+
+def _class_names(ds: ImageTensorDataset) -> list[str]:
     "Readable class names in label order (Tiny-ImageNet's words, not its wnids)."
     return list(getattr(ds, 'class_names', ds.classes))
 
-def make_loaders(cfg:NSAConfig, # the run's settings
-                ) -> tuple:
+
+def make_loaders(
+    cfg: NSAConfig,  # the run's settings
+) -> tuple:
     "`(train_dl, valid_dl, class names)` for `cfg.dataset`: its training split and the split it is scored on."
     s = image_dataset(cfg.dataset)
     full = s.load('train', transform=train_transform(s.stats, size=s.side) if cfg.augment else eval_transform(s.stats))
@@ -93,210 +142,360 @@ def make_loaders(cfg:NSAConfig, # the run's settings
     train_dl, valid_dl = image_loaders(tr, te, batch_size=cfg.batch_size, num_workers=cfg.num_workers, seed=cfg.seed)
     return train_dl, valid_dl, _class_names(full)
 
-def build_teacher(cfg:NSAConfig, # architecture keys
-                  num_classes:int|None=None, # classes of the head (None: the data set's)
-                 ) -> nn.Module:
-    "The dense timm ViT the config describes."
-    return create_vit(cfg.teacher_model, num_classes or image_dataset(cfg.dataset).num_classes, cfg.img_size, cfg.patch_size, cfg.embed_dim, cfg.depth, cfg.num_heads, cfg.pretrained)
 
-def save_checkpoint(model:nn.Module, # a timm ViT, dense or factorised (or a LowRankViT)
-                    path:str|Path, # `NAME.safetensors`
-                    cfg:NSAConfig, # the config that made it (saved as `NAME.yaml`)
-                   ) -> Path:
+def build_teacher(
+    cfg: NSAConfig,  # architecture keys
+    num_classes: int | None = None,  # classes of the head (None: the data set's)
+) -> nn.Module:
+    "The dense timm ViT the config describes."
+    return create_vit(
+        cfg.teacher_model,
+        num_classes or image_dataset(cfg.dataset).num_classes,
+        cfg.img_size,
+        cfg.patch_size,
+        cfg.embed_dim,
+        cfg.depth,
+        cfg.num_heads,
+        cfg.pretrained,
+    )
+
+
+def save_checkpoint(
+    model: nn.Module,  # a timm ViT, dense or factorised (or a LowRankViT)
+    path: str | Path,  # `NAME.safetensors`
+    cfg: NSAConfig,  # the config that made it (saved as `NAME.yaml`)
+) -> Path:
     "Write `NAME.safetensors` (weights + low-rank layout) and `NAME.yaml` (the config)."
-    path = Path(path); save_lowrank(model.vit if isinstance(model, LowRankViT) else model, path)
+    path = Path(path)
+    save_lowrank(model.vit if isinstance(model, LowRankViT) else model, path)
     save_config(cfg, path.parent, path.with_suffix('.yaml').name)
     return path
 
-def load_checkpoint(path:str|Path, # a `.safetensors` written by `save_checkpoint`
-                    cfg:NSAConfig|None=None, # its config (default: read `NAME.yaml` next to it)
-                   ) -> tuple[nn.Module, NSAConfig]:
+
+def load_checkpoint(
+    path: str | Path,  # a `.safetensors` written by `save_checkpoint`
+    cfg: NSAConfig | None = None,  # its config (default: read `NAME.yaml` next to it)
+) -> tuple[nn.Module, NSAConfig]:
     "`(model, cfg)`: the timm ViT rebuilt from the config, factorised layers re-created, weights loaded strictly (eval mode)."
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"checkpoint {path} does not exist")
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint {path} does not exist")
     if cfg is None:
-        if not path.with_suffix('.yaml').is_file(): raise FileNotFoundError(f"no config {path.with_suffix('.yaml')} next to the checkpoint; pass the config it was made with")
+        if not path.with_suffix('.yaml').is_file():
+            raise FileNotFoundError(
+                f"no config {path.with_suffix('.yaml')} next to the checkpoint; pass the config it was made with"
+            )
         cfg = load_config(NSAConfig, path.with_suffix('.yaml'))
     model = build_teacher(cfg)
-    try: load_lowrank(model, path)
+    try:
+        load_lowrank(model, path)
     except (RuntimeError, ValueError) as e:
-        raise ValueError(f"checkpoint {path} does not match the {cfg.teacher_model} (embed_dim={cfg.embed_dim}, depth={cfg.depth}) its config describes: {str(e)[:400]}") from None
+        raise ValueError(
+            f"checkpoint {path} does not match the {cfg.teacher_model} (embed_dim={cfg.embed_dim}, depth={cfg.depth}) its config describes: {str(e)[:400]}"
+        ) from None
     return model.eval(), cfg
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #d63c8350
 class Distiller:
     "The `forward_fn` / `loss_fn` pair that makes the shared `Learner` distil a `LowRankViT` from its teacher."
-    def __init__(self, teacher:nn.Module, # the dense timm ViT (frozen here, put in eval mode)
-                 student:LowRankViT, # the student
-                 weights:NSAWeights, # loss weights, temperature, KD metric
-                 fused:bool=True, # False: the losses' written-out reference forms (for timing and parity; same values)
-                ):
+
+    def __init__(
+        self,
+        teacher: nn.Module,  # the dense timm ViT (frozen here, put in eval mode)
+        student: LowRankViT,  # the student
+        weights: NSAWeights,  # loss weights, temperature, KD metric
+        fused: bool = True,  # False: the losses' written-out reference forms (for timing and parity; same values)
+    ):
         self.teacher, self.student, self.w = check_vit(teacher).eval().requires_grad_(False), student, weights
-        if weights.gamma and (no := sorted({type(b.attn).__name__ for b in (*teacher.blocks, *student.vit.blocks) if not has_attention_map(b)})):
-            raise ValueError(f"gamma={weights.gamma} asks for the attention-map loss, but {no} expose no softmax attention map; use gamma=0 for linear-attention ViTs")
+        if weights.gamma and (
+            no := sorted(
+                {type(b.attn).__name__ for b in (*teacher.blocks, *student.vit.blocks) if not has_attention_map(b)}
+            )
+        ):
+            raise ValueError(
+                f"gamma={weights.gamma} asks for the attention-map loss, but {no} expose no softmax attention map; use gamma=0 for linear-attention ViTs"
+            )
         self.w_next = [b.mlp.fc2.weight for b in teacher.blocks]  # the teacher's fc2: W_next of each FFN junction
         self.cost = class_cost(teacher.head.weight) if weights.kd_metric == 'wasserstein' else None
         self.need_teacher, self.fused = bool(weights.alpha or weights.gamma or weights.beta), fused
 
-    def forward(self, model:nn.Module, batch) -> SimpleNamespace:
+    def forward(self, model: nn.Module, batch) -> SimpleNamespace:
         "Teacher (captured, no grad) then student (captured); `.logits` is the student's."
         x, kw = batch[0], dict(attn=self.w.gamma > 0, ln=False, gelu=self.w.alpha > 0)
         t_logits, tc = None, None
         if self.need_teacher:
-            with torch.no_grad(), ViTCapture(self.teacher, **kw) as tc: t_logits = self.teacher(x)
-        with ViTCapture(self.student, **kw) as sc: logits = model(x)
+            with torch.no_grad(), ViTCapture(self.teacher, **kw) as tc:
+                t_logits = self.teacher(x)
+        with ViTCapture(self.student, **kw) as sc:
+            logits = model(x)
         return SimpleNamespace(logits=logits, t_logits=t_logits, t=tc, s=sc)
 
-    def loss(self, batch, out:SimpleNamespace, acts) -> dict:
+    def loss(self, batch, out: SimpleNamespace, acts) -> dict:
         "The weighted NSA-ViT terms of a batch."
         t, s = out.t, out.s
-        return nsa_loss(out.logits, batch[1], self.w, out.t_logits, t.gelu if t else (), s.gelu, self.w_next if self.w.alpha else (),
-                        t.attn if t else (), s.attn, self.student, self.cost, self.fused)
+        return nsa_loss(
+            out.logits,
+            batch[1],
+            self.w,
+            out.t_logits,
+            t.gelu if t else (),
+            s.gelu,
+            self.w_next if self.w.alpha else (),
+            t.attn if t else (),
+            s.attn,
+            self.student,
+            self.cost,
+            self.fused,
+        )
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #a188f97a
-def bench_distill(distiller:Distiller, # teacher, student and weights
-                  batch:tuple, # `(x, y)` on the models' device
-                  repeats:int=7, # interleaved timings of each step; medians are reported
-                 ) -> dict:
+def bench_distill(
+    distiller: Distiller,  # teacher, student and weights
+    batch: tuple,  # `(x, y)` on the models' device
+    repeats: int = 7,  # interleaved timings of each step; medians are reported
+) -> dict:
     "Images/s of a full NSA step vs teacher forward + plain student forward/backward, and the overhead in %."
     import statistics
+
     student, teacher, x, y = distiller.student, distiller.teacher, *batch
+
     def plain():
-        with torch.no_grad(): teacher(x)
+        with torch.no_grad():
+            teacher(x)
         torch.nn.functional.cross_entropy(student(x), y).backward()
+
     def nsa():
-        out = distiller.forward(student, batch); sum(distiller.loss(batch, out, {}).values()).backward()
+        out = distiller.forward(student, batch)
+        sum(distiller.loss(batch, out, {}).values()).backward()
+
     times = {'plain': [], 'nsa': []}
-    for f in (plain, nsa): f()  # warm-up
+    for f in (plain, nsa):
+        f()  # warm-up
     for _ in range(repeats):
         for k, f in (('plain', plain), ('nsa', nsa)):
-            t0 = time.perf_counter(); f(); times[k].append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            f()
+            times[k].append(time.perf_counter() - t0)
     student.zero_grad(set_to_none=True)
     med = {k: statistics.median(v) for k, v in times.items()}
-    return dict(plain_img_s=len(x)/med['plain'], nsa_img_s=len(x)/med['nsa'], overhead_pct=100*(med['nsa']/med['plain'] - 1), batch=len(x), repeats=repeats)
+    return dict(
+        plain_img_s=len(x) / med['plain'],
+        nsa_img_s=len(x) / med['nsa'],
+        overhead_pct=100 * (med['nsa'] / med['plain'] - 1),
+        batch=len(x),
+        repeats=repeats,
+    )
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #bd175102
-def _learner_cfg(cfg:NSAConfig, sub:str) -> NSAConfig:
+def _learner_cfg(cfg: NSAConfig, sub: str) -> NSAConfig:
     "The config the `Learner` gets: its own output folder, wandb on when `use_wandb` is."
-    return dataclasses.replace(cfg, out_dir=str(Path(cfg.out_dir)/sub), wandb=cfg.wandb or cfg.use_wandb, trackers='' if not (cfg.wandb or cfg.use_wandb) else cfg.trackers)
+    return dataclasses.replace(
+        cfg,
+        out_dir=str(Path(cfg.out_dir) / sub),
+        wandb=cfg.wandb or cfg.use_wandb,
+        trackers='' if not (cfg.wandb or cfg.use_wandb) else cfg.trackers,
+    )
 
-def _load_best(model:nn.Module, learner:Learner):
+
+def _load_best(model: nn.Module, learner: Learner):
     "Load the `Learner`'s best weights (`best/model.safetensors`) into `model` (when an evaluation picked one)."
     from safetensors.torch import load_model
-    best = learner.out_dir/'best'/'model.safetensors'
-    if best.is_file(): load_model(model, str(best), strict=True)
 
-def train_teacher(cfg:NSAConfig, # settings (architecture, data, schedule)
-                  model:nn.Module|None=None, # train this ViT in place instead of the one `cfg` describes (e.g. a `linear_vit`)
-                 ) -> dict:
+    best = learner.out_dir / 'best' / 'model.safetensors'
+    if best.is_file():
+        load_model(model, str(best), strict=True)
+
+
+def train_teacher(
+    cfg: NSAConfig,  # settings (architecture, data, schedule)
+    model: nn.Module | None = None,  # train this ViT in place instead of the one `cfg` describes (e.g. a `linear_vit`)
+) -> dict:
     "Train the dense teacher; writes `teacher_best.safetensors/.yaml` (only `.safetensors` for a given `model`) and `metrics.json` into `cfg.out_dir`; returns the summary."
-    out = Path(cfg.out_dir); train_dl, valid_dl, classes = make_loaders(cfg)
+    out = Path(cfg.out_dir)
+    train_dl, valid_dl, classes = make_loaders(cfg)
     given = model is not None
     model = model if given else build_teacher(cfg, len(classes))
     with RunLogger(out, cfg, wandb=cfg.use_wandb, project=cfg.wandb_project) as log:
-        t0 = time.perf_counter(); learner = Learner(model, train_dl, valid_dl, _learner_cfg(cfg, 'teacher')); last = learner.fit()
+        t0 = time.perf_counter()
+        learner = Learner(model, train_dl, valid_dl, _learner_cfg(cfg, 'teacher'))
+        last = learner.fit()
         _load_best(model, learner)
-        if given: save_lowrank(model, out/'teacher_best.safetensors')  # the config does not describe it: rebuild with its own constructor
-        else: save_checkpoint(model, out/'teacher_best.safetensors', cfg)
-        log.set(teacher_params=sum(p.numel() for p in model.parameters()), best_top1=learner.best, train_s=time.perf_counter() - t0,
-                **{k: v for k, v in last.items() if isinstance(v, (int, float))})
+        if given:
+            save_lowrank(
+                model, out / 'teacher_best.safetensors'
+            )  # the config does not describe it: rebuild with its own constructor
+        else:
+            save_checkpoint(model, out / 'teacher_best.safetensors', cfg)
+        log.set(
+            teacher_params=sum(p.numel() for p in model.parameters()),
+            best_top1=learner.best,
+            train_s=time.perf_counter() - t0,
+            **{k: v for k, v in last.items() if isinstance(v, (int, float))},
+        )
     return log.summary
 
+
 @torch.no_grad()
-def predict(model:nn.Module, # any classifier
-            dl, # batches `(x, y)`
-            device:str|torch.device='cpu', # where to run
-           ) -> tuple[torch.Tensor, torch.Tensor]:
+def predict(
+    model: nn.Module,  # any classifier
+    dl,  # batches `(x, y)`
+    device: str | torch.device = 'cpu',  # where to run
+) -> tuple[torch.Tensor, torch.Tensor]:
     "`(logits [N, C], targets [N])` of `model` (eval mode) over `dl`."
-    was = model.training; model.eval().to(device); lg, tg = [], []
-    for x, y in dl: lg.append(model(x.to(device)).float().cpu()); tg.append(y)
+    was = model.training
+    model.eval().to(device)
+    lg, tg = [], []
+    for x, y in dl:
+        lg.append(model(x.to(device)).float().cpu())
+        tg.append(y)
     model.train(was)
     return torch.cat(lg), torch.cat(tg)
 
-def fit_student(teacher:nn.Module, # the dense teacher, on `device`
-                cfg:NSAConfig, # compression knobs, loss weights, schedule, `out_dir` for the Learner's files
-                train_dl, # training batches
-                valid_dl, # evaluation batches
-                device:str|torch.device='cpu', # where the student runs
-               ) -> tuple[LowRankViT, dict]:
+
+def fit_student(
+    teacher: nn.Module,  # the dense teacher, on `device`
+    cfg: NSAConfig,  # compression knobs, loss weights, schedule, `out_dir` for the Learner's files
+    train_dl,  # training batches
+    valid_dl,  # evaluation batches
+    device: str | torch.device = 'cpu',  # where the student runs
+) -> tuple[LowRankViT, dict]:
     "Build the `LowRankViT`, score it (SVD only), distil it with the `Learner` (best epoch kept) and score it again."
-    student = LowRankViT(teacher, cfg.rank_selection_method, cfg.energy_threshold, cfg.fixed_rank_ratio, cfg.per_head_svd).to(device)
+    student = LowRankViT(
+        teacher, cfg.rank_selection_method, cfg.energy_threshold, cfg.fixed_rank_ratio, cfg.per_head_svd
+    ).to(device)
     summary = compression_summary(teacher, student, cfg.img_size)
     top = lambda m: accuracy(*predict(m, valid_dl, device), topk=(1, 5))
-    svd_acc = top(student); d = Distiller(teacher, student, cfg.weights)
+    svd_acc = top(student)
+    d = Distiller(teacher, student, cfg.weights)
     learner = Learner(student, train_dl, valid_dl, _learner_cfg(cfg, 'student'), loss_fn=d.loss, forward_fn=d.forward)
-    t0 = time.perf_counter(); learner.fit(); train_s = time.perf_counter() - t0
-    _load_best(student, learner); s_acc = top(student)
-    return student, dict(**summary, svd_top1=svd_acc['top1'], svd_top5=svd_acc['top5'], student_top1=s_acc['top1'], student_top5=s_acc['top5'],
-                         train_s=train_s, steps=learner.step, factorised_layers=int(student.plan['rank'].notna().sum()), layers=len(student.plan))
+    t0 = time.perf_counter()
+    learner.fit()
+    train_s = time.perf_counter() - t0
+    _load_best(student, learner)
+    s_acc = top(student)
+    return student, dict(
+        **summary,
+        svd_top1=svd_acc['top1'],
+        svd_top5=svd_acc['top5'],
+        student_top1=s_acc['top1'],
+        student_top5=s_acc['top5'],
+        train_s=train_s,
+        steps=learner.step,
+        factorised_layers=int(student.plan['rank'].notna().sum()),
+        layers=len(student.plan),
+    )
 
-def distill(cfg:NSAConfig, # settings; `teacher_checkpoint` is required
-           ) -> dict:
+
+def distill(
+    cfg: NSAConfig,  # settings; `teacher_checkpoint` is required
+) -> dict:
     "Compress the teacher into a `LowRankViT` and distil it; writes `student_best.*`, `ranks.csv` and `metrics.json`; returns the summary."
-    if not cfg.teacher_checkpoint: raise ValueError("distillation needs --teacher_checkpoint (a teacher_best.safetensors from train_teacher)")
+    if not cfg.teacher_checkpoint:
+        raise ValueError("distillation needs --teacher_checkpoint (a teacher_best.safetensors from train_teacher)")
     teacher, tcfg = load_checkpoint(cfg.teacher_checkpoint)
-    if tcfg.dataset != cfg.dataset: raise ValueError(f"the teacher {cfg.teacher_checkpoint} was trained on {tcfg.dataset}; distil it on the same data (--dataset {tcfg.dataset}), not on {cfg.dataset!r}")
-    out = Path(cfg.out_dir); train_dl, valid_dl, classes = make_loaders(cfg)
+    if tcfg.dataset != cfg.dataset:
+        raise ValueError(
+            f"the teacher {cfg.teacher_checkpoint} was trained on {tcfg.dataset}; distil it on the same data (--dataset {tcfg.dataset}), not on {cfg.dataset!r}"
+        )
+    out = Path(cfg.out_dir)
+    train_dl, valid_dl, classes = make_loaders(cfg)
     arch = {k: getattr(tcfg, k) for k in ('teacher_model', 'img_size', 'patch_size', 'embed_dim', 'depth', 'num_heads')}
     cfg = dataclasses.replace(cfg, **arch)  # the student's checkpoint is rebuilt from the teacher's architecture
-    dev = get_device(cfg.device); teacher.to(dev)
+    dev = get_device(cfg.device)
+    teacher.to(dev)
     with RunLogger(out, cfg, wandb=cfg.use_wandb, project=cfg.wandb_project) as log:
         t_acc = accuracy(*predict(teacher, valid_dl, dev), topk=(1, 5))
         student, res = fit_student(teacher, cfg, train_dl, valid_dl, dev)
-        save_checkpoint(student, out/'student_best.safetensors', cfg); student.plan.to_csv(out/'ranks.csv', index=False)
+        save_checkpoint(student, out / 'student_best.safetensors', cfg)
+        student.plan.to_csv(out / 'ranks.csv', index=False)
         log.set(teacher_top1=t_acc['top1'], teacher_top5=t_acc['top5'], **res)
     return log.summary
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #bc5c7487
-def evaluate_checkpoint(checkpoint:str|Path, # a `.safetensors` written by `save_checkpoint`
-                        dataset:str|None=None, # the data set to score on, its evaluation split (None: the checkpoint's)
-                        out_dir:str|Path|None=None, # where to write `eval.json` and `confusion.png` (default: next to the checkpoint)
-                        batch_size:int=256, # images per batch
-                        subset:int=0, # score only this many evaluation images (0: all)
-                       ) -> dict:
+def evaluate_checkpoint(
+    checkpoint: str | Path,  # a `.safetensors` written by `save_checkpoint`
+    dataset: str | None = None,  # the data set to score on, its evaluation split (None: the checkpoint's)
+    out_dir: str
+    | Path
+    | None = None,  # where to write `eval.json` and `confusion.png` (default: next to the checkpoint)
+    batch_size: int = 256,  # images per batch
+    subset: int = 0,  # score only this many evaluation images (0: all)
+) -> dict:
     "Top-1/top-5, per-class accuracy and confusion matrix of a checkpoint; written as `eval.json` + `confusion.png`."
-    model, cfg = load_checkpoint(checkpoint); dataset = dataset or cfg.dataset; s = image_dataset(dataset)
-    if dataset != cfg.dataset: raise ValueError(f"{checkpoint} was trained on {cfg.dataset}; cannot evaluate it on {dataset!r} (leave --dataset out to use {cfg.dataset})")
+    model, cfg = load_checkpoint(checkpoint)
+    dataset = dataset or cfg.dataset
+    s = image_dataset(dataset)
+    if dataset != cfg.dataset:
+        raise ValueError(
+            f"{checkpoint} was trained on {cfg.dataset}; cannot evaluate it on {dataset!r} (leave --dataset out to use {cfg.dataset})"
+        )
     full = s.load(s.eval_split, transform=eval_transform(s.stats))
     te = _subset(full, subset, cfg.seed + 1)  # the same slice as the run's validation
     valid_dl, classes = torch.utils.data.DataLoader(te, batch_size=batch_size), _class_names(full)
     logits, targets = predict(model, valid_dl)
-    preds = logits.argmax(1); C = len(classes)
-    res = dict(checkpoint=str(checkpoint), dataset=dataset, images=len(targets), **accuracy(logits, targets, topk=(1, 5)),
-               per_class={c: a for c, a in zip(classes, per_class_accuracy(preds, targets, C).tolist())},
-               confusion=confusion_matrix(preds, targets, C).tolist(), classes=list(classes))
+    preds = logits.argmax(1)
+    C = len(classes)
+    res = dict(
+        checkpoint=str(checkpoint),
+        dataset=dataset,
+        images=len(targets),
+        **accuracy(logits, targets, topk=(1, 5)),
+        per_class={c: a for c, a in zip(classes, per_class_accuracy(preds, targets, C).tolist())},
+        confusion=confusion_matrix(preds, targets, C).tolist(),
+        classes=list(classes),
+    )
     out = Path(out_dir) if out_dir else Path(checkpoint).parent
     stem = Path(checkpoint).stem
-    save_json(res, out/f'{stem}_eval.json')
-    plot_confusion(torch.tensor(res['confusion']), list(classes)).savefig(out/f'{stem}_confusion.png', dpi=100)
+    save_json(res, out / f'{stem}_eval.json')
+    plot_confusion(torch.tensor(res['confusion']), list(classes)).savefig(out / f'{stem}_confusion.png', dpi=100)
     return res
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #a1f39a0b
-def plot_variants(table, # one row per variant: `variant`, `top1`
-                  teacher_top1:float, # the teacher's top-1, drawn as a line
-                  title:str|None=None, # figure title
-                 ):
+def plot_variants(
+    table,  # one row per variant: `variant`, `top1`
+    teacher_top1: float,  # the teacher's top-1, drawn as a line
+    title: str | None = None,  # figure title
+):
     "Horizontal bars of top-1 per variant with the teacher's top-1 as a dashed line."
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(5.5, 0.45*len(table) + 1.2))
+
+    fig, ax = plt.subplots(figsize=(5.5, 0.45 * len(table) + 1.2))
     ax.barh(table['variant'], table['top1'], color=['C1' if v == 'nsa' else 'C0' for v in table['variant']])
     ax.axvline(teacher_top1, color='k', ls='--', lw=1, label=f'teacher {teacher_top1:.3f}')
-    for i, v in enumerate(table['top1']): ax.text(v, i, f' {v:.3f}', va='center', fontsize=8)
-    ax.set(xlabel='top-1 accuracy (test slice)', title=title); ax.invert_yaxis(); ax.legend(loc='lower right', fontsize=8); ax.grid(axis='x', alpha=0.3)
-    fig.tight_layout(); plt.close(fig)
+    for i, v in enumerate(table['top1']):
+        ax.text(v, i, f' {v:.3f}', va='center', fontsize=8)
+    ax.set(xlabel='top-1 accuracy (test slice)', title=title)
+    ax.invert_yaxis()
+    ax.legend(loc='lower right', fontsize=8)
+    ax.grid(axis='x', alpha=0.3)
+    fig.tight_layout()
+    plt.close(fig)
     return fig
 
-def plot_tradeoff(table, # one row per setting: `setting`, `compression_ratio`, `svd_top1`, `student_top1`
-                  teacher_top1:float, # the teacher's top-1
-                  title:str|None=None, # figure title
-                 ):
+
+def plot_tradeoff(
+    table,  # one row per setting: `setting`, `compression_ratio`, `svd_top1`, `student_top1`
+    teacher_top1: float,  # the teacher's top-1
+    title: str | None = None,  # figure title
+):
     "Top-1 against compression ratio for SVD only and after NSA distillation, one point per setting."
     import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
     ax.plot(table['compression_ratio'], table['svd_top1'], 'o', label='SVD only')
     ax.plot(table['compression_ratio'], table['student_top1'], 's', label='SVD + NSA')
-    for _, r in table.iterrows(): ax.annotate(r['setting'], (r['compression_ratio'], r['student_top1']), fontsize=7, xytext=(3, 3), textcoords='offset points')
+    for _, r in table.iterrows():
+        ax.annotate(
+            r['setting'],
+            (r['compression_ratio'], r['student_top1']),
+            fontsize=7,
+            xytext=(3, 3),
+            textcoords='offset points',
+        )
     ax.axhline(teacher_top1, color='k', ls='--', lw=1, label='teacher')
-    ax.set(xlabel='compression ratio (teacher / student parameters)', ylabel='top-1 accuracy', title=title); ax.grid(alpha=0.3); ax.legend(fontsize=8)
-    fig.tight_layout(); plt.close(fig)
+    ax.set(xlabel='compression ratio (teacher / student parameters)', ylabel='top-1 accuracy', title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    plt.close(fig)
     return fig

@@ -14,69 +14,99 @@ from .pipeline import NSAConfig
 __all__ = ['RUN_NB', 'parse_grid', 'wandb_online', 'run_offline', 'run_wandb', 'main']
 
 # %% ../../nbs/26_nsa_sweep.ipynb #db8524a2
-def parse_grid(specs:list[str], # `key=v1,v2,...` items
-              ) -> list[dict]:
+def parse_grid(
+    specs: list[str],  # `key=v1,v2,...` items
+) -> list[dict]:
     "The Cartesian product of the `key=values` specs, one dict per point, each value checked against `NSAConfig`."
     axes = {}
     for s in specs:
         k, eq, v = s.partition('=')
-        if not eq or not v: raise ValueError(f"a grid axis is key=v1,v2,...; got {s!r}")
+        if not eq or not v:
+            raise ValueError(f"a grid axis is key=v1,v2,...; got {s!r}")
         axes[k] = v.split(',')
     points = [dict(zip(axes, vals)) for vals in itertools.product(*axes.values())]
-    for p in points: load_config(NSAConfig, **p)  # unknown keys and bad values fail here, before any run
+    for p in points:
+        load_config(NSAConfig, **p)  # unknown keys and bad values fail here, before any run
     return points
+
 
 def wandb_online() -> bool:
     "True when wandb can reach its server: an API key and `WANDB_MODE` not offline / disabled / dryrun."
-    return bool(os.environ.get('WANDB_API_KEY')) and os.environ.get('WANDB_MODE', 'online') not in ('offline', 'disabled', 'dryrun')
+    return bool(os.environ.get('WANDB_API_KEY')) and os.environ.get('WANDB_MODE', 'online') not in (
+        'offline',
+        'disabled',
+        'dryrun',
+    )
 
 # %% ../../nbs/26_nsa_sweep.ipynb #e966b913
 RUN_NB = 'nbs/experiments/nsa_vit_run.ipynb'
 
-def _name(point:dict) -> str: return '_'.join(f'{k}={v}' for k, v in point.items()) or 'default'
 
-def run_offline(points:list[dict], # from `parse_grid`
-                out_dir:str|Path, # the sweep's folder
-                flags:list[str], # base flags for every run (`--config`, `--teacher_checkpoint`, ...)
-                scale:str='smoke', # passed to the run notebook
-                jobs:int=1, # points run at the same time
-               ) -> pd.DataFrame:
+def _name(point: dict) -> str:
+    return '_'.join(f'{k}={v}' for k, v in point.items()) or 'default'
+
+
+def run_offline(
+    points: list[dict],  # from `parse_grid`
+    out_dir: str | Path,  # the sweep's folder
+    flags: list[str],  # base flags for every run (`--config`, `--teacher_checkpoint`, ...)
+    scale: str = 'smoke',  # passed to the run notebook
+    jobs: int = 1,  # points run at the same time
+) -> pd.DataFrame:
     "Run the points through `lowrank_nb.sweep.run_sweep`; one row per point with its values, status and metrics (also `sweep.csv`)."
     from lowrank_nb.sweep import run_sweep
+
     out = Path(out_dir)
-    runs = [dict(name=_name(p), scale=scale, flags=shlex.join(flags + [f'--{k}={v}' for k, v in p.items()])) for p in points]
-    table = run_sweep(project_root()/RUN_NB, dict(runs=runs), jobs=jobs, root=out/'runs', wandb=False)
+    runs = [
+        dict(name=_name(p), scale=scale, flags=shlex.join(flags + [f'--{k}={v}' for k, v in p.items()])) for p in points
+    ]
+    table = run_sweep(project_root() / RUN_NB, dict(runs=runs), jobs=jobs, root=out / 'runs', wandb=False)
     df = pd.DataFrame([dict(run=_name(p), **p) for p in points]).merge(table.drop(columns=['scale', 'flags']), on='run')
-    atomic_write(out/'sweep.csv', df.to_csv(index=False))
+    atomic_write(out / 'sweep.csv', df.to_csv(index=False))
     return df
 
-def run_wandb(points:list[dict], # from `parse_grid`
-              flags:list[str], # base flags for every run
-              project:str, # wandb project
-              entity:str|None=None, # wandb entity
-             ) -> str:
+
+def run_wandb(
+    points: list[dict],  # from `parse_grid`
+    flags: list[str],  # base flags for every run
+    project: str,  # wandb project
+    entity: str | None = None,  # wandb entity
+) -> str:
     "Create a wandb grid sweep over the points' axes and run an agent through all of them; returns the sweep id."
     import wandb
     from lowrank_nb.nsa_vit.pipeline import distill
+
     axes = {k: {'values': sorted({p[k] for p in points}, key=[p[k] for p in points].index)} for k in points[0]}
     sid = wandb.sweep({'method': 'grid', 'parameters': axes}, project=project, entity=entity)
+
     def one():
-        run = wandb.init(); point = dict(run.config)
-        distill(load_config(NSAConfig, argv=flags + [f'--{k}={v}' for k, v in point.items()] + ['--out_dir', f'runs/sweep/{run.id}']))
+        run = wandb.init()
+        point = dict(run.config)
+        distill(
+            load_config(
+                NSAConfig, argv=flags + [f'--{k}={v}' for k, v in point.items()] + ['--out_dir', f'runs/sweep/{run.id}']
+            )
+        )
         run.finish()
+
     wandb.agent(sid, function=one, count=len(points), project=project, entity=entity)
     return sid
 
-def main(argv:list[str]|None=None, # command-line flags (default: `sys.argv[1:]`)
-        ):
+
+def main(
+    argv: list[str] | None = None,  # command-line flags (default: `sys.argv[1:]`)
+):
     "Run the grid online (wandb sweep) or offline (papermill); flags after `--` go to every run."
     argv = sys.argv[1:] if argv is None else argv
-    rest = argv[argv.index('--') + 1:] if '--' in argv else []; argv = argv[:argv.index('--')] if '--' in argv else argv
+    rest = argv[argv.index('--') + 1 :] if '--' in argv else []
+    argv = argv[: argv.index('--')] if '--' in argv else argv
     p = argparse.ArgumentParser(prog='python -m lowrank_nb.nsa_vit.sweep', description=main.__doc__)
     p.add_argument('--config', default=None, help='base YAML for every run')
     p.add_argument('--teacher_checkpoint', required=True, help='teacher_best.safetensors')
     p.add_argument('--grid', action='append', default=[], help='key=v1,v2 (repeatable)')
-    p.add_argument('--out_dir', default='runs/nsa_vit_sweep', help='sweep folder (offline): runs/<point>/ and sweep.csv')
+    p.add_argument(
+        '--out_dir', default='runs/nsa_vit_sweep', help='sweep folder (offline): runs/<point>/ and sweep.csv'
+    )
     p.add_argument('--scale', default='smoke', choices=('smoke', 'full'), help='scale passed to each offline run')
     p.add_argument('-j', '--jobs', type=int, default=1, help='offline points run at the same time')
     p.add_argument('--offline', action='store_true', help='run offline even when wandb is online')
@@ -85,11 +115,17 @@ def main(argv:list[str]|None=None, # command-line flags (default: `sys.argv[1:]`
     points = parse_grid(a.grid)
     load_config(NSAConfig, argv=flags)  # the base flags are checked before anything runs
     if wandb_online() and not a.offline:
-        cfg = load_config(NSAConfig, argv=flags); return run_wandb(points, flags, cfg.wandb_project, cfg.wandb_entity)
-    df = run_offline(points, a.out_dir, flags, a.scale, a.jobs); print(df.to_string())
-    if (df.status != 'finished').any(): sys.exit(f"{(df.status != 'finished').sum()} of {len(df)} runs failed; see error.txt in {Path(a.out_dir)/'runs'}")
+        cfg = load_config(NSAConfig, argv=flags)
+        return run_wandb(points, flags, cfg.wandb_project, cfg.wandb_entity)
+    df = run_offline(points, a.out_dir, flags, a.scale, a.jobs)
+    print(df.to_string())
+    if (df.status != 'finished').any():
+        sys.exit(
+            f"{(df.status != 'finished').sum()} of {len(df)} runs failed; see error.txt in {Path(a.out_dir) / 'runs'}"
+        )
     return df
 
 # %% ../../nbs/26_nsa_sweep.ipynb #7a74f3b6
 #| eval: false
-if __name__ == '__main__': main()
+if __name__ == '__main__':
+    main()

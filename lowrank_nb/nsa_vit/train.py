@@ -11,15 +11,19 @@ from .pipeline import NSAConfig, distill
 __all__ = ['main']
 
 # %% ../../nbs/24_nsa_train.ipynb #a1301a58
-def main(argv:list[str]|None=None, # command-line flags (default: `sys.argv[1:]`)
-        ) -> dict:
+def main(
+    argv: list[str] | None = None,  # command-line flags (default: `sys.argv[1:]`)
+) -> dict:
     "Parse `--config` and flags into an `NSAConfig`, distil, print and return the summary."
     argv = sys.argv[1:] if argv is None else argv
-    if '-h' in argv or '--help' in argv: config_parser(NSAConfig, prog='python -m lowrank_nb.nsa_vit.train').print_help(); return {}
+    if '-h' in argv or '--help' in argv:
+        config_parser(NSAConfig, prog='python -m lowrank_nb.nsa_vit.train').print_help()
+        return {}
     summary = distill(load_config(NSAConfig, argv=argv))
     print(json.dumps(summary, indent=1, default=str))
     return summary
 
 # %% ../../nbs/24_nsa_train.ipynb #ffaf7ccd
 #| eval: false
-if __name__ == '__main__': main()
+if __name__ == '__main__':
+    main()

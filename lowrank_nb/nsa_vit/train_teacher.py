@@ -11,17 +11,21 @@ from .pipeline import NSAConfig, train_teacher
 __all__ = ['main']
 
 # %% ../../nbs/23_nsa_train_teacher.ipynb #edf1a50b
-def main(argv:list[str]|None=None, # command-line flags (default: `sys.argv[1:]`)
-        ) -> dict:
+def main(
+    argv: list[str] | None = None,  # command-line flags (default: `sys.argv[1:]`)
+) -> dict:
     "Parse the flags into an `NSAConfig`, train the teacher, print and return the summary."
     argv = ['--teacher_model' if a == '--model' else a for a in (sys.argv[1:] if argv is None else argv)]
     if '-h' in argv or '--help' in argv:
         from lowrank_nb.core import config_parser
-        config_parser(NSAConfig, prog='python -m lowrank_nb.nsa_vit.train_teacher').print_help(); return {}
+
+        config_parser(NSAConfig, prog='python -m lowrank_nb.nsa_vit.train_teacher').print_help()
+        return {}
     summary = train_teacher(load_config(NSAConfig, argv=argv))
     print(json.dumps(summary, indent=1, default=str))
     return summary
 
 # %% ../../nbs/23_nsa_train_teacher.ipynb #e5a60252
 #| eval: false
-if __name__ == '__main__': main()
+if __name__ == '__main__':
+    main()
