@@ -59,10 +59,11 @@ run: $(STAMP)  ## the main job: every experiment notebook at SCALE (smoke) -> fi
 	$(MAKE) --no-print-directory -j $(JOBS) $(addprefix experiment-,$(UNTIMED)) LOGGED=1; \
 	echo "== $(words $(TIMED_HERE)) experiment(s) that time things, one at a time"; \
 	$(MAKE) --no-print-directory -j 1 $(addprefix experiment-,$(TIMED_HERE)); \
-	echo "== README and nbs/index.ipynb: the results section from figures/*/summary.md"; \
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.kernel_name=lowrank_nb nbs/index.ipynb 2>/dev/null; \
-	$(BIN)/nbdev_clean --fname nbs/index.ipynb; $(BIN)/lowrank_docs --readme_only; \
-	echo "make run: $(words $(EXPERIMENTS)) experiment(s) in $$(( $$(date +%s) - start )) s; results in figures/ and README.md"
+	echo "== README.md, nbs/index.ipynb and nbs/results.ipynb: headline and results from figures/*/summary.md"; \
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.kernel_name=lowrank_nb \
+	  nbs/index.ipynb nbs/results.ipynb 2>/dev/null; \
+	$(BIN)/nbdev_clean --fname nbs/index.ipynb; $(BIN)/nbdev_clean --fname nbs/results.ipynb; $(BIN)/lowrank_docs --readme_only; \
+	echo "make run: $(words $(EXPERIMENTS)) experiment(s) in $$(( $$(date +%s) - start )) s; results in figures/, README.md and nbs/results.ipynb"
 
 experiment-%: $(STAMP)  ## one experiment at SCALE [into EXP_OUT]: make experiment-nsa_vit; make experiment-prehab_svd SCALE=medium EXP_OUT=figures/prehab_svd_medium
 	@[ -f nbs/experiments/$*.ipynb ] || { echo "no experiment nbs/experiments/$*.ipynb"; exit 2; }

@@ -4,24 +4,31 @@ __version__ = "0.0.1"
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/41_api.ipynb #75b7ee3f
-_TOP_LEVEL = {
-    'adapt_hf_model': 'nsn',
-    'estimate_model_flops': 'nsn',
-    'replace_linear_with_nsn': 'nsn',
-    'restore_linear_from_nsn': 'nsn',
-    'select_rank_for_target_flops': 'nsn',
-    'set_rank': 'nsn',
-    'get_rank': 'nsn',
-}  # name -> the submodule that defines it
+# %% ../nbs/41_api.ipynb #f903c897
+# module (under lowrank_nb) -> the names it defines that the top level exports
+_MODULES = {
+    'lowrank': 'LowRankLinear NSNLinear PerHeadLowRankQKV',
+    'whiten': 'WhitenedSVD whitening_factors',
+    'surgery': 'replace_linear restore_linear select_linear save_lowrank load_lowrank set_rank get_rank',
+    'ranks': 'plan_ranks break_even_rank estimate_model_flops',
+    'spectra': 'linear_spectra',
+    'nsn.api': 'replace_linear_with_nsn restore_linear_from_nsn select_rank_for_target_flops',
+    'nsn.hf_io': 'adapt_hf_model',
+}
+# name -> the submodule that defines it
+_TOP_LEVEL = {n: mod for mod, names in _MODULES.items() for n in names.split()}
 
-
+# %% ../nbs/41_api.ipynb #303e7ede
 def __getattr__(
     name: str,  # an attribute of the package
 ):
-    "Import the seed's API names from their submodule on first use (PEP 562)."
+    "Import a top-level name from its submodule on first use (PEP 562)."
     if name not in _TOP_LEVEL:
         raise AttributeError(f"module 'lowrank_nb' has no attribute {name!r}")
     import importlib
 
     return getattr(importlib.import_module(f'lowrank_nb.{_TOP_LEVEL[name]}'), name)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_TOP_LEVEL))

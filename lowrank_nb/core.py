@@ -6,7 +6,8 @@ import os
 
 # A hub look-up with no network hangs ~50 s before failing: everything in this project is offline.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-import argparse, dataclasses, json, math, platform, subprocess, tempfile, types
+import argparse, contextlib, dataclasses, json, math, platform, shutil, subprocess, types, uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
@@ -15,9 +16,9 @@ import torch
 import yaml
 
 # %% auto #0
-__all__ = ['DEVICES', 'DATA_README', 'get_device', 'seed_everything', 'atomic_write', 'config_parser', 'load_config',
-           'save_config', 'RunCfg', 'project_root', 'data_root', 'assert_finite', 'rel_rms', 'assert_rel_close',
-           'count_params', 'human_count', 'env_info', 'RunLogger']
+__all__ = ['DEVICES', 'DATA_README', 'get_device', 'seed_everything', 'atomic_path', 'atomic_write', 'config_parser',
+           'load_config', 'save_config', 'RunCfg', 'project_root', 'data_root', 'assert_finite', 'rel_rms',
+           'assert_rel_close', 'count_params', 'human_count', 'env_info', 'json_safe', 'RunLogger']
 
 # %% ../nbs/00_core.ipynb #7e17cbe3
 DEVICES = ('auto', 'cuda', 'mps', 'cpu')
@@ -38,7 +39,8 @@ def get_device(
         return torch.device('cuda' if torch.cuda.is_available() else 'mps' if _mps_ok() else 'cpu')
     if kind == 'cuda' and not torch.cuda.is_available():
         raise RuntimeError(
-            f"device={device!r} was asked for but no CUDA GPU is visible (torch.cuda.is_available() is False); use 'auto' or 'cpu'"
+            f"device={device!r} was asked for but no CUDA GPU is visible "
+            "(torch.cuda.is_available() is False); use 'auto' or 'cpu'"
         )
     if kind == 'cuda' and idx and int(idx) >= torch.cuda.device_count():
         raise RuntimeError(
@@ -66,24 +68,36 @@ def seed_everything(
     torch.use_deterministic_algorithms(deterministic)  # and switch it off again when not asked for
     return seed
 
+# %% ../nbs/00_core.ipynb #831b4a0f
+@contextlib.contextmanager
+def atomic_path(
+    path: str | Path,  # where the file (or folder) should end up
+) -> Iterator[Path]:
+    "Yield a temporary path beside `path`; on normal exit `os.replace` it onto `path`, on error delete it."
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f'.{path.name}.{uuid.uuid4().hex[:8]}.tmp')
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        if tmp.is_dir():
+            shutil.rmtree(tmp)
+        else:
+            tmp.unlink(missing_ok=True)
+        raise
+
 # %% ../nbs/00_core.ipynb #a2f7c9c9
 def atomic_write(
     path: str | Path,  # where the file should end up
     data: str | bytes,  # the whole contents
 ) -> Path:
-    "Write `data` to `path` atomically (temporary file in the same folder, then `os.replace`)."
+    "Write `data` to `path` atomically (by `atomic_path`), flushed to disk before the rename."
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(data.encode() if isinstance(data, str) else data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, open(tmp, 'wb') as f:
+        f.write(data.encode() if isinstance(data, str) else data)
+        f.flush()
+        os.fsync(f.fileno())
     return path
 
 # %% ../nbs/00_core.ipynb #02be3e0a
@@ -274,7 +288,7 @@ class RunCfg:
     device: str = 'auto'  # auto | cuda | mps | cpu
     wandb: bool = False  # mirror metrics to wandb (offline unless WANDB_MODE says otherwise)
 
-# %% ../nbs/00_core.ipynb #4e944967
+# %% ../nbs/00_core.ipynb #26ee70a2
 def project_root() -> Path:
     "The folder holding `settings.ini`: searched upwards from this package, then from the working directory."
     here = Path(globals().get('__file__', Path.cwd())).resolve()
@@ -286,7 +300,7 @@ def project_root() -> Path:
         f"cannot find the lowrank_nb project root (a folder with settings.ini and nbs/) above {here} or {Path.cwd()}"
     )
 
-
+# %% ../nbs/00_core.ipynb #9dd31535
 DATA_README = 'shared/data/README.md'
 
 
@@ -310,7 +324,7 @@ def data_root() -> Path:
         f"see {DATA_README} for what it holds"
     )
 
-# %% ../nbs/00_core.ipynb #23bb1b3a
+# %% ../nbs/00_core.ipynb #cb2f90f2
 def assert_finite(
     x: torch.Tensor,  # any tensor
     name: str = 'tensor',  # what to call it in the error
@@ -321,11 +335,12 @@ def assert_finite(
     if bad.any():
         first = tuple(int(i) for i in bad.nonzero()[0])
         raise AssertionError(
-            f"{name} has {int(bad.sum())} non-finite value(s) of {x.numel()} (first at index {first}: {x[first].item()})"
+            f"{name} has {int(bad.sum())} non-finite value(s) of {x.numel()} "
+            f"(first at index {first}: {x[first].item()})"
         )
     return x
 
-
+# %% ../nbs/00_core.ipynb #f7f993be
 def rel_rms(
     actual: torch.Tensor,  # what the code under test produced
     expected: torch.Tensor,  # the reference
@@ -337,12 +352,11 @@ def rel_rms(
         raise ValueError(f"shape mismatch: actual {tuple(a.shape)} vs expected {tuple(e.shape)}")
     if a.numel() == 0:
         raise ValueError("rel_rms of empty tensors is undefined")
-    a, e = (
-        torch.view_as_real(t.to(torch.complex128)) if t.is_complex() else t.double() for t in (a, e)
-    )  # complex: both parts count
+    # complex: both parts count
+    a, e = (torch.view_as_real(t.to(torch.complex128)) if t.is_complex() else t.double() for t in (a, e))
     return ((a - e).pow(2).mean().sqrt() / e.pow(2).mean().sqrt().clamp_min(floor)).item()
 
-
+# %% ../nbs/00_core.ipynb #d7816b55
 def assert_rel_close(
     actual: torch.Tensor,  # what the code under test produced
     expected: torch.Tensor,  # the reference
@@ -360,11 +374,12 @@ def assert_rel_close(
             - torch.as_tensor(expected).detach().cpu().to(torch.complex128)
         ).abs()
         raise AssertionError(
-            f"{name}: relative RMS error {err:.3e} > tol {tol:.1e} (shape {tuple(diff.shape)}, max abs diff {diff.max().item():.3e})"
+            f"{name}: relative RMS error {err:.3e} > tol {tol:.1e} "
+            f"(shape {tuple(diff.shape)}, max abs diff {diff.max().item():.3e})"
         )
     return err
 
-# %% ../nbs/00_core.ipynb #06b18f06
+# %% ../nbs/00_core.ipynb #f3e79425
 def count_params(
     model: torch.nn.Module,  # any module
     trainable_only: bool = False,  # count only parameters with `requires_grad`
@@ -372,7 +387,7 @@ def count_params(
     "Number of scalar parameters in `model`, shared tensors counted once."
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
-
+# %% ../nbs/00_core.ipynb #77d5e904
 def human_count(
     n: int | float,  # a count
 ) -> str:
@@ -414,30 +429,39 @@ def env_info() -> dict:
         info['git_commit'] = info['git_dirty'] = None
     return info
 
+# %% ../nbs/00_core.ipynb #dae034c2
+def json_safe(
+    o,  # dicts, lists, numbers, strings; tensors, NumPy values, paths, dtypes and dataclasses are converted
+):
+    "`o` as plain JSON data (dict, list, str, int, float, bool, None); NaN and infinities become None."
+
+    def convert(o):
+        if isinstance(o, np.ndarray):
+            return o.tolist()
+        if isinstance(o, (torch.dtype, torch.device)):
+            return str(o)
+        if dataclasses.is_dataclass(o) and not isinstance(o, type):
+            return dataclasses.asdict(o)
+        if isinstance(o, torch.Tensor):
+            return o.item() if o.numel() == 1 else o.tolist()
+        if isinstance(o, np.generic):
+            return o.item()
+        if isinstance(o, Path):
+            return str(o)
+        raise TypeError(f"cannot write {type(o).__name__} as JSON")
+
+    def finite(o):
+        if isinstance(o, float) and not math.isfinite(o):
+            return None
+        if isinstance(o, dict):
+            return {k: finite(v) for k, v in o.items()}
+        if isinstance(o, list):
+            return [finite(v) for v in o]
+        return o
+
+    return finite(json.loads(json.dumps(o, default=convert)))
+
 # %% ../nbs/00_core.ipynb #f5088e31
-def _finite(o):
-    "Replace NaN and Inf floats (not valid JSON) by None, recursively."
-    if isinstance(o, float) and not math.isfinite(o):
-        return None
-    if isinstance(o, dict):
-        return {k: _finite(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_finite(v) for v in o]
-    return o
-
-
-def _jsonable(o):
-    if dataclasses.is_dataclass(o) and not isinstance(o, type):
-        return dataclasses.asdict(o)
-    if isinstance(o, torch.Tensor):
-        return o.item() if o.numel() == 1 else o.tolist()
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, Path):
-        return str(o)
-    raise TypeError(f"cannot write {type(o).__name__} to metrics.json")
-
-
 class RunLogger:
     "Collect a run's metrics and write them to `out_dir/metrics.json`, optionally mirrored to wandb."
 
@@ -491,7 +515,7 @@ class RunLogger:
             config=self.config,
             env=env_info(),
         )
-        out = _finite(json.loads(json.dumps(out, default=_jsonable)))
+        out = json_safe(out)
         path = atomic_write(self.out_dir / 'metrics.json', json.dumps(out, indent=2, allow_nan=False))
         if self.run is not None:
             self.run.finish()

@@ -8,7 +8,7 @@ from typing import Callable, Literal, NamedTuple
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Subset
 from torchvision.io import ImageReadMode, decode_image
 from torchvision.transforms import v2
 from tqdm.auto import tqdm
@@ -17,7 +17,7 @@ from .core import DATA_README, atomic_write, data_root
 
 # %% auto #0
 __all__ = ['CIFAR10_CLASSES', 'IMAGE_STATS', 'FASHION_MNIST_DIR', 'FASHION_MNIST_CLASSES', 'IMAGE_DATASETS', 'ImageDatasetName',
-           'DataLayoutError', 'FileSource', 'ImageTensorDataset', 'cache_dir', 'decode_images', 'cached',
+           'DataLayoutError', 'FileSource', 'ImageTensorDataset', 'subset', 'cache_dir', 'decode_images', 'cached',
            'cifar_pickles', 'write_cifar100_pickles', 'cifar10', 'cifar100', 'tiny_imagenet', 'image_folder',
            'read_idx', 'fashion_mnist', 'train_transform', 'eval_transform', 'mixup', 'image_loaders', 'ImageDataSpec',
            'image_dataset']
@@ -141,9 +141,8 @@ class ImageTensorDataset(Dataset):
         if seed < 0:
             return self.transform(x), y
         with torch.random.fork_rng(devices=[]):
-            torch.default_generator.manual_seed(
-                int(np.random.SeedSequence([seed, epoch, int(i)]).generate_state(1)[0])
-            )  # CPU only: transforms run there
+            # CPU only: transforms run there
+            torch.default_generator.manual_seed(int(np.random.SeedSequence([seed, epoch, int(i)]).generate_state(1)[0]))
             return self.transform(x), y
 
     def class_counts(self) -> torch.Tensor:
@@ -152,14 +151,32 @@ class ImageTensorDataset(Dataset):
     def __repr__(self):
         return f"ImageTensorDataset({len(self)} images {tuple(self.images.shape[1:])}, {len(self.classes)} classes)"
 
-# %% ../nbs/02_data.ipynb #b2c1df6d
+# %% ../nbs/02_data.ipynb #c5cd646d
+def subset(
+    ds: Dataset,  # any indexable data set
+    n: int,  # items to keep (0, or at least `len(ds)`: all of `ds`)
+    seed: int,  # random seed of the draw
+    as_subset: bool = False,  # always return a `torch.utils.data.Subset`, even of an `ImageTensorDataset`
+) -> Dataset:
+    "A seeded random `n`-item subset of `ds` (`ds` itself for n = 0 or n >= len(ds))."
+    if not n or n >= len(ds):
+        return ds
+    idx = torch.randperm(len(ds), generator=torch.Generator().manual_seed(seed))[:n]
+    if as_subset or not isinstance(ds, ImageTensorDataset):
+        return Subset(ds, idx.tolist())
+    sub = ImageTensorDataset(ds.images[idx], ds.targets[idx], ds.classes, ds.transform)
+    if hasattr(ds, 'class_names'):
+        sub.class_names = ds.class_names
+    return sub
+
+# %% ../nbs/02_data.ipynb #4c6f57de
 def cache_dir() -> Path:
-    "Where decoded data sets are cached: `$LOWRANK_CACHE`, else `$XDG_CACHE_HOME/lowrank_nb`, else `~/.cache/lowrank_nb`."
+    "Where decoded data sets are cached: `$LOWRANK_CACHE`, else `$XDG_CACHE_HOME/lowrank_nb` or `~/.cache/lowrank_nb`."
     if os.environ.get('LOWRANK_CACHE'):
         return Path(os.environ['LOWRANK_CACHE'])
     return Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'lowrank_nb'
 
-
+# %% ../nbs/02_data.ipynb #9bd0b96b
 def decode_images(
     src: FileSource,  # where the image files are
     names: list[str],  # members to decode, in order
@@ -181,7 +198,7 @@ def decode_images(
         out[i] = img
     return out if out is not None else torch.empty(0, 3, *(size or (0, 0)), dtype=torch.uint8)
 
-
+# %% ../nbs/02_data.ipynb #cc641592
 def cached(
     key: str,  # a name for the cache file, e.g. `cifar10-train-<signature>`
     build,  # no-argument function returning a dict of tensors / lists to cache
@@ -376,7 +393,8 @@ def _tiny_index(src: FileSource, split: str) -> tuple[list[str], list[int], list
         found = {n.split('/')[1] for n in files}
         if missing := [w for w in wnids if w not in found]:
             raise DataLayoutError(
-                f"{src.path}: no train/<wnid>/images/*.JPEG for {len(missing)} of the {len(wnids)} classes in wnids.txt (first: {missing[0]})"
+                f"{src.path}: no train/<wnid>/images/*.JPEG for {len(missing)} of the {len(wnids)} classes "
+                f"in wnids.txt (first: {missing[0]})"
             )
         if extra := sorted(found - set(idx)):
             raise DataLayoutError(f"{src.path}: train/ has classes not in wnids.txt: {extra[:3]}")
@@ -440,26 +458,12 @@ def image_folder(
         raise _missing(folder, f'image folder split {split!r}')
     if not any(p.is_dir() for p in folder.iterdir()):
         raise DataLayoutError(
-            f"{folder} has no class subfolders: expected {folder}/<class>/<image> (sort a flat ImageNet val/ into class folders first)"
+            f"{folder} has no class subfolders: expected {folder}/<class>/<image> "
+            "(sort a flat ImageNet val/ into class folders first)"
         )
     return ImageFolder(str(folder), transform=transform)
 
-# %% ../nbs/02_data.ipynb #9bdaa45e
-FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist'
-FASHION_MNIST_CLASSES = (
-    'T-shirt/top',
-    'Trouser',
-    'Pullover',
-    'Dress',
-    'Coat',
-    'Sandal',
-    'Shirt',
-    'Sneaker',
-    'Bag',
-    'Ankle boot',
-)
-
-
+# %% ../nbs/02_data.ipynb #19bce969
 def read_idx(
     path: str | Path,  # an IDX file, gzipped (`.gz`) or not
 ) -> torch.Tensor:
@@ -479,6 +483,23 @@ def read_idx(
     if len(body) != int(np.prod(shape)):
         raise DataLayoutError(f"{path}: header says {shape} = {int(np.prod(shape))} bytes, file has {len(body)}")
     return torch.frombuffer(bytearray(body), dtype=torch.uint8).reshape(shape)
+
+# %% ../nbs/02_data.ipynb #63727d15
+FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist'
+
+
+FASHION_MNIST_CLASSES = (
+    'T-shirt/top',
+    'Trouser',
+    'Pullover',
+    'Dress',
+    'Coat',
+    'Sandal',
+    'Shirt',
+    'Sneaker',
+    'Bag',
+    'Ankle boot',
+)
 
 
 def fashion_mnist(

@@ -146,7 +146,7 @@ def token_windows(
     max_windows: int | None = None,  # keep only the first windows; None: all
     pad_id: int = 0,  # fills the last window when the text runs out (never scored)
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    "`(input_ids, labels)`, both `[W, window]`: the text cut the strided-perplexity way, labels `-100` where not scored."
+    "`(input_ids, labels)`, both `[W, window]`: the text cut the strided-perplexity way; `-100`: not scored."
     ids = torch.as_tensor(ids)
     if ids.ndim == 2 and len(ids) == 1:
         ids = ids[0]
@@ -179,7 +179,7 @@ def collate_text(
     max_length: int = 128,  # longer texts (pairs: together) are truncated to this many tokens
     padding: bool | str = 'longest',  # `longest` in the batch, or `max_length` for fixed shapes
 ) -> dict[str, torch.Tensor]:
-    "Tokenize a batch of sentences or sentence pairs; `labels` holds `label` (long) or `score` (float) when the items have them."
+    "Tokenize a batch of sentences or sentence pairs; `labels`: the items' `label` (long) or `score` (float), if any."
     keys = ('sentence1', 'sentence2') if 'sentence1' in items[0] else ('sentence',)
     batch = dict(
         tokenizer(

@@ -120,7 +120,9 @@ body{margin-left:230px!important} .jp-Notebook{max-width:1100px}
 .jp-RenderedMarkdown pre{background:#f5f5f5;padding:.5rem;border-radius:4px}
 </style>
 <script type="text/x-mathjax-config">  // the wheel's MathJax has the STIX-Web fonts for HTML-CSS output only
-MathJax.Hub.Config({MMLorHTML: {prefer: "HTML"}, "HTML-CSS": {availableFonts: [], preferredFont: null, font: "STIX-Web", webFont: "STIX-Web", imageFont: null}, SVG: {font: "STIX-Web"}});
+MathJax.Hub.Config({MMLorHTML: {prefer: "HTML"},
+ "HTML-CSS": {availableFonts: [], preferredFont: null, font: "STIX-Web", webFont: "STIX-Web", imageFont: null},
+ SVG: {font: "STIX-Web"}});
 </script>"""
 
 
@@ -180,6 +182,14 @@ def render_page(
 
 # %% ../nbs/09_docsite.ipynb #9834510b
 _MARK = '.lowrank_docs'
+_SECTIONS = ['Home', 'Results', 'Library', 'Experiments']
+
+
+def _section(rel: str) -> str:
+    "The navigation section of a notebook (path relative to `nbs/`)."
+    if rel in ('index.ipynb', 'results.ipynb'):
+        return 'Home' if rel == 'index.ipynb' else 'Results'
+    return 'Experiments' if rel.startswith('experiments/') else 'Library'
 
 
 def _check_dest(dest: Path, root: Path):
@@ -191,11 +201,13 @@ def _check_dest(dest: Path, root: Path):
         and dest.relative_to(root).parts[0] in ('nbs', 'lowrank_nb', 'figures', 'tests', '.git')
     ):
         raise ValueError(
-            f"refusing to build the docs site into {dest}: it is (or holds, or is inside) the project's own files; pick a new folder such as _docs"
+            f"refusing to build the docs site into {dest}: it is (or holds, or is inside) the project's own files; "
+            "pick a new folder such as _docs"
         )
     if dest.exists() and any(dest.iterdir()) and not (dest / _MARK).exists():
         raise ValueError(
-            f"refusing to replace {dest}: it is not empty and was not written by build_site (no {_MARK} file); pick a new folder"
+            f"refusing to replace {dest}: it is not empty and was not written by build_site (no {_MARK} file); "
+            "pick a new folder"
         )
 
 
@@ -252,8 +264,7 @@ def build_site(
         for p in nbs.rglob('*.ipynb')
         if not any(part.startswith(('.', '_')) for part in p.relative_to(nbs).parts)
     )
-    section = lambda r: 'Home' if r == 'index.ipynb' else 'Experiments' if r.startswith('experiments/') else 'Library'
-    srcs.sort(key=lambda r: (['Home', 'Library', 'Experiments'].index(section(r)), r))
+    srcs.sort(key=lambda r: (_SECTIONS.index(_section(r)), r))
     pages = _page_names(srcs)
     notebooks = {}
     for r in srcs:
@@ -266,7 +277,7 @@ def build_site(
     doc_url = cfg.get('doc_host', '') + cfg.get('doc_baseurl', '')
     for r, (nb, _) in notebooks.items():
         prep_notebook(nb, pages[r], str(Path(r).parent).replace('.', ''), pages, doc_url)
-    order = [(section(r), pages[r], notebooks[r][0].metadata['title']) for r in srcs]
+    order = [(_section(r), pages[r], notebooks[r][0].metadata['title']) for r in srcs]
     _check_dest(dest, root)
     if dest.exists():
         shutil.rmtree(dest)
@@ -305,7 +316,10 @@ def readme_text(root: str | Path | None = None) -> str:
         return m.group(1) + os.path.normpath(os.path.join('nbs', url)).replace(os.sep, '/')
 
     md = re.sub(r'(\]\(|src=")([^)"\s]+)', from_root, md)
-    header = '<!-- Generated from nbs/index.ipynb by `make docs` (lowrank_nb.docsite.write_readme); edit the notebook, not this file. -->\n\n'
+    header = (
+        '<!-- Generated from nbs/index.ipynb by `make docs` (lowrank_nb.docsite.write_readme); '
+        'edit the notebook, not this file. -->\n\n'
+    )
     return header + re.sub(r'\n{3,}', '\n\n', md).strip() + '\n'
 
 
@@ -319,7 +333,8 @@ def write_readme(
     if check:
         if not path.is_file() or path.read_text() != text:
             raise AssertionError(
-                "README.md does not match nbs/index.ipynb: run `make docs` (or lowrank_docs --readme-only) and commit README.md"
+                "README.md does not match nbs/index.ipynb: run `make docs` (or lowrank_docs --readme-only) "
+                "and commit README.md"
             )
         return path
     return atomic_write(path, text)

@@ -13,8 +13,8 @@ from torch import nn
 from .core import assert_finite
 
 # %% auto #0
-__all__ = ['SPLITS', 'LAYOUTS', 'LayerSVD', 'resolved_layout', 'factored_linear', 'LowRankLinear', 'NSNLinear',
-           'PerHeadLowRankQKV', 'bench_lowrank', 'plot_speedup']
+__all__ = ['FACTOR_SPLITS', 'LAYOUTS', 'LayerSVD', 'resolved_layout', 'factored_linear', 'LowRankLinear', 'NSNLinear',
+           'active_rank', 'PerHeadLowRankQKV', 'bench_lowrank', 'plot_speedup']
 
 # %% ../nbs/11_lowrank.ipynb #16de4e87
 def _check_rank(
@@ -32,7 +32,7 @@ def _check_rank(
 
 # %% ../nbs/11_lowrank.ipynb #20f1482f
 class LayerSVD:
-    "One float64 SVD $W = U \\Sigma V_h$ of a weight `[out, in]`; factors, reconstruction and error at any rank by slicing."
+    "One float64 SVD $W = U \\Sigma V_h$ of a weight `[out, in]`: factors, weight and error at any rank, sliced."
 
     def __init__(
         self,
@@ -40,7 +40,8 @@ class LayerSVD:
     ):
         if not isinstance(w, torch.Tensor) or w.ndim != 2:
             raise ValueError(
-                f"LayerSVD needs a weight matrix [out, in], got {tuple(w.shape) if isinstance(w, torch.Tensor) else type(w).__name__}"
+                "LayerSVD needs a weight matrix [out, in], got "
+                f"{tuple(w.shape) if isinstance(w, torch.Tensor) else type(w).__name__}"
             )
         self.shape = tuple(w.shape)
         _check_rank(1, *self.shape)
@@ -48,18 +49,16 @@ class LayerSVD:
             assert_finite(w.detach(), f"the {self.shape[0]}x{self.shape[1]} weight")
         except AssertionError as e:
             raise ValueError(f"cannot factorise: {e}; expected finite weights") from None
-        self.U, self.S, self.Vh = torch.linalg.svd(
-            w.detach().to('cpu', torch.float64), full_matrices=False
-        )  # U: [out, k], S: [k], Vh: [k, in]
-        self.Vr = (
-            self.Vh
-        )  # the rows the right factor is cut from; a subclass (WhitenedSVD) maps them back through its L
+        # U: [out, k], S: [k], Vh: [k, in]
+        self.U, self.S, self.Vh = torch.linalg.svd(w.detach().to('cpu', torch.float64), full_matrices=False)
+        # the rows the right factor is cut from; a subclass (WhitenedSVD) maps them back through its L
+        self.Vr = self.Vh
 
     def __repr__(self):
         return f"LayerSVD({self.shape[0]}x{self.shape[1]}, sigma_1={self.S[0].item():.4g})"
 
 # %% ../nbs/11_lowrank.ipynb #d3e1e9d9
-SPLITS = ('sqrt', 'left', 'right')
+FACTOR_SPLITS = ('sqrt', 'left', 'right')
 
 
 @patch
@@ -70,10 +69,10 @@ def factors(
     dtype: torch.dtype = torch.float32,  # dtype of the returned factors
     device: torch.device | str | None = None,  # device of the returned factors (default: the CPU)
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    "`(U [out, r], V [r, in])` whose product is the rank-`rank` truncation ($W_r$, the best rank-`rank` approximation of $W$)."
+    "`(U [out, r], V [r, in])` whose product is $W_r$, the best rank-`rank` approximation of $W$."
     r = _check_rank(rank, *self.shape)
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    if split not in FACTOR_SPLITS:
+        raise ValueError(f"split must be one of {FACTOR_SPLITS}, got {split!r}")
     s = self.S[:r]
     one = torch.ones_like(s)
     a, b = {'sqrt': (s.sqrt(), s.sqrt()), 'left': (s, one), 'right': (one, s)}[split]
@@ -105,7 +104,7 @@ def _init_factors(
     right: torch.Tensor,  # `[r, in]`
     bias: torch.Tensor | None,  # `[out]` or None
 ):
-    "Initialise factors so that `left @ right` has `nn.Linear`'s weight variance $1/(3 \\cdot in)$, and the bias like `nn.Linear`'s."
+    "Initialise factors so `left @ right` has `nn.Linear`'s weight variance $1/(3 \\cdot in)$; the bias as it does."
     r, n = right.shape
     with torch.no_grad():
         right.uniform_(-1 / math.sqrt(n), 1 / math.sqrt(n))
@@ -113,7 +112,7 @@ def _init_factors(
         if bias is not None:
             bias.uniform_(-1 / math.sqrt(n), 1 / math.sqrt(n))
 
-# %% ../nbs/11_lowrank.ipynb #f1a0c0d2
+# %% ../nbs/11_lowrank.ipynb #024989ae
 LAYOUTS = ('auto', 'tokens', 'rank')
 
 
@@ -122,20 +121,21 @@ def resolved_layout(
     rank: int,  # r, the intermediate's width
     layout: str = 'auto',  # one of `LAYOUTS`
 ) -> str:
-    "The layout `factored_linear` takes: `layout` itself, or for 'auto' 'rank' on CPU when r % 8 != 0 and 'tokens' otherwise."
+    "The layout `factored_linear` takes: `layout` itself; for 'auto', 'rank' on CPU when r % 8 != 0, else 'tokens'."
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
     if layout != 'auto':
         return layout
     return 'rank' if x.device.type == 'cpu' and rank % 8 else 'tokens'
 
-
+# %% ../nbs/11_lowrank.ipynb #188c9ec3
 def factored_linear(
     x: torch.Tensor,  # `[..., in]`
     right: torch.Tensor,  # `[r, in]`: V (or NSN's A[:r])
     left: torch.Tensor,  # `[out, r]`: U (or NSN's B[:, :r])
     bias: torch.Tensor | None = None,  # `[out]`
-    layout: str = 'auto',  # 'tokens': x V^T `[..., r]` first; 'rank': V x^T `[r, tokens]` first; 'auto': 'rank' on CPU when r % 8 != 0
+    # 'tokens': x V^T `[..., r]` first; 'rank': V x^T `[r, tokens]` first; 'auto': 'rank' on CPU when r % 8 != 0
+    layout: str = 'auto',
 ) -> torch.Tensor:
     "$x V^\\top U^\\top + b$ `[..., out]` by two GEMMs, with the intermediate laid out as `layout` says."
     if resolved_layout(x, right.shape[0], layout) == 'tokens':
@@ -170,15 +170,17 @@ class LowRankLinear(nn.Module):
     def rank(self) -> int:
         return self.U.shape[1]
 
-    layout: str = (
-        'auto'  # `factored_linear`'s layout of the intermediate; set 'tokens' or 'rank' on a layer to force one
-    )
+    # `factored_linear`'s layout of the intermediate; set 'tokens' or 'rank' on a layer to force one
+    layout: str = 'auto'
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return factored_linear(x, self.V, self.U, self.bias, self.layout)  # x: [..., in] -> [..., out]
 
     def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, out_features={self.out_features}, rank={self.rank}, bias={self.bias is not None}"
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, rank={self.rank}, "
+            f"bias={self.bias is not None}"
+        )
 
 # %% ../nbs/11_lowrank.ipynb #f366160c
 def _svd_for(
@@ -241,7 +243,7 @@ def to_linear(self: LowRankLinear) -> nn.Linear:
 
 # %% ../nbs/11_lowrank.ipynb #29e82ad6
 class NSNLinear(nn.Module):
-    "Nested Subspace Network layer: `B [out, R]`, `A [R, in]`, run at an active rank `rank` in [1, R] on their first components."
+    "Nested Subspace Network layer: `B [out, R]`, `A [R, in]`, run at an active `rank` in [1, R] (first components)."
 
     def __init__(
         self,
@@ -271,10 +273,13 @@ class NSNLinear(nn.Module):
         return factored_linear(x, self.A[:r], self.B[:, :r], self.bias, self.layout)
 
     def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, out_features={self.out_features}, max_rank={self.max_rank}, rank={self.rank}, bias={self.bias is not None}"
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, max_rank={self.max_rank}, "
+            f"rank={self.rank}, bias={self.bias is not None}"
+        )
 
 # %% ../nbs/11_lowrank.ipynb #604a3ff1
-def _active_rank(
+def active_rank(
     layer: NSNLinear,  # the layer
     r: int,  # the rank asked for
 ) -> int:
@@ -283,18 +288,19 @@ def _active_rank(
         return r  # the fast path: no ABC check for a plain int
     if isinstance(r, bool) or not isinstance(r, numbers.Integral) or not 1 <= r <= layer.max_rank:
         raise ValueError(
-            f"rank must be an int in [1, {layer.max_rank}] (max_rank) for this {layer.out_features}x{layer.in_features} NSNLinear, got {r!r}"
+            f"rank must be an int in [1, {layer.max_rank}] (max_rank) for this "
+            f"{layer.out_features}x{layer.in_features} NSNLinear, got {r!r}"
         )
     return int(r)
 
-
+# %% ../nbs/11_lowrank.ipynb #492724d0
 @patch
 def set_rank(
     self: NSNLinear,
     r: int,  # the active rank, in [1, max_rank]
 ) -> NSNLinear:
     "Switch the active rank (no allocation: the forward slices views); returns the layer."
-    object.__setattr__(self, '_rank', _active_rank(self, r))
+    object.__setattr__(self, '_rank', active_rank(self, r))
     return self
 
 
@@ -397,7 +403,8 @@ def from_linear(
     D = qkv_linear.in_features
     if w.shape[0] != 3 * D:
         raise ValueError(
-            f"PerHeadLowRankQKV.from_linear needs a fused qkv nn.Linear(D, 3D), got out_features={w.shape[0]}, in_features={D} (expected out_features={3 * D})"
+            "PerHeadLowRankQKV.from_linear needs a fused qkv nn.Linear(D, 3D), got "
+            f"out_features={w.shape[0]}, in_features={D} (expected out_features={3 * D})"
         )
     new = cls(D, num_heads, rank, qkv_linear.bias is not None, w.device, w.dtype)
     blocks = w.detach().view(3, num_heads, D // num_heads, D)  # [3, H, hd, D]
@@ -425,7 +432,7 @@ def bench_lowrank(
     threads: int = 1,  # torch threads while timing
     seed: int = 0,  # seed of the weights and inputs
 ) -> pd.DataFrame:
-    "Forward-only wall-clock speed-up of `LowRankLinear` over `nn.Linear`, one row per (shape, rank), medians over `repeats`; also the plain 'tokens' layout's."
+    "Forward speed-up of `LowRankLinear` over `nn.Linear` per (shape, rank), medians over `repeats`, both layouts."
     import copy
     from torch.utils.benchmark import Timer
 
@@ -481,7 +488,7 @@ def plot_speedup(
     df: pd.DataFrame,  # from `bench_lowrank`
     title: str | None = None,  # figure title
 ):
-    "One panel per shape: measured speed-up (medians; both layouts where timed) against rank, the ideal $mn/(r(m+n))$, 0.9 of it, and the break-even rank $r^*$."
+    "Per shape: measured speed-up (medians, both layouts) against rank, the ideal $mn/(r(m+n))$, 0.9 of it, and $r^*$."
     import matplotlib.pyplot as plt
     from matplotlib.ticker import NullFormatter, ScalarFormatter
 

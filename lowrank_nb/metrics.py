@@ -9,14 +9,16 @@ import numpy as np
 import seaborn as sns
 import torch
 import torch.nn.functional as F
+from torch import nn
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from scipy.stats import spearmanr
 
-from .core import _finite, _jsonable, atomic_write
+from .core import atomic_write, json_safe
 
 # %% auto #0
-__all__ = ['accuracy', 'confusion_matrix', 'per_class_accuracy', 'plot_confusion', 'spearman', 'perplexity', 'save_json']
+__all__ = ['accuracy', 'predict', 'confusion_matrix', 'per_class_accuracy', 'plot_confusion', 'spearman', 'perplexity',
+           'save_json']
 
 # %% ../nbs/04_metrics.ipynb #2e66e2c1
 def accuracy(
@@ -34,7 +36,29 @@ def accuracy(
     hit = logits.topk(max(topk), dim=1).indices == targets[:, None].to(logits.device)  # [N, K]: rank of the true class
     return {f'top{k}': hit[:, :k].any(1).float().mean().item() for k in topk}
 
-# %% ../nbs/04_metrics.ipynb #3107222e
+# %% ../nbs/04_metrics.ipynb #cb83cf22
+@torch.no_grad()
+def predict(
+    model: nn.Module,  # a classifier: inputs `[B, ...]` -> logits `[B, C]`
+    dl,  # batches `(inputs, targets)`
+    device: str | torch.device = 'cpu',  # where the model runs
+    max_batches: int | None = None,  # stop after this many batches (None: all)
+) -> tuple[torch.Tensor, torch.Tensor]:
+    "Logits `[N, C]` (fp32, CPU) and targets `[N]` of `model` over `dl`, in eval mode."
+    was = model.training
+    model.eval().to(device)
+    logits, targets = [], []
+    for i, (x, y) in enumerate(dl):
+        if max_batches is not None and i >= max_batches:
+            break
+        logits.append(model(x.to(device)).float().cpu())
+        targets.append(torch.as_tensor(y))
+    model.train(was)
+    if not logits:
+        raise ValueError("the loader gave no batches to evaluate")
+    return torch.cat(logits), torch.cat(targets)
+
+# %% ../nbs/04_metrics.ipynb #cd3111ba
 def confusion_matrix(
     preds: torch.Tensor,  # predicted classes `[N]`
     targets: torch.Tensor,  # true classes `[N]`
@@ -52,7 +76,7 @@ def confusion_matrix(
     idx = targets.long().cpu() * num_classes + preds.long().cpu()
     return torch.bincount(idx, minlength=num_classes**2).reshape(num_classes, num_classes)
 
-
+# %% ../nbs/04_metrics.ipynb #cbf8c3e3
 def per_class_accuracy(
     preds: torch.Tensor,  # predicted classes `[N]`
     targets: torch.Tensor,  # true classes `[N]`
@@ -77,9 +101,8 @@ def plot_confusion(
             f"need cm [C, C] and C class names, got cm of shape {tuple(cm.shape)} and {len(class_names)} class names"
         )
     m = (cm / cm.sum(1, keepdim=True)).numpy() if normalize else cm.numpy()  # an empty row is NaN: drawn blank
-    s = min(
-        1.0, 48 / C
-    )  # cells shrink past 48 classes, so 200 (Tiny-ImageNet) stay a 26-inch figure, not a 100-inch one of ~12 GB
+    # cells shrink past 48 classes, so 200 (Tiny-ImageNet) stay a 26-inch figure, not a 100-inch one of ~12 GB
+    s = min(1.0, 48 / C)
     fig, ax = plt.subplots(figsize=(2 + 0.5 * C * s, 1.5 + 0.45 * C * s), layout='constrained')
     plt.close(fig)
     sns.heatmap(
@@ -134,9 +157,8 @@ def perplexity(
         out = model(ids[i : i + batch_size].to(device))
         logits = getattr(out, 'logits', out)[:, :-1]
         y = labels[i : i + batch_size, 1:].to(device)
-        logits = logits.to(
-            torch.promote_types(logits.dtype, torch.float32)
-        )  # half precision logits are scored in float32
+        # half precision logits are scored in float32
+        logits = logits.to(torch.promote_types(logits.dtype, torch.float32))
         nll += F.cross_entropy(logits.flatten(0, 1), y.flatten(), ignore_index=-100, reduction='sum').item()
         n += int((y != -100).sum())
     if n == 0:
@@ -144,19 +166,10 @@ def perplexity(
     return math.exp(nll / n)
 
 # %% ../nbs/04_metrics.ipynb #c326380b
-def _to_json(o):
-    "JSON form of the values `json` cannot write: tensors, NumPy arrays and scalars, paths, dataclasses, dtypes."
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, (torch.dtype, torch.device)):
-        return str(o)
-    return _jsonable(o)
-
-
 def save_json(
     obj,  # dicts, lists, numbers, strings; tensors, NumPy values, paths and dataclasses are converted
     path: str | Path,  # the file to write (its folder is created)
 ) -> Path:
     "Write `obj` as indented JSON, atomically; NaN and infinities become `null`."
-    text = json.dumps(_finite(json.loads(json.dumps(obj, default=_to_json))), indent=2, allow_nan=False)
+    text = json.dumps(json_safe(obj), indent=2, allow_nan=False)
     return atomic_write(path, text + '\n')

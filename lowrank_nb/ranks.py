@@ -12,14 +12,15 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode, sdpa_flop_count
 
 from .spectra import energy_rank, singular_values
+from .surgery import select_linear
 
 # %% auto #0
-__all__ = ['RANK_RULES', 'break_even_rank', 'max_saving_rank', 'RankChoice', 'rank_by_energy', 'rank_by_ratio', 'rank_by_budget',
-           'find_linears', 'plan_ranks', 'planned_params', 'allocate_ranks', 'retained_energy', 'compare_allocations',
-           'plot_allocations', 'forward_inputs', 'estimate_model_flops', 'linear_flops', 'linear_tokens',
-           'lowrank_flops', 'select_rank_for_target_flops']
+__all__ = ['RANK_RULES', 'break_even_rank', 'max_saving_rank', 'RankChoice', 'rank_by_energy', 'rank_by_rank_frac',
+           'rank_by_param_ratio', 'plan_table', 'plan_ranks', 'planned_params', 'param_frac_removed', 'allocate_ranks',
+           'retained_energy', 'compare_allocations', 'plot_allocations', 'forward_inputs', 'estimate_model_flops',
+           'linear_flops', 'linear_tokens', 'lowrank_flops', 'ranks_for_target_flops']
 
-# %% ../nbs/12_ranks.ipynb #c5f55c22
+# %% ../nbs/12_ranks.ipynb #3525349d
 def break_even_rank(
     m: int,  # output features
     n: int,  # input features
@@ -29,7 +30,7 @@ def break_even_rank(
         raise ValueError(f"need a shape of two positive ints (m, n), got ({m!r}, {n!r})")
     return m * n / (m + n)
 
-
+# %% ../nbs/12_ranks.ipynb #307d0c8f
 def max_saving_rank(
     m: int,  # output features
     n: int,  # input features
@@ -56,9 +57,8 @@ def _decide(name: str, m: int, n: int, wanted: int, allow_larger: bool, rule: st
     if fac < dense:
         return RankChoice(wanted, wanted, r_star, f"{what}; below r* = {r_star:.1f}: factorised")
     if allow_larger:
-        return RankChoice(
-            wanted, wanted, r_star, f"{what}; not below r* = {r_star:.1f}, factorised anyway (allow_larger=True)"
-        )
+        why = f"{what}; not below r* = {r_star:.1f}, factorised anyway (allow_larger=True)"
+        return RankChoice(wanted, wanted, r_star, why)
     return RankChoice(None, wanted, r_star, f"{what}; not below r* = {r_star:.1f}: left dense")
 
 # %% ../nbs/12_ranks.ipynb #2599979e
@@ -87,7 +87,8 @@ def _check_fraction(value: float, what: str, name: str, upper: float | None = 1.
         and (upper is None or value <= upper)
     )
     if not ok:
-        raise ValueError(f"layer {name}: {what} must be in {f'(0, {upper:g}]' if upper else '(0, inf)'}, got {value!r}")
+        bounds = f'(0, {upper:g}]' if upper else '(0, inf)'
+        raise ValueError(f"layer {name}: {what} must be in {bounds}, got {value!r}")
     return float(value)
 
 # %% ../nbs/12_ranks.ipynb #63ec3f2c
@@ -103,72 +104,55 @@ def rank_by_energy(
     s = _check_spectrum(s, m, n, name)
     return _decide(name, m, n, max(1, energy_rank(s, threshold)), allow_larger, f"energy {threshold:g}")
 
-
-def rank_by_ratio(
+# %% ../nbs/12_ranks.ipynb #d267cab2
+def rank_by_rank_frac(
     shape: tuple[int, int],  # (m, n) = (out_features, in_features)
-    ratio: float,  # fraction of min(m, n) to keep, in (0, 1]
+    rank_frac: float,  # fraction of min(m, n) to keep, in (0, 1]
     allow_larger: bool = False,  # factorise even at or above the break-even rank
     name: str = 'layer',  # the layer's name, for reasons and errors
 ) -> RankChoice:
-    "Rank $\\max(1, \\lfloor \\rho \\min(m, n) \\rfloor)$, guarded by $r^*$."
-    (m, n), ratio = shape, _check_fraction(ratio, 'rank ratio (a fraction of min(m, n))', name)
-    return _decide(name, m, n, max(1, math.floor(ratio * min(m, n) + 1e-9)), allow_larger, f"ratio {ratio:g}")
+    "Rank $\\max(1, \\lfloor \\rho \\min(m, n) \\rfloor)$ for `rank_frac` $\\rho$, guarded by $r^*$."
+    (m, n), rank_frac = shape, _check_fraction(rank_frac, 'rank_frac (the fraction of min(m, n) kept)', name)
+    wanted = max(1, math.floor(rank_frac * min(m, n) + 1e-9))
+    return _decide(name, m, n, wanted, allow_larger, f"rank_frac {rank_frac:g}")
 
-
-def rank_by_budget(
+# %% ../nbs/12_ranks.ipynb #7864e106
+def rank_by_param_ratio(
     shape: tuple[int, int],  # (m, n) = (out_features, in_features)
-    fraction: float,  # fraction of the layer's $mn$ parameters the factors may use, > 0
+    param_ratio: float,  # parameters after / before the factorisation may be at most this, > 0
     allow_larger: bool = False,  # factorise even at or above the break-even rank
     name: str = 'layer',  # the layer's name, for reasons and errors
 ) -> RankChoice:
-    "Rank $\\lfloor p \\, mn/(m+n) \\rfloor$ (at least 1, at most min(m, n)): the factors use at most a fraction $p$ of the dense parameters."
-    (m, n), fraction = shape, _check_fraction(fraction, 'parameter fraction', name, upper=None)
-    return _decide(
-        name,
-        m,
-        n,
-        min(min(m, n), max(1, math.floor(fraction * break_even_rank(m, n) + 1e-9))),
-        allow_larger,
-        f"budget {fraction:g}",
-    )
+    "Rank $\\lfloor p \\, mn/(m+n) \\rfloor$ (1 to min(m, n)) for `param_ratio` $p$, guarded by $r^*$."
+    what = 'param_ratio (parameters after / before)'
+    (m, n), param_ratio = shape, _check_fraction(param_ratio, what, name, upper=None)
+    wanted = min(min(m, n), max(1, math.floor(param_ratio * break_even_rank(m, n) + 1e-9)))
+    return _decide(name, m, n, wanted, allow_larger, f"param_ratio {param_ratio:g}")
 
-
-RANK_RULES = {'energy': rank_by_energy, 'ratio': rank_by_ratio, 'budget': rank_by_budget}
-
-# %% ../nbs/12_ranks.ipynb #b6fe8e24
-def find_linears(
-    model: nn.Module,  # any model
-    include: str | None = None,  # regex a layer's name must match (default: every nn.Linear)
-) -> dict[str, nn.Linear]:
-    "The model's `nn.Linear` layers by name, in `named_modules()` order; an error when none matches."
-    found = {
-        k: m
-        for k, m in model.named_modules()
-        if isinstance(m, nn.Linear) and (include is None or re.search(include, k))
-    }
-    if not found:
-        raise ValueError(
-            f"no nn.Linear layer{' matches ' + repr(include) if include else ''} in {type(model).__name__}"
-        )
-    return found
+# %% ../nbs/12_ranks.ipynb #51a98d7f
+RANK_RULES = {'energy': rank_by_energy, 'rank_frac': rank_by_rank_frac, 'param_ratio': rank_by_param_ratio}
 
 # %% ../nbs/12_ranks.ipynb #cc46b271
-def plan_ranks(
-    model: nn.Module,  # any model
-    rule: str,  # `energy`, `ratio` or `budget` (see `RANK_RULES`)
-    value: float,  # the rule's energy threshold, rank ratio or parameter fraction
-    include: str | None = None,  # regex a layer's name must match (default: every nn.Linear)
+def plan_table(
+    shapes: dict[str, tuple[int, int]],  # layer name -> (m, n) = (out_features, in_features)
+    rule: str,  # `energy`, `rank_frac` or `param_ratio` (see `RANK_RULES`)
+    value: float,  # the rule's energy threshold, rank_frac or param_ratio
     allow_larger: bool = False,  # factorise layers even at or above their break-even rank
-    spectra: dict[str, torch.Tensor] | None = None,  # singular values by layer name, if already computed (`energy`)
+    spectra: dict[str, torch.Tensor] | None = None,  # singular values by layer name (rule `energy` needs them)
+    include: str | None = None,  # regex a layer's name must contain a match of (default: every layer)
 ) -> pd.DataFrame:
-    "One row per matched `nn.Linear`: shape, $r^*$, the rule's rank (`None`: dense), parameters before and after, and why."
+    "One row per layer: shape, $r^*$, the rule's rank (`<NA>`: dense), parameters before and after, and why."
     if rule not in RANK_RULES:
         raise ValueError(f"rule must be one of {list(RANK_RULES)}, got {rule!r}")
-    rows, spectra = [], spectra or {}
-    for name, lin in find_linears(model, include).items():
-        m, n = lin.weight.shape
-        s = (spectra[name] if name in spectra else singular_values(lin.weight)) if rule == 'energy' else None
-        args = ((m, n), s, value) if rule == 'energy' else ((m, n), value)
+    names = [k for k in shapes if include is None or re.search(include, k)]
+    if not names:
+        raise ValueError(f"no layer of the {len(shapes)} shapes given matches include={include!r}")
+    if rule == 'energy' and (missing := [k for k in names if k not in (spectra or {})]):
+        raise ValueError(f"rule 'energy' needs the singular values of every layer; none for {missing[:5]}")
+    rows = []
+    for name in names:
+        m, n = shapes[name]
+        args = ((m, n), spectra[name], value) if rule == 'energy' else ((m, n), value)
         c = RANK_RULES[rule](*args, allow_larger=allow_larger, name=name)
         rows.append(
             dict(
@@ -185,13 +169,38 @@ def plan_ranks(
         )
     return pd.DataFrame(rows).astype({'rank': 'Int64'})
 
+# %% ../nbs/12_ranks.ipynb #b8fd4adb
+def plan_ranks(
+    model: nn.Module,  # any model
+    rule: str,  # `energy`, `rank_frac` or `param_ratio` (see `RANK_RULES`)
+    value: float,  # the rule's energy threshold, rank_frac or param_ratio
+    include: str | None = None,  # regex a layer's name must match (default: every nn.Linear)
+    allow_larger: bool = False,  # factorise layers even at or above their break-even rank
+    spectra: dict[str, torch.Tensor] | None = None,  # singular values by layer name, if already computed (`energy`)
+) -> pd.DataFrame:
+    "`plan_table` for the model's `nn.Linear` layers matching `include` (`select_linear`)."
+    if rule not in RANK_RULES:
+        raise ValueError(f"rule must be one of {list(RANK_RULES)}, got {rule!r}")
+    lins, spectra = select_linear(model, include), spectra or {}
+    shapes = {k: tuple(lin.weight.shape) for k, lin in lins.items()}
+    if rule == 'energy':
+        spectra = {k: spectra[k] if k in spectra else singular_values(lin.weight) for k, lin in lins.items()}
+    return plan_table(shapes, rule, value, allow_larger, spectra if rule == 'energy' else None)
 
+# %% ../nbs/12_ranks.ipynb #754e9a55
 def planned_params(
     model: nn.Module,  # the dense model the plan was made for
     plan: pd.DataFrame,  # from `plan_ranks`
 ) -> int:
     "Parameters of the model after the plan's factorisations, from ranks and shapes (no layer is built)."
     return sum(p.numel() for p in model.parameters()) - int(plan.dense_params.sum()) + int(plan.params.sum())
+
+# %% ../nbs/12_ranks.ipynb #744923f8
+def param_frac_removed(
+    plan: pd.DataFrame,  # from `plan_table` / `plan_ranks` (or any table with `dense_params` and `params`)
+) -> float:
+    "The fraction of the plan's layers' parameters removed: $1 - \\sum p^{after} / \\sum mn$."
+    return 1 - plan.params.sum() / plan.dense_params.sum()
 
 # %% ../nbs/12_ranks.ipynb #7cc2339b
 def _energies(
@@ -208,14 +217,14 @@ def _energies(
         out[k] = (e / e.sum() if normalize and e.sum() > 0 else e).tolist()
     return out
 
-# %% ../nbs/12_ranks.ipynb #97f2f1fb
+# %% ../nbs/12_ranks.ipynb #1dec38c8
 def allocate_ranks(
     spectra: dict[str, torch.Tensor],  # layer name -> singular values `[k]`, descending (raw or whitened)
     shapes: dict[str, tuple[int, int]],  # layer name -> (m, n)
     budget: int,  # parameters all factorised layers may use together, $\sum_l r_l(m_l+n_l)$
     normalize: bool = True,  # weigh each layer's energy by $1/\|W_l\|_F^2$ (relative errors)
 ) -> dict[str, int]:
-    "Ranks sharing `budget`: each next unit goes to the largest $\\sigma_{r+1}^2/(m+n)$; every layer gets rank 1 to $r^*$ exclusive."
+    "Ranks sharing `budget`: each next unit to the largest $\\sigma_{r+1}^2/(m+n)$; each layer's rank in [1, $r^*$)."
     e, cost = _energies(spectra, shapes, normalize), {k: sum(shapes[k]) for k in spectra}
     cap, ranks = {k: max_saving_rank(*shapes[k]) for k in e}, dict.fromkeys(e, 1)
     if no := [k for k in e if cap[k] < 1]:
@@ -234,7 +243,7 @@ def allocate_ranks(
             heapq.heappush(heap, (-e[k][ranks[k]] / cost[k], k))
     return ranks
 
-
+# %% ../nbs/12_ranks.ipynb #53f47dc2
 def retained_energy(
     spectra: dict[str, torch.Tensor],  # layer name -> singular values, descending
     ranks: dict[str, int],  # layer name -> kept rank
@@ -244,31 +253,25 @@ def retained_energy(
     kept = [(s.double().pow(2)[: ranks[k]].sum().item(), s.double().pow(2).sum().item()) for k, s in spectra.items()]
     return sum(a / b for a, b in kept) / len(kept) if normalize else sum(a for a, _ in kept) / sum(b for _, b in kept)
 
-# %% ../nbs/12_ranks.ipynb #cc7efc6f
+# %% ../nbs/12_ranks.ipynb #988774a4
 def compare_allocations(
     spectra: dict[str, torch.Tensor],  # layer name -> singular values, descending
     shapes: dict[str, tuple[int, int]],  # layer name -> (m, n)
-    fractions: tuple[float, ...] = (
-        0.1,
-        0.2,
-        0.3,
-        0.5,
-        0.7,
-        0.9,
-    ),  # uniform: fraction of each layer's parameters, in (0, 1)
+    # uniform: every layer at the same param_ratio, each in (0, 1)
+    param_ratios: tuple[float, ...] = (0.1, 0.2, 0.3, 0.5, 0.7, 0.9),
     normalize: bool = True,  # compare relative energies (see `allocate_ranks`)
 ) -> pd.DataFrame:
-    "Retained energy of uniform and greedy ranks at the same parameter total, one row per fraction."
+    "Retained energy of uniform and greedy ranks at the same parameter total, one row per `param_ratio`."
     rows = []
-    for f in fractions:
-        uni = {k: rank_by_budget(shapes[k], f, name=k).rank for k in spectra}
+    for f in param_ratios:
+        uni = {k: rank_by_param_ratio(shapes[k], f, name=k).rank for k in spectra}
         if None in uni.values():
-            raise ValueError(f"fractions must be below 1 (every layer must save), got {f}")
+            raise ValueError(f"param_ratios must be below 1 (every layer must save), got {f}")
         params = sum(r * sum(shapes[k]) for k, r in uni.items())
         gre = allocate_ranks(spectra, shapes, params, normalize)
         rows.append(
             dict(
-                fraction=f,
+                param_ratio=f,
                 params=params,
                 greedy_params=sum(r * sum(shapes[k]) for k, r in gre.items()),
                 uniform=retained_energy(spectra, uni, normalize),
@@ -277,7 +280,7 @@ def compare_allocations(
         )
     return pd.DataFrame(rows)
 
-
+# %% ../nbs/12_ranks.ipynb #6f1b5c22
 def plot_allocations(
     table: pd.DataFrame,  # from `compare_allocations`
     title: str | None = None,  # figure title
@@ -285,15 +288,16 @@ def plot_allocations(
     "Discarded energy (1 - retained) of uniform and greedy ranks against the parameters they use, log scale."
     fig, ax = plt.subplots(figsize=(5, 3.4))
     for col, style in (('uniform', 'o--'), ('greedy', 's-')):
-        ax.semilogy(table.fraction, 1 - table[col], style, label=col)
-    ax.set(xlabel='parameters kept (fraction of the dense layers)', ylabel='discarded energy (relative)', title=title)
+        ax.semilogy(table.param_ratio, 1 - table[col], style, label=col)
+    xlabel = 'param_ratio (parameters after / before)'
+    ax.set(xlabel=xlabel, ylabel='discarded energy (relative)', title=title)
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
     plt.close(fig)
     return fig
 
-# %% ../nbs/12_ranks.ipynb #d99ec59d
+# %% ../nbs/12_ranks.ipynb #779af07a
 def forward_inputs(
     model: nn.Module,  # any model
     inputs,  # a dict (keyword arguments, e.g. a Hugging Face batch), a tuple/list (positional) or one tensor
@@ -303,7 +307,7 @@ def forward_inputs(
         return model(**inputs)
     return model(*inputs) if isinstance(inputs, (tuple, list)) else model(inputs)
 
-
+# %% ../nbs/12_ranks.ipynb #39ecb80a
 def _sdpa_cpu_flop(q, k, v, *args, out_shape=None, **kwargs) -> int:
     return sdpa_flop_count(q, k, v)  # shapes, as FlopCounterMode passes them
 
@@ -321,24 +325,24 @@ def estimate_model_flops(
         forward_inputs(model, example_inputs)
     return fc.get_total_flops()
 
-# %% ../nbs/12_ranks.ipynb #aafc55d0
+# %% ../nbs/12_ranks.ipynb #d9edc346
 def linear_flops(
     m: int,  # output features
     n: int,  # input features
     tokens: int,  # rows multiplied (batch x sequence)
     rank: int | None = None,  # factorised rank; None: dense
 ) -> int:
-    "Multiply-add FLOPs of an $m \\times n$ linear on `tokens` rows: $2tmn$ dense, $2tr(m+n)$ factorised (biases not counted)."
+    "Multiply-add FLOPs of an $m \\times n$ linear on `tokens` rows: $2tmn$ dense, $2tr(m+n)$ factorised (no biases)."
     return 2 * tokens * (m * n if rank is None else rank * (m + n))
 
-
+# %% ../nbs/12_ranks.ipynb #84017617
 def linear_tokens(
     model: nn.Module,  # any model
     example_inputs=None,  # one batch (as `forward_inputs` takes it); None: every layer counts 1 row
     include: str | None = None,  # regex a layer's name must match (default: every nn.Linear)
 ) -> dict[str, tuple[int, int, int]]:
     "Each matched `nn.Linear`'s `(m, n, tokens)`, tokens being the rows it multiplies in one forward pass."
-    lins = find_linears(model, include)
+    lins = select_linear(model, include)
     rows = dict.fromkeys(lins, 0 if example_inputs is not None else 1)
 
     def hook(name):
@@ -354,7 +358,7 @@ def linear_tokens(
                 h.remove()
     return {k: (lin.out_features, lin.in_features, rows[k]) for k, lin in lins.items()}
 
-
+# %% ../nbs/12_ranks.ipynb #793ff7c1
 def lowrank_flops(
     layers: dict[str, tuple[int, int, int]],  # from `linear_tokens`
     ranks: dict[str, int | None],  # layer name -> rank; None or missing: dense
@@ -363,30 +367,32 @@ def lowrank_flops(
     return sum(linear_flops(m, n, t, ranks.get(k)) for k, (m, n, t) in layers.items())
 
 # %% ../nbs/12_ranks.ipynb #bd28d662
-def _ranks_at(layers: dict[str, tuple[int, int, int]], ratio: float) -> dict[str, int | None]:
-    return {k: rank_by_ratio((m, n), ratio, name=k).rank for k, (m, n, _) in layers.items()}
+def _ranks_at(layers: dict[str, tuple[int, int, int]], rank_frac: float) -> dict[str, int | None]:
+    "Each layer's rank at one `rank_frac` (`None`: left dense by the break-even guard)."
+    return {k: rank_by_rank_frac((m, n), rank_frac, name=k).rank for k, (m, n, _) in layers.items()}
 
 
-def select_rank_for_target_flops(
+def ranks_for_target_flops(
     model: nn.Module,  # any model
     target_fraction: float,  # linear-layer FLOPs wanted, as a fraction of the dense ones, in (0, 1]
     example_inputs=None,  # one batch, to measure each layer's rows; None: the same for every layer
     include: str | None = None,  # regex a layer's name must match (default: every nn.Linear)
 ) -> dict[str, int | None]:
-    "Per-layer ranks (`None`: dense), one ratio of min(m, n) for all, whose linear FLOPs are at most and within one rank step of `target_fraction`."
+    "Per-layer ranks (`None`: dense) at one `rank_frac`: linear FLOPs at most, and within a rank step of, the target."
     if not 0 < target_fraction <= 1:
         raise ValueError(f"target_fraction must be in (0, 1], got {target_fraction!r}")
     target = float(target_fraction)
     layers = linear_tokens(model, example_inputs, include)
     dense = lowrank_flops(layers, {})
-    ratios = sorted({r / min(m, n) for m, n, _ in layers.values() for r in range(1, min(m, n) + 1)})
-    frac = lambda i: lowrank_flops(layers, _ranks_at(layers, ratios[i])) / dense
+    rank_fracs = sorted({r / min(m, n) for m, n, _ in layers.values() for r in range(1, min(m, n) + 1)})
+    frac = lambda i: lowrank_flops(layers, _ranks_at(layers, rank_fracs[i])) / dense
     if frac(0) > target:
         raise ValueError(
             f"target_fraction {target} is below {frac(0):.4f}, the linear FLOPs with rank 1 in every layer"
         )
-    lo, hi = 0, len(ratios) - 1  # invariant: frac(lo) <= target; find the largest such index
+    # invariant: frac(lo) <= target; find the largest such index
+    lo, hi = 0, len(rank_fracs) - 1
     while lo < hi:
         mid = (lo + hi + 1) // 2
         lo, hi = (mid, hi) if frac(mid) <= target else (lo, mid - 1)
-    return _ranks_at(layers, ratios[lo])
+    return _ranks_at(layers, rank_fracs[lo])

@@ -2,11 +2,13 @@
 
 # %% ../nbs/10_spectra.ipynb #f7c8d5c4
 from __future__ import annotations
-import math, re
+import math
 
 import pandas as pd
 import torch
 from torch import nn
+
+from .surgery import select_linear
 
 # %% auto #0
 __all__ = ['singular_values', 'stable_rank', 'effective_rank', 'nuclear_norm', 'energy_rank', 'layer_kind', 'linear_spectra',
@@ -21,7 +23,7 @@ def singular_values(
         raise ValueError(f"expected a matrix [m, n], got shape {tuple(w.shape)}")
     return torch.linalg.svdvals(w.detach().to('cpu', torch.float64))
 
-# %% ../nbs/10_spectra.ipynb #ffa7bb17
+# %% ../nbs/10_spectra.ipynb #b9a9c760
 def stable_rank(
     s: torch.Tensor,  # singular values
 ) -> float:
@@ -29,7 +31,7 @@ def stable_rank(
     s = s.double()
     return (s.pow(2).sum() / s.max().pow(2)).item() if s.max() > 0 else 0.0
 
-
+# %% ../nbs/10_spectra.ipynb #10aaab16
 def effective_rank(
     s: torch.Tensor,  # singular values
 ) -> float:
@@ -40,14 +42,14 @@ def effective_rank(
     p = p[p > 0]
     return math.exp(-(p * p.log()).sum().item())
 
-
+# %% ../nbs/10_spectra.ipynb #7e34c6f0
 def nuclear_norm(
     s: torch.Tensor,  # singular values
 ) -> float:
     "Nuclear norm $\\|W\\|_* = \\sum \\sigma_i$, the convex surrogate of rank that rank-reducing regularisers penalise."
     return s.double().sum().item()
 
-
+# %% ../nbs/10_spectra.ipynb #ef42ae2f
 def energy_rank(
     s: torch.Tensor,  # singular values, descending
     frac: float,  # fraction of the squared Frobenius norm to keep, in (0, 1]
@@ -68,16 +70,14 @@ def layer_kind(
     "A module name with its numeric layer indices removed (a name that is only indices stays as it is)."
     return '.'.join(p for p in name.split('.') if not p.isdigit()) or name
 
-
+# %% ../nbs/10_spectra.ipynb #f8aca5b9
 def linear_spectra(
     model: nn.Module,  # any model
-    include: str | None = None,  # regex a layer's name must match (default: every nn.Linear)
+    include: str | None = None,  # regex a layer's name must contain a match of (default: every nn.Linear)
 ) -> tuple[pd.DataFrame, dict[str, torch.Tensor]]:
     "A table of every `nn.Linear`'s shape and spectral summaries, and each layer's singular values."
     rows, spectra = [], {}
-    for name, mod in model.named_modules():
-        if not isinstance(mod, nn.Linear) or (include and not re.search(include, name)):
-            continue
+    for name, mod in select_linear(model, include or None).items():
         s = singular_values(mod.weight)
         spectra[name] = s
         m, n = mod.weight.shape
@@ -95,10 +95,6 @@ def linear_spectra(
                 r99=energy_rank(s, 0.99),
                 full_rank=min(m, n),
             )
-        )
-    if not rows:
-        raise ValueError(
-            f"no nn.Linear layer{' matches ' + repr(include) if include else ''} in {type(model).__name__}"
         )
     return pd.DataFrame(rows), spectra
 

@@ -2,7 +2,7 @@
 
 # %% ../nbs/07_summary.ipynb #58325420
 from __future__ import annotations
-import datetime, json, platform, re
+import datetime, json, operator, platform, re
 from dataclasses import dataclass
 from typing import Callable
 from pathlib import Path
@@ -12,8 +12,8 @@ import pandas as pd
 from .core import atomic_write, env_info, project_root
 
 # %% auto #0
-__all__ = ['VERDICTS', 'SUITE', 'md_table', 'machine_label', 'write_summary', 'summary_from_metrics', 'Claim',
-           'experiment_metrics', 'claims_table', 'results_markdown']
+__all__ = ['SUITE', 'md_table', 'machine_label', 'write_summary', 'summary_from_metrics', 'met_or_missed', 'Target',
+           'target_flags', 'targets_table', 'headline_table', 'results_markdown']
 
 # %% ../nbs/07_summary.ipynb #734d5ca8
 def md_table(
@@ -92,7 +92,8 @@ def _summary_md(title, rel, scale, seed, info, day, text='', table=None, floatfm
     "The markdown of one summary: heading, provenance line, text, table, figure."
     commit = (info.get('git_commit') or 'unknown')[:7] + ('+changes' if info.get('git_dirty') else '')
     machine = info.get('label') or info.get('gpu') or f"{info.get('machine', '?')}, {info.get('cpus', '?')} CPU cores"
-    prov = f"*`{rel}/` · scale {scale} · seed {seed} · {machine} · torch {info.get('torch', '?')} · commit {commit} · {day}*"
+    torch_v = info.get('torch', '?')
+    prov = f"*`{rel}/` · scale {scale} · seed {seed} · {machine} · torch {torch_v} · commit {commit} · {day}*"
     parts = [
         f'### {title}',
         prov,
@@ -164,73 +165,93 @@ def summary_from_metrics(
         figs[0] if figs else None,
     )
 
-# %% ../nbs/07_summary.ipynb #88968340
-VERDICTS = ('reproduced', 'not reproduced', 'partly', 'not testable here')
+# %% ../nbs/07_summary.ipynb #159adaa2
+def met_or_missed(
+    ok: bool,  # whether the target holds
+) -> str:
+    "The word a summary uses for a target: 'met' or 'missed'."
+    return 'met' if ok else 'missed'
+
+# %% ../nbs/07_summary.ipynb #bec2344e
+_OPS = {'<=': operator.le, '<': operator.lt, '>=': operator.ge, '>': operator.gt, '==': operator.eq}
 
 
 @dataclass
-class Claim:
-    "One numeric claim of a seed document and how this project measures it."
+class Target:
+    "A stated target, `value op threshold`, and whether the measurement meets it."
 
-    method: str  # NSA-ViT, Linear-ViT, NSN, PREHAB-SVD or the low-rank core
-    claim: str  # what the seed says, in a few words
-    seed: str  # the seed's number(s)
-    setting: str  # the closest setting we can run
-    exp: str | None = None  # the experiment whose metrics.json measures it (None: nothing here can)
-    judge: Callable[[dict], tuple[str, str]] | None = None  # metrics -> (measured, verdict)
-    why: str = ''  # why it cannot be tested here (when `judge` is None)
+    name: str  # a short key: `target_<name>` in metrics.json
+    value: float  # the measured value
+    op: str  # how `value` must compare with `threshold`: '<=', '<', '>=', '>' or '=='
+    threshold: float  # the bound the target sets
+    unit: str = ''  # written after both numbers ('pp', '%', 'x')
+    what: str = ''  # the target in words (default: `name`)
 
+    def __post_init__(self):
+        if self.op not in _OPS:
+            raise ValueError(f"target {self.name!r}: op must be one of {list(_OPS)}, got {self.op!r}")
 
-def experiment_metrics(
-    exp: str,  # an experiment's folder name under `figures`
-    figures: str | Path | None = None,  # the figures folder (default: the project's)
-) -> tuple[dict, str]:
-    "An experiment's metrics and where they came from (`exp · scale · commit`); `({}, '')` when it has not run."
-    p = Path(figures or project_root() / 'figures') / exp / 'metrics.json'
-    if not p.is_file():
-        return {}, ''
-    m = json.loads(p.read_text())
-    if 'metrics' not in m:
-        return m, exp  # a plain results file (e.g. pretrained_checks)
-    scale, commit = (m.get('config') or {}).get('scale', '?'), ((m.get('env') or {}).get('git_commit') or '?')[:7]
-    return m['metrics'], f'{exp} · {scale} · {commit}'
+    @property
+    def met(self) -> bool:
+        "Whether the measured value meets the target (NaN never does)."
+        return bool(_OPS[self.op](self.value, self.threshold))
 
+    @property
+    def verdict(self) -> str:
+        "'met' or 'missed'."
+        return met_or_missed(self.met)
 
-def claims_table(
-    claims: list[Claim],  # the claims to judge
-    figures: str | Path | None = None,  # the figures folder (default: the project's)
-    measured: dict | None = None,  # experiment name -> metrics measured by the caller itself (not read from figures/)
+    def __str__(self):
+        bound = f'{self.op} {self.threshold:g}{self.unit}'
+        return f"{self.what or self.name}: {self.value:.4g}{self.unit} ({bound}) {self.verdict}"
+
+# %% ../nbs/07_summary.ipynb #4bddad32
+def target_flags(
+    targets: list[Target],  # the experiment's targets
+    prefix: str = 'target_',  # prepended to each name ('' for the bare names)
+) -> dict[str, bool]:
+    "`{prefix + name: met}` for `metrics.json`."
+    return {prefix + t.name: t.met for t in targets}
+
+# %% ../nbs/07_summary.ipynb #913b7b9f
+def targets_table(
+    targets: list[Target],  # the experiment's targets
 ) -> pd.DataFrame:
-    "One row per claim: method, claim, seed, setting, measured, verdict and the run it comes from."
-    rows, given = [], measured or {}
-    for c in claims:
-        if c.judge is None:
-            if not c.why:
-                raise ValueError(f"claim {c.claim!r} has neither a judge nor a `why`")
-            measured, verdict, source = 'not measured', f'not testable here: {c.why}', ''
-        else:
-            m, source = (given[c.exp], f'{c.exp} (this run)') if c.exp in given else experiment_metrics(c.exp, figures)
-            if not m:
-                measured, verdict = 'not measured', f'not testable here: {c.exp} has not run (make run)'
-            else:
-                try:
-                    measured, verdict = c.judge(m)
-                except KeyError as e:
-                    raise KeyError(f"claim {c.claim!r}: {c.exp}/metrics.json has no {e}") from None
-        if not verdict.startswith(VERDICTS):
-            raise ValueError(f"claim {c.claim!r}: a verdict starts with one of {VERDICTS}, got {verdict!r}")
-        rows.append(
-            dict(
-                method=c.method,
-                claim=c.claim,
-                seed=c.seed,
-                setting=c.setting,
-                measured=measured,
-                verdict=verdict,
-                source=source,
-            )
+    "One row per target: what, measured, target (comparison and threshold), verdict."
+    rows = [
+        dict(
+            target=t.what or t.name,
+            measured=f'{t.value:.4g}{t.unit}',
+            threshold=f'{t.op} {t.threshold:g}{t.unit}',
+            verdict=t.verdict,
         )
-    return pd.DataFrame(rows)
+        for t in targets
+    ]
+    return pd.DataFrame(rows, columns=['target', 'measured', 'threshold', 'verdict'])
+
+# %% ../nbs/07_summary.ipynb #255d9930
+def headline_table(
+    rows: list[tuple[str, str, Callable]],  # (method, experiment, metrics -> (result, Target))
+    figures: str | Path | None = None,  # the figures folder (default: the project's)
+) -> pd.DataFrame:
+    "One row per method: best result measured, at which scale, and the target's verdict."
+    figures = Path(figures or project_root() / 'figures')
+    out = []
+    for method, exp, fn in rows:
+        p = figures / exp / 'metrics.json'
+        if not p.is_file():
+            out.append(dict(method=method, result=f'{exp} has not run (make run)', scale='', verdict=''))
+            continue
+        m = json.loads(p.read_text())
+        result, target = fn(m['metrics'])
+        scale = (m.get('config') or {}).get('scale', '?')
+        out.append(
+            dict(method=method, result=result, scale=scale, verdict=f'{target.what or target.name}: {target.verdict}')
+        )
+    return pd.DataFrame(out, columns=['method', 'result', 'scale', 'verdict'])
+
+# %% ../nbs/07_summary.ipynb #2b4cbc3f
+from .claims import VERDICTS, Claim, claims_table, experiment_metrics  # noqa: F401 (re-exported)
 
 # %% ../nbs/07_summary.ipynb #63873952
 SUITE = (
@@ -256,7 +277,7 @@ SUITE = (
     'nsn_whitened',
     'nsa_linear_vit',
     'prehab_nsa',
-)  # the seed claims, each method, then the methods combined
+)  # the reference's claims, each method, then the methods combined
 
 
 def results_markdown(
@@ -274,6 +295,9 @@ def results_markdown(
     }
     names = [n for n in order if n in found] + sorted(set(found) - set(order))
     if not names:
-        return f'No experiment has written a summary yet: run `make run` (looked in {figures}/*/summary.md and */metrics.json).'
+        return (
+            'No experiment has written a summary yet: run `make run` '
+            f'(looked in {figures}/*/summary.md and */metrics.json).'
+        )
     fix = lambda s: re.sub(r'\]\((figures/)', lambda m: '](' + link_prefix + m.group(1), s)
     return '\n\n'.join(fix(found[n].strip()) for n in names) + '\n'

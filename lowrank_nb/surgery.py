@@ -2,25 +2,26 @@
 
 # %% ../nbs/14_surgery.ipynb #a0aaef89
 from __future__ import annotations
-import json, os, re
+import json, re
 from pathlib import Path
 from typing import Callable
 
 import torch
 from torch import nn
 
-from .lowrank import LowRankLinear, NSNLinear, PerHeadLowRankQKV, _active_rank
+from .core import atomic_path
+from .lowrank import LowRankLinear, NSNLinear, PerHeadLowRankQKV, active_rank
 
 # %% auto #0
-__all__ = ['FACTORISED', 'select_linear', 'replace_linear', 'restore_linear', 'nsn_layers', 'get_rank', 'set_rank',
-           'lowrank_layout', 'apply_layout', 'save_lowrank', 'load_lowrank', 'save_lowrank_pretrained',
-           'load_lowrank_pretrained']
+__all__ = ['FACTORISED', 'swap_module', 'replacement_record', 'select_linear', 'replace_linear', 'restore_linear', 'nsn_layers',
+           'get_rank', 'set_rank', 'lowrank_layout', 'apply_layout', 'save_lowrank', 'load_lowrank',
+           'save_lowrank_pretrained', 'load_lowrank_pretrained']
 
 # %% ../nbs/14_surgery.ipynb #b7904731
 FACTORISED = (LowRankLinear, NSNLinear, PerHeadLowRankQKV)
 
-
-def _swap(
+# %% ../nbs/14_surgery.ipynb #ab818d47
+def swap_module(
     model: nn.Module,  # the model to modify in place
     name: str,  # a module name from `named_modules()`
     new: nn.Module,  # what to put there
@@ -29,8 +30,12 @@ def _swap(
     parent, _, child = name.rpartition('.')
     setattr(model.get_submodule(parent), child, new)
 
-
-def _record(name: str, old: nn.Module, new: nn.Module) -> dict:
+# %% ../nbs/14_surgery.ipynb #e42eb7b1
+def replacement_record(
+    name: str,  # the layer's name
+    old: nn.Module,  # the layer before the swap
+    new: nn.Module,  # the layer after it
+) -> dict:
     "What a swap did: the layer, its shape, the new rank and the parameters before and after."
     return dict(
         name=name,
@@ -49,7 +54,7 @@ def select_linear(
     exclude: str | None = None,  # regex a layer's name must not contain a match of
     predicate: Callable[[str, nn.Module], bool] | None = None,  # `predicate(name, linear)` must be true
 ) -> dict[str, nn.Linear]:
-    "The `nn.Linear` layers of `model` that the filters select, by name; an error listing some of its layers if none is."
+    "The `nn.Linear` layers of `model` the filters select, by name; if none, an error listing some of its layers."
     linears = {n: m for n, m in model.named_modules() if isinstance(m, nn.Linear)}
     chosen = {
         n: m
@@ -75,7 +80,7 @@ def replace_linear(
     exclude: str | None = None,  # regex a layer's name must not contain a match of
     predicate: Callable[[str, nn.Module], bool] | None = None,  # `predicate(name, linear)` must be true
 ) -> list[dict]:
-    "Replace each selected `nn.Linear` by `factory(name, linear)`; one record per layer (name, in, out, rank, params before/after)."
+    "Replace each selected `nn.Linear` by `factory(name, linear)`; one `replacement_record` per layer."
     chosen, new = select_linear(model, include, exclude, predicate), {}
     for name, lin in chosen.items():  # build everything first: a failure leaves the model untouched
         try:
@@ -92,8 +97,8 @@ def replace_linear(
                 f"expected ({lin.in_features}, {lin.out_features})"
             )
     for name, mod in new.items():
-        _swap(model, name, mod)
-    return [_record(name, chosen[name], new[name]) for name in new]
+        swap_module(model, name, mod)
+    return [replacement_record(name, chosen[name], new[name]) for name in new]
 
 # %% ../nbs/14_surgery.ipynb #8f0246c3
 def restore_linear(
@@ -107,11 +112,11 @@ def restore_linear(
         )
     recs = []
     for name, mod in found.items():
-        _swap(model, name, lin := mod.to_linear())
-        recs.append(_record(name, mod, lin) | dict(rank=mod.rank))
+        swap_module(model, name, lin := mod.to_linear())
+        recs.append(replacement_record(name, mod, lin) | dict(rank=mod.rank))
     return recs
 
-# %% ../nbs/14_surgery.ipynb #b19d4216
+# %% ../nbs/14_surgery.ipynb #f84c7dcb
 def nsn_layers(
     model: nn.Module,  # any model
 ) -> dict[str, NSNLinear]:
@@ -123,7 +128,7 @@ def nsn_layers(
         )
     return found
 
-
+# %% ../nbs/14_surgery.ipynb #fceca65b
 def get_rank(
     model: nn.Module,  # a model with NSNLinear layers
 ) -> dict[str, int]:
@@ -139,12 +144,12 @@ def set_rank(
     layers = nsn_layers(model)
     ranks = dict(rank) if isinstance(rank, dict) else dict.fromkeys(layers, rank)
     if unknown := [n for n in ranks if n not in layers]:
-        raise ValueError(
-            f"set_rank: {unknown[:5]} {'is not an NSNLinear layer' if len(unknown) == 1 else 'are not NSNLinear layers'}; the NSNLinear layers are {list(layers)[:5]}{' ...' if len(layers) > 5 else ''}"
-        )
+        what = 'is not an NSNLinear layer' if len(unknown) == 1 else 'are not NSNLinear layers'
+        more = ' ...' if len(layers) > 5 else ''
+        raise ValueError(f"set_rank: {unknown[:5]} {what}; the NSNLinear layers are {list(layers)[:5]}{more}")
     for n, r in ranks.items():
         try:
-            ranks[n] = _active_rank(layers[n], r)
+            ranks[n] = active_rank(layers[n], r)
         except ValueError as e:
             raise ValueError(f"set_rank: layer {n!r}: {e}") from None
     for n, r in ranks.items():
@@ -185,7 +190,8 @@ def apply_layout(
     linears = {n for n, m in model.named_modules() if isinstance(m, nn.Linear)}
     if missing := [n for n in layout if n not in linears]:
         raise ValueError(
-            f"the layout names {len(missing)} layer(s) that are not nn.Linear layers of {type(model).__name__}: {missing[:5]}"
+            f"the layout names {len(missing)} layer(s) that are not nn.Linear layers of {type(model).__name__}: "
+            f"{missing[:5]}"
         )
 
     def build(name, lin):
@@ -199,7 +205,7 @@ def apply_layout(
 
     return replace_linear(model, build, predicate=lambda n, m: n in layout)
 
-# %% ../nbs/14_surgery.ipynb #a5407a29
+# %% ../nbs/14_surgery.ipynb #bf310bc1
 def save_lowrank(
     model: nn.Module,  # any model, factorised or not
     path: str | Path,  # the `.safetensors` file to write (atomically)
@@ -208,16 +214,11 @@ def save_lowrank(
     from safetensors.torch import save_model
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'.{path.name}.tmp')
-    try:
+    with atomic_path(path) as tmp:
         save_model(model, str(tmp), metadata={'lowrank_layout': json.dumps(lowrank_layout(model))})
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
-
+# %% ../nbs/14_surgery.ipynb #95797e0a
 def load_lowrank(
     model: nn.Module,  # the dense model, freshly built (e.g. `timm.create_model(name, pretrained=False)`)
     path: str | Path,  # a file written by `save_lowrank`
@@ -257,7 +258,8 @@ def _load_strict(
     untied = [k for k in res.missing_keys if model.state_dict()[k].data_ptr() not in loaded]
     if res.unexpected_keys or untied:
         raise ValueError(
-            f"{where} does not fit {type(model).__name__}: missing {untied[:5]} ({len(untied)}), unexpected {res.unexpected_keys[:5]} ({len(res.unexpected_keys)})"
+            f"{where} does not fit {type(model).__name__}: missing {untied[:5]} ({len(untied)}), "
+            f"unexpected {res.unexpected_keys[:5]} ({len(res.unexpected_keys)})"
         )
 
 
@@ -266,7 +268,7 @@ def load_lowrank_pretrained(
     path: str | Path,  # a folder written by `save_lowrank_pretrained`
     **kwargs,  # passed to `from_config` (e.g. `attn_implementation`)
 ):
-    "Build `model_cls` from the config in `path`, re-create its factorised layers from `config.lowrank_layout` and load the weights strictly (eval mode)."
+    "Build `model_cls` from `path`'s config with the factorised layers of its `lowrank_layout`; load weights strictly."
     from transformers import AutoConfig
     from safetensors.torch import load_file
 

@@ -32,7 +32,8 @@ def expand_grid(
     "Run name → parameters for every run the grid describes (base ∪ one grid combination, then the explicit runs)."
     if not isinstance(spec, dict) or not spec or set(spec) - {'base', 'grid', 'runs'}:
         raise ValueError(
-            f"a grid needs the keys base / grid / runs (at least grid or runs), got {sorted(spec) if isinstance(spec, dict) else type(spec).__name__}"
+            "a grid needs the keys base / grid / runs (at least grid or runs), "
+            f"got {sorted(spec) if isinstance(spec, dict) else type(spec).__name__}"
         )
     base, grid, runs = spec.get('base') or {}, spec.get('grid') or {}, spec.get('runs') or []
     if not isinstance(base, dict) or not isinstance(grid, dict) or not isinstance(runs, list):
@@ -109,9 +110,8 @@ def _papermill(nb: Path, run_dir: Path, params: dict, kernel: str, timeout: int 
     "Execute `nb` into `run_dir` with `params`; (ok, the error's last lines)."
     root = project_root()
     out = run_dir.resolve()
-    out = (
-        out.relative_to(root) if out.is_relative_to(root) else out
-    )  # relative to the project root, where papermill runs
+    # relative to the project root, where papermill runs
+    out = out.relative_to(root) if out.is_relative_to(root) else out
     atomic_write(run_dir / 'params.yaml', yaml.safe_dump({**params, 'out_dir': str(out)}, sort_keys=False))
     (run_dir / 'error.txt').unlink(missing_ok=True)
     cmd = [
@@ -149,7 +149,8 @@ def _to_wandb(exp: str, group: str, name: str, run_dir: Path, params: dict):
 
     m = json.loads((run_dir / 'metrics.json').read_text()) if (run_dir / 'metrics.json').is_file() else {}
     scalars = {k: v for k, v in (m.get('metrics') or {}).items() if isinstance(v, (int, float, bool, str))}
-    # mode passed explicitly: wandb's process-wide settings are fixed at its first init, which may have seen no WANDB_MODE
+    # mode passed explicitly: wandb's process-wide settings are fixed at its first init,
+    # which may have seen no WANDB_MODE
     run = wandb.init(
         project=f'lowrank_nb-{exp}',
         group=group,
@@ -203,7 +204,8 @@ def run_sweep(
     bar.close()
     table = gather(root, runs)
     print(
-        f"sweep {exp}: {counts['done']} finished, {counts['failed']} failed of {len(runs)} in {time.time() - t0:.0f} s; table in {root.parent / 'results.csv'}"
+        f"sweep {exp}: {counts['done']} finished, {counts['failed']} failed of {len(runs)} "
+        f"in {time.time() - t0:.0f} s; table in {root.parent / 'results.csv'}"
     )
     return table
 
@@ -261,7 +263,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         '--grid',
         required=True,
-        help="YAML grid file with keys base (every run), grid (name: [values], all combinations) and/or runs (a list of parameter sets, each with an optional name)",
+        help="YAML grid file with keys base (every run), grid (name: [values], all combinations) "
+        "and/or runs (a list of parameter sets, each with an optional name)",
     )
     p.add_argument('-j', '--jobs', type=int, default=1, help="runs executed in parallel (default 1)")
     p.add_argument('--root', default=None, help="folder of the run folders (default figures/<exp>/sweep)")

@@ -4,11 +4,14 @@
 from __future__ import annotations
 import dataclasses, json, math, os, shutil, time
 from pathlib import Path
-from typing import Callable, Literal  # Literal: RunCfg.scale's annotation, resolved here when TrainCfg is documented
+
+# Literal: RunCfg.scale's annotation, resolved here when TrainCfg is documented
+from typing import Callable, Literal
 
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from fastcore.basics import patch
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -16,8 +19,7 @@ from .core import RunCfg, atomic_write, seed_everything
 from .metrics import accuracy, save_json
 
 # %% auto #0
-__all__ = ['TrainCfg', 'classification_loss', 'default_forward', 'Learner', 'reseed', 'evaluate', 'save_checkpoint',
-           'last_checkpoint', 'load_checkpoint', 'fit', 'plot_history']
+__all__ = ['TrainCfg', 'classification_loss', 'default_forward', 'Learner', 'reseed', 'plot_history']
 
 # %% ../nbs/05_train.ipynb #8bffde94
 @dataclasses.dataclass
@@ -39,10 +41,8 @@ class TrainCfg(RunCfg):
     best_metric: str = 'valid/top1'  # evaluation metric that picks the best model
     best_mode: str = 'max'  # max | min
     resume: bool = False  # continue from the last checkpoint in out_dir, if there is one
-    checkpoints: bool = (
-        True  # write checkpoints and the best model (False: none at all, for throw-away runs; no resume)
-    )
-    trackers: str = 'tensorboard'  # accelerate trackers, comma separated (tensorboard, wandb); `wandb=True` adds wandb
+    checkpoints: bool = True  # write checkpoints and the best model (False: none, for throw-away runs)
+    trackers: str = 'tensorboard'  # accelerate trackers, comma separated; `wandb=True` adds wandb
 
 # %% ../nbs/05_train.ipynb #3fcfd7eb
 def _logits(out):
@@ -52,7 +52,7 @@ def _logits(out):
 def classification_loss(
     label_smoothing: float = 0.0,  # smoothing for hard integer targets
 ) -> Callable:
-    "Cross-entropy on `(x, y)` batches: hard targets with label smoothing, soft targets `[B, C]` as-is; HF `.loss` if set."
+    "Cross-entropy on `(x, y)` batches: hard targets smoothed, soft `[B, C]` as they are; HF `.loss` if set."
     from timm.loss import SoftTargetCrossEntropy
 
     soft = SoftTargetCrossEntropy()
@@ -67,7 +67,7 @@ def classification_loss(
 
     return loss_fn
 
-
+# %% ../nbs/05_train.ipynb #519db387
 def default_forward(
     model: nn.Module,  # the model
     batch,  # `(x, y, ...)` or a dict of model inputs
@@ -90,7 +90,7 @@ def _items(batch) -> int:
 
 
 class Learner:
-    "Train `model` on `train_dl` with `loss_fn`, evaluate on `valid_dl`, checkpoint and log, under accelerate."
+    "Train `model` on `train_dl` with `loss_fn`; evaluate on `valid_dl`, checkpoint and log (accelerate)."
 
     def __init__(
         self,
@@ -100,12 +100,10 @@ class Learner:
         cfg: TrainCfg | None = None,  # settings (default `TrainCfg()`)
         loss_fn: Callable | None = None,  # `(batch, outputs, acts) -> dict of terms` (default `classification_loss`)
         forward_fn: Callable = default_forward,  # `(model, batch) -> outputs`
-        metrics_fn: Callable
-        | str
-        | None = 'auto',  # `(logits, targets) -> dict` on the whole eval set; auto: top-1/top-5
+        metrics_fn: Callable | str | None = 'auto',  # `(logits, targets) -> dict` on the eval set; auto: top-1/5
         batch_tfm: Callable | None = None,  # applied to training batches on the device, e.g. timm's Mixup
         capture: tuple[str, ...] = (),  # module names whose outputs are passed to `loss_fn` as `acts`
-        callbacks: tuple[Callable, ...] = (),  # `cb(learner, event)`, event in after_step | after_epoch | after_fit
+        callbacks: tuple[Callable, ...] = (),  # `cb(learner, event)`: after_step | after_epoch | after_fit
     ):
         from accelerate import Accelerator
         from accelerate.utils import DataLoaderConfiguration, ProjectConfiguration
@@ -175,7 +173,7 @@ class Learner:
 
 # %% ../nbs/05_train.ipynb #97a96c71
 def reseed(*key: int) -> int:
-    "Seed Python, NumPy and torch from a tuple of integers (e.g. seed, epoch, batch, process); returns the seed."
+    "Seed Python, NumPy and torch from a tuple of integers (seed, epoch, batch, process); returns the seed."
     import random, numpy as np
 
     s = int(np.random.SeedSequence(list(key)).generate_state(1)[0])
@@ -183,15 +181,17 @@ def reseed(*key: int) -> int:
     np.random.seed(s)
     torch.default_generator.manual_seed(s)
     if torch.cuda.is_initialized():
-        torch.cuda.manual_seed_all(s)  # (torch.manual_seed would also queue a lazy CUDA seed: ~3 ms a call)
+        # (torch.manual_seed would also queue a lazy CUDA seed: ~3 ms a call)
+        torch.cuda.manual_seed_all(s)
     return s
 
-
+# %% ../nbs/05_train.ipynb #fd8a8102
 @torch.no_grad()
 def _terms_to_floats(terms):
     return {k: float(v.detach()) for k, v in terms.items()}
 
 
+@patch
 def _train_batch(self: Learner, batch) -> dict:
     "One batch: forward, loss terms, backward; an optimiser step when the accumulation window closes."
     acc, cfg = self.accelerator, self.cfg
@@ -216,14 +216,11 @@ def _train_batch(self: Learner, batch) -> dict:
         self.opt.step()
         self.sched.step()
         self.opt.zero_grad(set_to_none=True)
-    return (
-        {'loss': float(loss.detach()), **_terms_to_floats(terms)} if len(terms) > 1 else {'loss': float(loss.detach())}
-    )
-
-
-Learner._train_batch = _train_batch
+    logs = {'loss': float(loss.detach())}
+    return {**logs, **_terms_to_floats(terms)} if len(terms) > 1 else logs
 
 # %% ../nbs/05_train.ipynb #88ce9b97
+@patch
 @torch.no_grad()
 def evaluate(
     self: Learner,
@@ -256,10 +253,8 @@ def evaluate(
     self.model.train(was)
     return res
 
-
-Learner.evaluate = evaluate
-
-# %% ../nbs/05_train.ipynb #0e0c2d67
+# %% ../nbs/05_train.ipynb #47c072b3
+@patch
 def _state(self: Learner) -> dict:
     return dict(
         epoch=self.epoch,
@@ -274,6 +269,8 @@ def _state(self: Learner) -> dict:
 
 def _swap_in(tmp: Path, final: Path):
     "Replace folder `final` by folder `tmp` (each rename is atomic; the old one is removed after)."
+    # Not `core.atomic_path`: every process writes into `tmp`, so its name must be known to all of them (not
+    # random), and `final` may already exist as a folder, which `os.replace` cannot overwrite.
     old = final.with_name(f'.old-{final.name}')
     if final.exists():
         shutil.rmtree(old, ignore_errors=True)
@@ -282,6 +279,7 @@ def _swap_in(tmp: Path, final: Path):
     shutil.rmtree(old, ignore_errors=True)
 
 
+@patch
 def save_checkpoint(self: Learner) -> Path:
     "Save the whole training state atomically to `checkpoints/step-NNNNNNNN`, keeping the last `keep_last`."
     acc, root = self.accelerator, self.out_dir / 'checkpoints'
@@ -299,13 +297,16 @@ def save_checkpoint(self: Learner) -> Path:
     acc.wait_for_everyone()
     return final
 
-
+# %% ../nbs/05_train.ipynb #8e910510
+@patch
 def last_checkpoint(self: Learner) -> Path | None:
     "The newest complete checkpoint in `out_dir/checkpoints`, if any."
-    done = sorted(p for p in (self.out_dir / 'checkpoints').glob('step-*') if (p / 'trainer_state.json').is_file())
+    folders = (self.out_dir / 'checkpoints').glob('step-*')
+    done = sorted(p for p in folders if (p / 'trainer_state.json').is_file())
     return done[-1] if done else None
 
 
+@patch
 def load_checkpoint(self: Learner, path: str | Path) -> None:
     "Restore model, optimiser, scheduler, RNGs and loop position from a checkpoint folder."
     path = Path(path)
@@ -313,10 +314,11 @@ def load_checkpoint(self: Learner, path: str | Path) -> None:
         raise FileNotFoundError(f"{path} is not a complete checkpoint (no trainer_state.json)")
     self.accelerator.load_state(str(path))
     st = json.loads((path / 'trainer_state.json').read_text())
-    self.epoch, self.batch_in_epoch, self.step, self.best = st['epoch'], st['batch_in_epoch'], st['step'], st['best']
-    self.history, self.steps, self._sums = st['history'], st['steps'], st['sums']
+    self.epoch, self.batch_in_epoch, self.step = st['epoch'], st['batch_in_epoch'], st['step']
+    self.best, self.history, self.steps, self._sums = st['best'], st['history'], st['steps'], st['sums']
 
-
+# %% ../nbs/05_train.ipynb #5ff2a908
+@patch
 def _save_best(self: Learner, metrics: dict):
     m = metrics.get(self.cfg.best_metric)
     if m is None or (self.best is not None and (m <= self.best if self.cfg.best_mode == 'max' else m >= self.best)):
@@ -337,11 +339,8 @@ def _save_best(self: Learner, metrics: dict):
         _swap_in(tmp, final)
     acc.wait_for_everyone()
 
-
-Learner._state, Learner.save_checkpoint, Learner.last_checkpoint = _state, save_checkpoint, last_checkpoint
-Learner.load_checkpoint, Learner._save_best = load_checkpoint, _save_best
-
-# %% ../nbs/05_train.ipynb #2035d9fc
+# %% ../nbs/05_train.ipynb #e937012c
+@patch
 def _mean_over_processes(self: Learner, d: dict) -> dict:
     "Average a dict of floats over processes (each process saw its share of the global batch)."
     if self.accelerator.num_processes == 1 or not d:
@@ -352,6 +351,7 @@ def _mean_over_processes(self: Learner, d: dict) -> dict:
     return dict(zip(d, v.tolist()))
 
 
+@patch
 def _write_logs(self: Learner):
     if not self.accelerator.is_main_process:
         return
@@ -361,9 +361,10 @@ def _write_logs(self: Learner):
         self.out_dir / 'history.json',
     )
 
-
+# %% ../nbs/05_train.ipynb #23cfb324
+@patch
 def fit(self: Learner) -> dict:
-    "Train for `cfg.epochs` (resuming from the last checkpoint if `cfg.resume`); returns the last epoch's metrics."
+    "Train for `cfg.epochs` (from the last checkpoint if `cfg.resume`); returns the last epoch's metrics."
     acc, cfg = self.accelerator, self.cfg
     if cfg.resume and (ck := self.last_checkpoint()) is not None:
         self.load_checkpoint(ck)
@@ -376,12 +377,14 @@ def fit(self: Learner) -> dict:
     try:
         self._epochs()
     finally:
-        acc.end_training()  # closes the trackers' writers even when a callback or a kill-switch raised
+        # close the trackers' writers even when a callback or a kill-switch raised
+        acc.end_training()
     for cb in self.callbacks:
         cb(self, 'after_fit')
     return self.history[-1] if self.history else {}
 
-
+# %% ../nbs/05_train.ipynb #5699e9ae
+@patch
 def _epochs(self: Learner):
     acc, cfg = self.accelerator, self.cfg
     while self.epoch < cfg.epochs:
@@ -457,14 +460,6 @@ def _epochs(self: Learner):
         self._write_logs()
         for cb in self.callbacks:
             cb(self, 'after_epoch')
-
-
-Learner._mean_over_processes, Learner._write_logs, Learner.fit, Learner._epochs = (
-    _mean_over_processes,
-    _write_logs,
-    fit,
-    _epochs,
-)
 
 # %% ../nbs/05_train.ipynb #ca7d68b8
 def plot_history(

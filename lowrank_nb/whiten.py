@@ -2,7 +2,8 @@
 
 # %% ../nbs/13_whiten.ipynb #f4582a20
 from __future__ import annotations
-import time
+import json, time
+from pathlib import Path
 from typing import Callable, Iterable
 
 import matplotlib.pyplot as plt
@@ -11,12 +12,15 @@ import torch
 from fastcore.basics import patch
 from torch import nn
 
-from .lowrank import SPLITS, LayerSVD
-from .ranks import find_linears, forward_inputs, rank_by_ratio
+from .core import atomic_path
+from .lowrank import LayerSVD
+from .ranks import forward_inputs, rank_by_rank_frac
+from .surgery import select_linear
 
 # %% auto #0
-__all__ = ['collect_second_moments', 'calibration_batches', 'whitening_factor', 'WhitenedSVD', 'activation_error',
-           'whitened_svds', 'truncation_errors', 'plot_truncation_errors']
+__all__ = ['collect_second_moments', 'calibration_batches', 'whitening_factor', 'whitening_factors', 'save_whitening',
+           'load_whitening', 'WhitenedSVD', 'activation_error', 'whitened_svds', 'truncation_errors',
+           'plot_truncation_errors']
 
 # %% ../nbs/13_whiten.ipynb #934a9571
 def collect_second_moments(
@@ -27,7 +31,7 @@ def collect_second_moments(
     mask_key: str | None = 'attention_mask',  # a dict batch's key of the token mask `[B, N]`; None: count every row
 ) -> tuple[dict[str, torch.Tensor], dict[str, int]]:
     "Per layer: $X^\\top X$ `[n, n]` (float64, CPU) of its input rows over all `batches`, and how many rows it saw."
-    lins, forward, mask = find_linears(model, include), forward or forward_inputs, [None]
+    lins, forward, mask = select_linear(model, include), forward or forward_inputs, [None]
     xtx, rows = {k: None for k in lins}, dict.fromkeys(lins, 0)
 
     def hook(name):
@@ -51,7 +55,8 @@ def collect_second_moments(
             h.remove()
     if none := [k for k, c in rows.items() if c == 0]:
         raise ValueError(
-            f"no input rows reached {len(none)} layer(s), e.g. {none[0]!r}: no batches, or layers the forward pass does not use"
+            f"no input rows reached {len(none)} layer(s), e.g. {none[0]!r}: "
+            "no batches, or layers the forward pass does not use"
         )
     return {k: v.cpu() for k, v in xtx.items()}, rows
 
@@ -96,7 +101,7 @@ def whitening_factor(
     jitter: float = 1e-6,  # first jitter, relative to the mean diagonal; ×10 per try
     name: str = 'layer',  # the layer's name, for errors
 ) -> tuple[torch.Tensor, dict]:
-    "`L` `[n, n]` (float64): $LL^\\top = X^\\top X + \\delta I$ (Cholesky) or $Q\\max(\\Lambda, \\delta)Q^\\top$ (eig); `info`: method, jitter $\\delta$, tries."
+    "`L` `[n, n]` (float64), $LL^\\top = X^\\top X + \\delta I$ (Cholesky, else a clamped eig), and an `info` dict."
     a = _check_xtx(xtx, name)
     scale, eye = a.diagonal().mean().item(), torch.eye(len(a), dtype=a.dtype)
     for i in range(max_tries + 1):
@@ -109,6 +114,66 @@ def whitening_factor(
     return q * lam.clamp_min(d).sqrt(), dict(
         method='eig', jitter=d, rel_jitter=jitter, tries=max_tries + 2, clamped=int((lam < d).sum())
     )
+
+# %% ../nbs/13_whiten.ipynb #dfd0e29c
+def whitening_factors(
+    model: nn.Module,  # the model to calibrate
+    batches: Iterable,  # calibration inputs (dicts for Hugging Face models)
+    include: str | None = None,  # regex of the layers to whiten (default: every nn.Linear)
+    forward: Callable | None = None,  # `forward(model, batch)`; default `forward_inputs`
+    **kwargs,  # passed to `whitening_factor` (`max_tries`, `jitter`)
+) -> tuple[dict[str, torch.Tensor], pd.DataFrame]:
+    "Per layer $L$ `[in, in]` (float64), $LL^\\top = X^\\top X\\,(+\\delta I)$; a table of rows seen, method, jitter."
+    xtx, rows = collect_second_moments(model, batches, include, forward)
+    out, info = {}, []
+    for k, a in xtx.items():
+        out[k], d = whitening_factor(a, name=k, **kwargs)
+        info.append(dict(name=k, rows=rows[k], **d))
+    return out, pd.DataFrame(info)
+
+# %% ../nbs/13_whiten.ipynb #e2625eb8
+def save_whitening(
+    factors: dict[str, torch.Tensor],  # name -> L, from `whitening_factors`
+    model: nn.Module,  # the model they belong to (its layer shapes go in the metadata)
+    path: str | Path,  # the `.safetensors` file (written atomically)
+    dtype: torch.dtype = torch.float32,  # stored dtype (float32 halves the file; SVDs are taken in float64 anyway)
+) -> Path:
+    "Write the factors as safetensors, with every layer's weight shape recorded in the metadata."
+    from safetensors.torch import save_file
+
+    shapes = {k: list(model.get_submodule(k).weight.shape) for k in factors}
+    with atomic_path(path) as tmp:
+        tensors = {k: v.to(dtype).contiguous() for k, v in factors.items()}
+        save_file(tensors, str(tmp), metadata={'shapes': json.dumps(shapes)})
+    return Path(path)
+
+# %% ../nbs/13_whiten.ipynb #144054a2
+def load_whitening(
+    path: str | Path,  # a file from `save_whitening`
+    model: nn.Module,  # the model the factors must fit
+) -> dict[str, torch.Tensor]:
+    "The factors of `path` (float64), after checking every layer name and shape against `model`."
+    from safetensors import safe_open
+
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no whitening file {path}; run the whiten stage first")
+    with safe_open(str(path), 'pt') as f:
+        meta, out = f.metadata() or {}, {k: f.get_tensor(k).double() for k in f.keys()}
+    if 'shapes' not in meta:
+        raise ValueError(f"{path} has no 'shapes' metadata: not written by save_whitening")
+    mods = dict(model.named_modules())
+    for k, shape in json.loads(meta['shapes']).items():
+        lin = mods.get(k)
+        if not isinstance(lin, nn.Linear):
+            raise ValueError(
+                f"{path} does not match {type(model).__name__}: layer {k!r} is not an nn.Linear of the model"
+            )
+        if list(lin.weight.shape) != shape or tuple(out[k].shape) != (shape[1], shape[1]):
+            raise ValueError(
+                f"{path} does not match {type(model).__name__}: layer {k!r} has weight {list(lin.weight.shape)} "
+                f"in the model but {shape} (L {list(out[k].shape)}) in the file"
+            )
+    return out
 
 # %% ../nbs/13_whiten.ipynb #07d3f563
 class WhitenedSVD(LayerSVD):
@@ -130,9 +195,8 @@ class WhitenedSVD(LayerSVD):
             raise ValueError(
                 f"cannot factorise: the {w.shape[0]}x{w.shape[1]} weight or its L has NaN or infinite entries"
             )
-        self.U, self.S, self.Vh = torch.linalg.svd(
-            w if L is None else w @ L, full_matrices=False
-        )  # U: [out, k], S: [k], Vh: [k, in]
+        # U: [out, k], S: [k], Vh: [k, in]
+        self.U, self.S, self.Vh = torch.linalg.svd(w if L is None else w @ L, full_matrices=False)
         if L is None:
             self.Vr = self.Vh
         elif torch.equal(L, L.tril()):
@@ -165,7 +229,7 @@ def activation_errors(
     d = ((B @ xtx.to(B)) * B).sum(1).clamp_min(0)  # B: [k, in]; d[i] = ||B_i X^T||^2
     return torch.cat([d.flip(0).cumsum(0).flip(0), d.new_zeros(1)])  # [r] = sum of d[r:]
 
-# %% ../nbs/13_whiten.ipynb #e954ad19
+# %% ../nbs/13_whiten.ipynb #0b53c946
 def whitened_svds(
     model: nn.Module,  # the calibrated model
     moments: dict[str, torch.Tensor],  # layer name -> $X^\top X$, from `collect_second_moments`
@@ -185,25 +249,23 @@ def whitened_svds(
         )
     return svds, pd.DataFrame(rows)
 
-
+# %% ../nbs/13_whiten.ipynb #091818c7
 def truncation_errors(
     model: nn.Module,  # the calibrated model
     moments: dict[str, torch.Tensor],  # layer name -> $X^\top X$ (the calibration set, or held-out data)
     svds: dict[str, WhitenedSVD],  # from `whitened_svds`
-    ratios: tuple[float, ...] = (0.25, 0.5),  # ranks as fractions of min(m, n)
+    rank_fracs: tuple[float, ...] = (0.25, 0.5),  # ranks as fractions of min(m, n) (`rank_frac`)
     plain: dict[str, WhitenedSVD] | None = None,  # plain SVDs (`WhitenedSVD(w)`) to reuse; None: computed here
 ) -> pd.DataFrame:
-    "Relative activation error of plain and whitened truncation, one row per layer and ratio, and their ratio."
+    "Relative activation error of plain and whitened truncation, one row per layer and `rank_frac` (column `ratio`)."
     rows = []
     for name, ws in svds.items():
         w = model.get_submodule(name).weight
         raw = plain[name] if plain else WhitenedSVD(w)
-        e_raw, e_wh = (
-            raw.activation_errors(moments[name]),
-            ws.activation_errors(moments[name]),
-        )  # [k+1] each; [0] = ||W X^T||^2
-        for p in ratios:
-            r = rank_by_ratio(tuple(w.shape), p, allow_larger=True, name=name).rank
+        # [k+1] each; [0] = ||W X^T||^2
+        e_raw, e_wh = raw.activation_errors(moments[name]), ws.activation_errors(moments[name])
+        for p in rank_fracs:
+            r = rank_by_rank_frac(tuple(w.shape), p, allow_larger=True, name=name).rank
             a, b = (e[r].div(e[0]).sqrt().item() for e in (e_raw, e_wh))
             rows.append(dict(name=name, ratio=p, rank=r, raw=a, whitened=b, whitened_over_raw=b / a))
     return pd.DataFrame(rows)
@@ -213,7 +275,7 @@ def plot_truncation_errors(
     table: pd.DataFrame,  # from `truncation_errors`
     title: str | None = None,  # figure title
 ):
-    "Whitened over plain activation error per layer (log scale), one line per rank ratio; 1 = no gain."
+    "Whitened over plain activation error per layer (log scale), one line per `rank_frac`; 1 = no gain."
     fig, ax = plt.subplots(figsize=(8, 3.4))
     for p, t in table.groupby('ratio'):
         ax.semilogy(range(len(t)), t.whitened_over_raw, 'o-', ms=3, label=f'rank = {p:g} min(m, n)')

@@ -42,15 +42,18 @@ CHROMIUM_ARGS = [
 ]
 
 
-# --- every experiment at a tiny scale -------------------------------------------------------------------------------
-# Each tests/test_exp_*.py runs one experiment notebook through papermill with `-p` overrides that make it tiny, then checks its
-# metrics.json: deterministic quantities (shapes, ranks, layer and row counts, FLOP ratios, svd calls) exactly,
-# model-quality numbers against values recorded by running the same command, within a tolerance justified per test,
-# and timings only for being positive and finite (a shared 2-core machine's timings are not reproducible).
+# --- every experiment at a tiny scale ----------------------------------------------------------------------------
+# Each tests/test_exp_*.py runs one experiment notebook through papermill with `-p` overrides that make it tiny,
+# then checks its metrics.json: deterministic quantities (shapes, ranks, layer and row counts, FLOP ratios, svd
+# calls) exactly, model-quality numbers against values recorded by running the same command, within a tolerance
+# justified per test, and timings only for being positive and finite (a shared 2-core machine's timings are not
+# reproducible).
 def run_experiment(tmp_path, name: str, omp_threads: int | None = None, timeout: int = 900, **params) -> dict:
-    """papermill `nbs/experiments/{name}.ipynb` at smoke scale with `params` (the notebook's parameters), its kernel limited to
-    `omp_threads` OpenMP threads when given; returns metrics.json (checked: finished, config written) with `files`, the names written.
-    `tmp_path` may be a test's `tmp_path` or a folder from `tmp_path_factory` (module-scoped fixtures that share one run)."""
+    """papermill `nbs/experiments/{name}.ipynb` at smoke scale with `params` (the notebook's parameters).
+
+    Its kernel is limited to `omp_threads` OpenMP threads when given; returns metrics.json (checked: finished, config
+    written) with `files`, the names written. `tmp_path` may be a test's `tmp_path` or a folder from
+    `tmp_path_factory` (module-scoped fixtures that share one run)."""
     out, args = tmp_path / 'run', []
     for k, v in {'scale': 'smoke', **params}.items():
         args += ['-p', k, str(v)]

@@ -1,7 +1,7 @@
 """The offline docs site, built from nbs/ and opened in headless Chromium: every page loads with its title,
 every local link resolves, every image has a non-zero natural width, maths renders, nothing leaves the machine."""
 
-import functools, http.server, subprocess, threading
+import functools, http.server, re, subprocess, threading
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -31,6 +31,7 @@ def test_expected_pages(site):
     _, pages, _ = site
     assert {
         'index.html',
+        'results.html',
         'core.html',
         'pretrained.html',
         'spectra.html',
@@ -95,7 +96,22 @@ def test_pages_in_browser(site):
     missing = [(u, s) for u, s in missing if '/mathjax/fonts/HTML-CSS/TeX/' not in u]
     assert not missing, f'pages ask for files the site does not have: {missing[:5]}'
     assert len(links) >= len(pages)
+    assert 'results.html' in {urlsplit(u).path.rsplit('/', 1)[-1] for u in links}, 'the results page is linked'
     assert any(p.endswith('.png') for p in (str(f) for f in dest.rglob('*.png'))), 'README figure copied into the site'
+
+
+def test_results_page(site, root):
+    "The results page holds every experiment's summary: its table and its figure, each copied into the site."
+    dest, pages, _ = site
+    html = (dest / 'results.html').read_text()
+    md = {p.parent.name: p.read_text() for p in (root / 'figures').glob('*/summary.md')}
+    assert md and all(f'figures/{n}/' in html for n in md), 'a section per summary.md'
+    assert html.count('<table') >= sum('|---' in t for t in md.values()), 'every table'
+    images = re.findall(r'<img\b[^>]*\bsrc="([^"]+)"', html)
+    assert len(images) >= sum('![' in t for t in md.values()), 'every figure'
+    assert all((dest / src).is_file() for src in images), 'every figure is copied into the site'
+    nav = html.split('</nav>')[0]
+    assert '<h3>Results</h3>' in nav and 'class="active">Results<' in nav
 
 
 def test_readme_matches_index(root):

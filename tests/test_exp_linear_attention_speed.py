@@ -1,4 +1,6 @@
-"The linear_attention_speed experiment through papermill at a tiny scale: metrics.json against recorded values (see conftest.run_experiment)."
+"""The linear_attention_speed experiment through papermill at a tiny scale.
+
+metrics.json against the logged times (see conftest.run_experiment)."""
 
 from conftest import run_experiment, positive_finite
 

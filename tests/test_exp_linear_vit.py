@@ -1,4 +1,6 @@
-"The linear_vit experiment through papermill at a tiny scale: metrics.json against recorded values (see conftest.run_experiment)."
+"""The linear_vit experiment through papermill at a tiny scale.
+
+metrics.json against recorded values (see conftest.run_experiment)."""
 
 from conftest import run_experiment, positive_finite
 
@@ -17,11 +19,11 @@ def test_linear_vit_tiny(tmp_path):
         'throughput_memory.png',
     } <= run['files']
     assert c['kinds'] == kinds and c['recipe']['train_limit'] == 64 and c['bench']['tokens'] == [65]
-    assert not any(
-        (tmp_path / 'run' / 'runs' / k / d).exists() for k in kinds for d in ('checkpoints', 'best')
-    )  # smoke: checkpoints=False
-    # FLOP counts of the seed-size models (torch.utils.flop_counter): exact arithmetic, independent of the run's size. The linear-attention
-    # fallback takes the cheaper of the quadratic and linear orders (linear_attention.core_macs), so at 65 tokens 'linear' and 'ripple' count the quadratic one
+    # smoke: checkpoints=False
+    assert not any((tmp_path / 'run' / 'runs' / k / d).exists() for k in kinds for d in ('checkpoints', 'best'))
+    # FLOP counts of the reference-size models (torch.utils.flop_counter): exact arithmetic, independent of the run's
+    # size. The linear-attention fallback takes the cheaper of the quadratic and linear orders
+    # (linear_vit.attention.core_macs), so at 65 tokens 'linear' and 'ripple' count the quadratic one
     flops = {
         'attention_core_share_65': 0.027414874651298476,
         'flops_vs_baseline_baseline': 1.0,

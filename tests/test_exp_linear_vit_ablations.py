@@ -1,4 +1,6 @@
-"linear_vit_ablations end to end through papermill at a tiny size: metrics.json against values recorded on the project's CPU machine."
+"""linear_vit_ablations end to end through papermill at a tiny size.
+
+metrics.json against values recorded on the project's CPU machine."""
 
 import pytest
 from conftest import run_experiment
@@ -8,14 +10,15 @@ TINY = dict(
     train_limit=64, eval_limit=100, attention_types='baseline,ripple', ripple_stages_grid='4', hydra_branches_grid='8'
 )
 # FLOP ratios (torch.utils.flop_counter) follow from the architectures alone: exact. Tiny-ImageNet: the smoke model
-# (D 64, 2 blocks) at 64 px patch 8 (65 tokens, 200 classes); ablations: the seed-size model at 65 tokens.
+# (D 64, 2 blocks) at 64 px patch 8 (65 tokens, 200 classes); ablations: the reference-size model at 65 tokens.
 FLOPS = {
     'tiny_flops_vs_baseline_baseline': 1.0,
     'tiny_flops_vs_baseline_ripple': 0.5884645849835327,
     'flops_vs_baseline_ripple_stages=4': 0.6592444633578841,
     'flops_vs_baseline_hydra_branches=8': 1.2205842991173708,
 }
-# top-1 on 100 images, recorded with this test's overrides (each run re-seeded, so it does not depend on the runs before it). Tolerance: one image
+# top-1 on 100 images, recorded with this test's overrides (each run re-seeded, so it does not depend on the runs before
+# it). Tolerance: one image
 # (1/100): another BLAS may flip one borderline argmax; a broken loader, label map or training loop moves more.
 TOP1 = {
     'tiny_top1_baseline': 0.02,

@@ -1,4 +1,5 @@
-"The lowrank_speed experiment through papermill at a tiny scale: metrics.json against recorded values (see conftest.run_experiment)."
+"""The lowrank_speed experiment through papermill at a tiny scale: metrics.json against recorded values
+(see conftest.run_experiment)."""
 
 import torch
 from conftest import run_experiment, positive_finite
@@ -38,16 +39,14 @@ def test_lowrank_speed_tiny(tmp_path):
         '1536x384@0.25/align16': 64,
     }
     assert all(abs(v['ideal'] - 1 / v['flop_ratio']) < 1e-12 and positive_finite(v['speedup']) for v in t.values())
-    # every row names the layout the layer took, by the one rule (resolved_layout: rank-major off the multiple-of-8 grid on CPU),
-    # and has the side-by-side 'tokens' timing
+    # every row names the layout the layer took, by the one rule (resolved_layout: rank-major off the
+    # multiple-of-8 grid on CPU), and has the side-by-side 'tokens' timing
     assert all(
         r['layout'] == resolved_layout(torch.zeros(1), r['rank']) and positive_finite(r['speedup_tokens_layout'])
         for r in m['table']
     )
-    assert {r['layout'] for r in m['table']} == {
-        'rank',
-        'tokens',
-    }  # the ranks timed fall on and off the multiple-of-8 grid
+    # the ranks timed fall on and off the multiple-of-8 grid
+    assert {r['layout'] for r in m['table']} == {'rank', 'tokens'}
     assert all(positive_finite(g['kernel_bound_of_ideal'], g['first_gflops'], g['second_gflops']) for g in m['gemms'])
     assert all(
         abs(v['of_ideal'] - v['speedup'] / v['ideal']) < 1e-12 and v['meets_target'] == (v['of_ideal'] >= 0.9)

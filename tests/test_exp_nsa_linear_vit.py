@@ -1,14 +1,17 @@
-"nsa_linear_vit experiment end to end through papermill at a tiny size: metrics.json against values recorded on the project's CPU machine."
+"""nsa_linear_vit experiment end to end through papermill at a tiny size.
+
+metrics.json against values recorded on the project's CPU machine."""
 
 import pytest
 from conftest import run_experiment
 
 # Recorded with these overrides (seed 0, threads 1) on the 2-core project machine; two runs gave identical metrics.json.
-TINY = dict(
-    teacher_subset=256, student_subset=128, valid_subset=128
-)  # 8 teacher steps, 2 student steps, 128 test images
-# Parameter and FLOP counts (FlopCounterMode) follow from the architecture and the rank plan alone: exact (ripple's compressed
-# attention counts the quadratic order, which the linear-attention fallback takes there because it is cheaper: core_macs).
+# 8 teacher steps, 2 student steps, 128 test images
+TINY = dict(teacher_subset=256, student_subset=128, valid_subset=128)
+# Parameter and FLOP counts (FlopCounterMode) follow from the architecture and the rank plan alone: exact (ripple's
+# compressed
+# attention counts the quadratic order, which the linear-attention fallback takes there because it is cheaper:
+# core_macs).
 COUNTS = {
     'baseline': (29482, 14122, 4473728, 2476928),
     'linear': (29482, 14122, 3941248, 1944448),

@@ -1,15 +1,21 @@
-"The nsa_vit experiment through papermill at a tiny scale: metrics.json against recorded values (see conftest.run_experiment)."
+"""The nsa_vit experiment through papermill at a tiny scale: its outputs, the architecture's exact numbers and the
+invariants of the variant table (the accuracies of 4 training steps are noise and are not pinned; the NSA loss
+terms' effect on the student's gradients is asserted in nbs/22_nsa_pipeline.ipynb)."""
 
 import math
+
+import pandas as pd
 from conftest import run_experiment, positive_finite
+
+VARIANTS = ('ce', 'nsa', 'nsa - null', 'nsa - attn', 'nsa - kd', 'nsa - orth')
 
 
 def test_nsa_vit_tiny(tmp_path):
-    "Teacher 1 epoch and each student 1 epoch on 256 images (4 steps each), scored on 128: the pipeline, not the targets."
+    "Teacher 1 epoch, each student 1 epoch on 256 images (4 steps each), scored on 128: the pipeline, not the targets."
     run = run_experiment(
         tmp_path, 'nsa_vit', teacher_epochs=1, train_images=256, valid_images=128, work_dir=tmp_path / 'work'
     )
-    m, c = run['metrics'], run['config']
+    m, c, out = run['metrics'], run['config'], tmp_path / 'run'
     assert {'summary.md', 'results.csv', 'compression.csv', 'variants.png', 'tradeoff.png'} <= run['files']
     assert (
         c['teacher_sched']['epochs'] == 1
@@ -27,32 +33,38 @@ def test_nsa_vit_tiny(tmp_path):
         'flop_reduction_pct_fixed_025': 44.63391605390403,
     }.items():
         assert abs(m[k] - v) < 1e-9, (k, m[k], v)
-    # trained quantities, recorded by running this command twice (bit-identical on this CPU, one thread, fixed seeds).
-    # The energy-threshold ranks depend on the trained teacher's spectrum; accuracies are counts out of 128 images,
-    # so the tolerance is one image (1/128): another BLAS may flip one borderline argmax, a real change moves more.
+    # the energy-threshold ranks follow the trained teacher's spectrum (bit-identical on this CPU, one thread, fixed
+    # seeds); 0.95 keeps every layer dense (above break-even), 0.80 factorises some
     for k, v in {
         'compression_ratio_energy_080': 1.2101633691815121,
         'param_savings_pct_energy_080': 17.366528729394204,
         'compression_ratio_energy_095': 1.0,
     }.items():
         assert abs(m[k] - v) < 1e-6 * v, (k, m[k], v)
-    rec = {
-        'teacher_top1': 0.09375,
-        'teacher_top5': 0.65625,
-        'svd_only_top1': 0.1484375,
-        'ce_top1': 0.15625,
-        'nsa_top1': 0.15625,
-        'nsa_minus_null_top1': 0.15625,
-        'nsa_minus_attn_top1': 0.15625,
-        'nsa_minus_kd_top1': 0.15625,
-        'nsa_minus_orth_top1': 0.15625,
-        'svd_top1_energy_080': 0.125,
-        'svd_top1_fixed_050': 0.109375,
-        'student_top1_fixed_050': 0.1484375,
-        'student_top1_fixed_025': 0.15625,
-    }
-    for k, v in rec.items():
-        assert abs(m[k] - v) <= 1 / 128 + 1e-9, (k, m[k], v)
+
+    # accuracies are counts out of the 128 scored images, and top-5 is at least top-1
+    accs = ['teacher_top1', 'teacher_top5', 'svd_only_top1']
+    accs += [f"{v.replace(' - ', '_minus_')}_top1" for v in VARIANTS]
+    for k in accs:
+        assert 0 <= m[k] <= 1 and abs(128 * m[k] - round(128 * m[k])) < 1e-9, (k, m[k])
+    assert m['teacher_top5'] >= m['teacher_top1']
+
+    # the variant table: the same SVD student, each variant trained for the same 4 steps
+    res = pd.read_csv(out / 'results.csv')
+    assert list(res.variant) == ['svd_only', *VARIANTS]
+    assert list(res.steps) == [0] + [4] * len(VARIANTS)
+    assert res.student_params.nunique() == 1 and res.compression_ratio.nunique() == 1
+    assert abs(res.compression_ratio[0] - m['compression_ratio_fixed_025']) < 1e-12
+    assert (res.top5 >= res.top1).all()
+    assert (abs(res.vs_teacher_pp - 100 * (res.top1 - m['teacher_top1'])) < 1e-9).all()
+
+    # the compression table agrees with itself: ratio = teacher / student parameters, fewer FLOPs when factorised
+    comp = pd.read_csv(out / 'compression.csv').set_index('setting')
+    assert (abs(comp.teacher_params / comp.student_params - comp.compression_ratio) < 1e-9).all()
+    assert (comp.student_flops <= comp.teacher_flops).all()
+    assert comp.loc['energy 0.95', 'factorised'] == '0/8' and comp.loc['fixed 0.25', 'factorised'] == '8/8'
+    assert comp.loc['fixed 0.25', 'student_params'] < comp.loc['fixed 0.50', 'student_params']
+
     assert positive_finite(m['bench_plain_img_s'], m['bench_nsa_img_s']) and math.isfinite(m['bench_overhead_pct'])
     assert all(
         isinstance(m[k], bool)

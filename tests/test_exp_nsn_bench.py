@@ -1,14 +1,18 @@
-"nbs/experiments/nsn_bench.ipynb through papermill on a tiny slice of SmolLM2-135M; metrics.json against exact and recorded values."
+"""nbs/experiments/nsn_bench.ipynb through papermill on a tiny slice of SmolLM2-135M.
+
+metrics.json against exact and recorded values."""
 
 import math
 from conftest import run_experiment
 
-# two NSN layers (block 0's gate and up projections, 1536x576), a 16-token forward pass, 2 generated tokens, one timing round:
-# the whole pipeline (set_rank timing and storage check, interleaved timing, perplexity per rank, summary, metrics) in seconds after the load
+# two NSN layers (block 0's gate and up projections, 1536x576), a 16-token forward pass, 2 generated tokens, one
+# timing round: the whole pipeline (set_rank timing and storage check, interleaved timing, perplexity per rank,
+# summary, metrics) in seconds after the load
 TINY = dict(modules=r'\.layers\.0\.mlp\.(gate|up)_proj', seq_len=16, new_tokens=2, repeats=1, set_rank_calls=20)
 RANKS = [32, 128, 256, 418, 576]
-# Recorded on the 2-core AMD EPYC machine (torch 2.14.1 CPU, 1 thread), commit 1283726. Perplexities come from float32 inference on weights cut from
-# float64 SVDs: BLAS summation order moves them ~1e-5 relative; 1e-3 is ample and far finer than the gaps between ranks.
+# Recorded on the 2-core AMD EPYC machine (torch 2.14.1 CPU, 1 thread), commit 1283726. Perplexities come from
+# float32 inference on weights cut from float64 SVDs: BLAS summation order moves them ~1e-5 relative; 1e-3 is ample
+# and far finer than the gaps between ranks.
 PPL = [31920.54296875, 15356.3173828125, 794.007568359375, 315.93292236328125, 312.7063293457031]
 DENSE_PPL = 312.70648193359375
 
@@ -18,9 +22,8 @@ def close(a, b, rel):
 
 
 def test_nsn_bench_tiny(tmp_path):
-    run = run_experiment(
-        tmp_path, 'nsn_bench', **TINY
-    )  # papermill at smoke with TINY; status finished, config.yaml written
+    # papermill at smoke with TINY; status finished, config.yaml written
+    run = run_experiment(tmp_path, 'nsn_bench', **TINY)
     assert {'nsn_bench.png', 'nsn_bench.csv', 'summary.md', 'metrics.json'} <= run['files']
     m, cfg = run['metrics'], run['config']
     assert (
@@ -29,7 +32,8 @@ def test_nsn_bench_tiny(tmp_path):
         and cfg['seq_len'] == 16
         and cfg['new_tokens'] == 2
     )
-    # deterministic: layers, ranks, FLOP fractions r (m + n) / mn of 1536x576 layers, break-even, parameter bytes unchanged by set_rank
+    # deterministic: layers, ranks, FLOP fractions r (m + n) / mn of 1536x576 layers, break-even, parameter bytes
+    # unchanged by set_rank
     assert (m['layers'], m['max_rank'], cfg['ranks'], m['shapes']) == (2, 576, RANKS, [[1536, 576]])
     assert m['flop_fractions'] == [r * 2112 / 884736 for r in RANKS] and m['break_even_rank'] == 1536 * 576 / 2112
     assert m['param_storage_unchanged'] and m['param_bytes_before'] == m['param_bytes_after']

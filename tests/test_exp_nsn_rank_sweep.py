@@ -1,4 +1,6 @@
-"The nsn_rank_sweep experiment through papermill at a tiny scale: metrics.json against recorded values (see conftest.run_experiment)."
+"""The nsn_rank_sweep experiment through papermill at a tiny scale.
+
+metrics.json against recorded values (see conftest.run_experiment)."""
 
 from conftest import run_experiment, positive_finite
 
@@ -10,16 +12,17 @@ def test_nsn_rank_sweep_tiny(tmp_path):
     )
     m, c = run['metrics'], run['config']
     assert {'nsn_rank_sweep.csv', 'nsn_rank_sweep.png'} <= run['files']
-    assert not list((tmp_path / 'run' / 'runs').rglob('checkpoints')) and not list(
-        (tmp_path / 'run' / 'runs').rglob('best')
-    )  # smoke: checkpoints=False
+    # smoke: checkpoints=False
+    runs = tmp_path / 'run' / 'runs'
+    assert not list(runs.rglob('checkpoints')) and not list(runs.rglob('best'))
     # shapes and ranks: 576 -> 1536 -> 576 MLP layers; r* = mn/(m+n); the rank at half the layers' FLOPs
     assert (m['layers'], m['max_rank'], m['rank_at_half_flops']) == (3, 576, 209) and abs(
         m['break_even_rank'] - 576 * 1536 / (576 + 1536)
     ) < 1e-9
     assert c['ranks'] == [64, 209, 418, 576] and (c['steps'], c['batch_size'], c['eval_windows']) == (3, 2, 2)
-    # perplexities and loss, recorded by running this command twice (bit-identical on this CPU, 2 threads, fixed seed); the test now
-    # runs the kernel on 1 thread (2 OpenMP threads spun against the other xdist worker: 290 s) and agrees within the tolerance.
+    # perplexities and loss, recorded by running this command twice (bit-identical on this CPU, 2 threads, fixed
+    # seed); the test now runs the kernel on 1 thread (2 OpenMP threads spun against the other xdist worker: 290 s)
+    # and agrees within the tolerance.
     # 1e-4 relative leaves room for another BLAS's float32 summation order; what the test must catch moves them by far
     # more (3 training steps already cut the rank-209 perplexity 4x).
     rec = {

@@ -1,4 +1,5 @@
-"prehab_nsa experiment through papermill with tiny overrides; metrics.json against values recorded on the 2-core CPU machine."
+"""prehab_nsa experiment through papermill with tiny overrides; metrics.json against values recorded on the
+2-core CPU machine."""
 
 import json, subprocess
 from conftest import BIN, ROOT

@@ -1,4 +1,5 @@
-"The prehab_svd experiment through papermill, one entry per test (MiniLM STS-B; the CIFAR-10 ViT): metrics.json against recorded values."
+"""The prehab_svd experiment through papermill, one entry per test (MiniLM STS-B; the CIFAR-10 ViT): metrics.json
+against recorded values."""
 
 from conftest import run_experiment
 
@@ -80,7 +81,8 @@ def test_prehab_svd_vit(tmp_path):
             )
     for r, v in VIT_LORA.items():
         assert abs(images[f'vit|prehab + whitened SVD + LoRA (U then V)|{r}'] - v) <= 1 + 1e-3, r
-    # the targets are reported whatever they are: whitened vs raw is a bool; the prehab cut is a number or null (no loss to cut)
+    # the targets are reported whatever they are: whitened vs raw is a bool; the prehab cut is a number or null
+    # (no loss to cut)
     assert isinstance(m['vit_whitened_beats_raw_all'], bool)
     assert all(
         m[f'vit_prehab_cut_of_whitened_loss_{r:g}'] is None

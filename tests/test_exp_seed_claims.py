@@ -1,4 +1,5 @@
-"seed_claims through papermill: the ViT-S parameter counts at the seed's architecture, and verdicts read from a figures folder."
+"""seed_claims through papermill: the ViT-S parameter counts at the reference's architecture, and the reference's
+claims judged from a figures folder."""
 
 import json, shutil, subprocess
 import pandas as pd
@@ -36,20 +37,19 @@ def test_seed_claims(tmp_path):
         and abs(m['vit_s_ratio_fixed_050'] - 21_669_514 / 16_361_098) < 1e-12
     )
     assert abs(m['vit_s_ratio_fixed_025_per_head'] - 21_669_514 / 7_292_554) < 1e-12
-    # energy 0.95 on random weights: ranks come from a seeded init's spectra; recorded 24,334,090 (LAPACK may move a rank by one)
+    # energy 0.95 on random weights: ranks come from a seeded init's spectra; recorded 24,334,090
+    # (LAPACK may move a rank by one)
     assert abs(m['vit_s_params_energy_095_random'] - 24_334_090) <= 2 * 1920
     t = pd.read_csv(out / 'claims.csv').set_index('claim')
     assert len(t) == m['claims'] == 16
-    assert t.loc['fixed_rank_ratio=0.25 compresses ViT-Small', 'verdict'].startswith(
-        'reproduced'
-    )  # 2.58x vs the seed's 2.57x
+    assert list(t.columns) == ['method', 'reference', 'setting', 'measured', 'verdict', 'source']
+    # 2.58x vs the reference's 2.57x
+    fixed = t.loc['fixed_rank_ratio=0.25 compresses ViT-Small']
+    assert (fixed.reference, fixed.measured) == ('2.57x', '2.58x') and fixed.verdict.startswith('reproduced')
     assert t.loc['energy_threshold=0.95 makes ViT-Small larger', 'verdict'].startswith('partly')
     assert t.loc['the un-tuned MiniLM encoder scores 0.8673 on STS-B dev', 'measured'] == '0.8673'
     absent = t[t.source.isna()]
     assert (absent.measured == 'not measured').all() and absent.verdict.str.startswith('not testable here').all()
     assert t.verdict.str.contains('linear_vit has not run').sum() == 1  # a missing run is named, not an error
-    assert (m['reproduced'], m['partly'], m['not_testable_here']) == (
-        3,
-        1,
-        12,
-    )  # fixed 0.25, STS-B, WikiText-2 | energy 0.95 | the rest
+    # fixed 0.25, STS-B, WikiText-2 | energy 0.95 | the rest
+    assert (m['reproduced'], m['partly'], m['not_testable_here']) == (3, 1, 12)

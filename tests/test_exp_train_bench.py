@@ -1,11 +1,11 @@
-"The train_bench experiment through papermill at a tiny scale: metrics.json against recorded values (see conftest.run_experiment)."
+"The train_bench experiment through papermill at a tiny scale: metrics.json checked (see conftest.run_experiment)."
 
 import math
 from conftest import run_experiment, positive_finite
 
 
 def test_train_bench_tiny(tmp_path):
-    "A 1,024-image augmented pass, 2 rounds of 4 steps: checks the bookkeeping; the timings themselves are not asserted."
+    "A 1,024-image augmented pass, 2 rounds of 4 steps: checks the bookkeeping; the timings are not asserted."
     run = run_experiment(tmp_path, 'train_bench', pass_images=1024, n_rounds=2, n_steps=4)
     m, c = run['metrics'], run['config']
     assert {'summary.md', 'train_bench.png'} <= run['files'] and not (

@@ -1,4 +1,5 @@
-"The whiten_profile experiment through papermill at a tiny scale: metrics.json against recorded values (see conftest.run_experiment)."
+"""The whiten_profile experiment through papermill at a tiny scale: metrics.json against recorded values
+(see conftest.run_experiment)."""
 
 from conftest import run_experiment, positive_finite
 
@@ -20,9 +21,8 @@ def test_whiten_profile_smoke(tmp_path):
         {'cholesky': 36},
         0.0,
     )
-    assert (
-        m['moments_mib'] == 6 * (5 * 384**2 + 1536**2) * 8 / 2**20
-    )  # float64 moments per block: 5 layers read 384 features, 1 reads 1,536
+    # float64 moments per block: 5 layers read 384 features, 1 reads 1,536
+    assert m['moments_mib'] == 6 * (5 * 384**2 + 1536**2) * 8 / 2**20
     # recorded (figures/whiten_profile and two more runs): float64 moments and SVDs of the same real activations agree
     # to LAPACK rounding run to run; 1e-6 relative is far above that and far below any change of method or data
     rec = {

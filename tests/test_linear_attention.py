@@ -1,32 +1,27 @@
 "Triton linear-attention kernel vs the fp32 oracle, outputs and every gradient, under Triton's CPU interpreter."
 
-import importlib, os, sys
+import importlib, os, sys, zlib
 
-os.environ['TRITON_INTERPRET'] = (
-    '1'  # before the kernels are defined: triton.jit picks the interpreter at decoration time
-)
+# before the kernels are defined: triton.jit picks the interpreter at decoration time
+os.environ['TRITON_INTERPRET'] = '1'
 import pytest
 import torch
-import lowrank_nb.linear_attention as la
+import lowrank_nb.linear_vit.attention as la
 
 if not la._interpreting() or 'Interpreted' not in type(la._la_state_fwd).__name__:
     la = importlib.reload(la)
 from lowrank_nb.core import assert_rel_close
 
-SHAPES = [
-    (1, 1, 63, 60, 60),
-    (2, 3, 17, 16, 24),
-    (1, 2, 100, 32, 8),
-    (1, 1, 2, 4, 4),
-    (2, 1, 64, 64, 64),
-]  # B, H, N, D, Dv
+# B, H, N, D, Dv
+SHAPES = [(1, 1, 63, 60, 60), (2, 3, 17, 16, 24), (1, 2, 100, 32, 8), (1, 1, 2, 4, 4), (2, 1, 64, 64, 64)]
 # (N = 1 is forward-only below: there the output is v whatever q is, so dq is rounding noise around 0)
 
 
 @pytest.fixture(autouse=True)
 def nan_buffers():
+    # every kernel output starts as NaN: an unwritten element fails
     la._NAN_FILL = True
-    torch.set_num_threads(1)  # every kernel output starts as NaN: an unwritten element fails
+    torch.set_num_threads(1)
     yield
     la._NAN_FILL = False
 
@@ -40,7 +35,8 @@ def test_kernels_are_interpreted():
 @pytest.mark.parametrize('shape', SHAPES, ids=lambda s: 'B{}H{}N{}D{}Dv{}'.format(*s))
 def test_triton_matches_oracle(shape, fm):
     B, H, N, D, Dv = shape
-    g = torch.Generator().manual_seed(hash((shape, fm)) % 2**31)
+    # a fixed seed per case (`hash` of a str changes with every process)
+    g = torch.Generator().manual_seed(zlib.crc32(f'{shape} {fm}'.encode()))
     q, k = (torch.randn(B, H, N, D, generator=g).requires_grad_() for _ in range(2))
     v = torch.randn(B, H, N, Dv, generator=g).requires_grad_()
     dout = torch.randn(B, H, N, Dv, generator=g)
@@ -57,7 +53,7 @@ def test_triton_matches_oracle(shape, fm):
 
 @pytest.mark.parametrize('N,M', [(126, 63), (5, 40)], ids=['N126M63', 'N5M40'])
 def test_triton_more_or_fewer_queries_than_keys(N, M):
-    "The seed's Hydra stacks its branches' queries along N against M keys."
+    "The reference's Hydra stacks its branches' queries along N against M keys."
     g = torch.Generator().manual_seed(N * M)
     q = torch.randn(1, 2, N, 60, generator=g).requires_grad_()
     k = torch.randn(1, 2, M, 60, generator=g).requires_grad_()

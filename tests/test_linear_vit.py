@@ -6,9 +6,8 @@ from conftest import ROOT
 
 
 def cli(*args, timeout=300):
-    env = {
-        k: v for k, v in os.environ.items() if k != 'TRITON_INTERPRET'
-    }  # test_linear_attention sets it for this process
+    # test_linear_attention sets TRITON_INTERPRET for this process
+    env = {k: v for k, v in os.environ.items() if k != 'TRITON_INTERPRET'}
     env.update(OMP_NUM_THREADS='1', PYTHONPATH=str(ROOT))
     return subprocess.run(
         [sys.executable, '-m', 'lowrank_nb.linear_vit.train', *args],
@@ -70,9 +69,8 @@ def test_tiny_run(tmp_path, kind):
         and h['config']['attention_type'] == kind
         and h['config']['use_cuda_kernels'] is True
     )
-    assert (
-        'linear_attention: using the PyTorch fallback because inputs are on cpu' in r.stderr
-    )  # --use_cuda_kernels on a CPU: said once
+    # --use_cuda_kernels on a CPU: said once
+    assert 'linear_attention: using the PyTorch fallback because inputs are on cpu' in r.stderr
 
 
 def test_bad_flag_is_named(tmp_path):

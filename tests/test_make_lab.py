@@ -21,9 +21,8 @@ def test_make_lab_serves():
                 break
             except OSError:
                 time.sleep(1)
-        assert page is not None, (
-            f'Jupyter Lab did not answer within 90 s: {proc.stdout.read1().decode()[-2000:] if proc.poll() is not None else "still starting"}'
-        )
+        log = proc.stdout.read1().decode()[-2000:] if proc.poll() is not None else 'still starting'
+        assert page is not None, f'Jupyter Lab did not answer within 90 s: {log}'
         assert 'JupyterLab' in page
         specs = (
             urllib.request.urlopen(f'http://127.0.0.1:{port}/api/kernelspecs?token={token}', timeout=10).read().decode()

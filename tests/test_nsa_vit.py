@@ -1,4 +1,5 @@
-"NSA-ViT command-line tools end to end on a CIFAR-10 slice: train_teacher -> train -> evaluate -> sweep (offline, papermill); and on a Tiny-ImageNet slice."
+"""NSA-ViT command-line tools end to end on a CIFAR-10 slice: train_teacher -> train -> evaluate -> sweep (offline,
+papermill); and on a Tiny-ImageNet slice."""
 
 import json, os, subprocess, sys
 
@@ -41,7 +42,7 @@ def cli(module, *args, timeout=300):
 
 
 def train_teacher(out, *flags):
-    "Run the train_teacher tool into `out`; returns the teacher checkpoint (checked: the tool succeeded and wrote its files)."
+    "Run the train_teacher tool into `out`; returns the teacher checkpoint (checked: it succeeded and wrote its files)."
     r = cli('train_teacher', *flags, '--out_dir', out)
     assert r.returncode == 0, r.stderr[-3000:]
     assert {'teacher_best.safetensors', 'teacher_best.yaml', 'metrics.json'} <= {p.name for p in out.iterdir()}
@@ -155,7 +156,8 @@ def test_sweep_offline(teacher, tmp_path):
 
 
 def test_tiny_imagenet(tmp_path):
-    "Tiny-ImageNet through the three tools: 64x64 images (img_size from the data set), 200 classes, the data set kept with each checkpoint."
+    """Tiny-ImageNet through the three tools: 64x64 images (img_size from the data set), 200 classes, the data set
+    kept with each checkpoint."""
     flags = [*TINY, '--dataset', 'tiny-imagenet', '--patch_size', '16']
     teacher = train_teacher(tmp_path / 'teacher', *flags)
     assert 'img_size: 64' in teacher.with_suffix('.yaml').read_text()
@@ -166,13 +168,13 @@ def test_tiny_imagenet(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     m = json.loads((out / 'metrics.json').read_text())['metrics']
     assert m['steps'] == 4 and m['student_params'] < m['teacher_params']
-    r = cli(
-        'evaluate', '--checkpoint', out / 'student_best.safetensors', '--subset', '256'
-    )  # the data set is the checkpoint's
+    # the data set is the checkpoint's
+    r = cli('evaluate', '--checkpoint', out / 'student_best.safetensors', '--subset', '256')
     assert r.returncode == 0, r.stderr[-3000:]
     ev = json.loads((out / 'student_best_eval.json').read_text())
     assert ev['dataset'] == 'tiny-imagenet' and ev['images'] == 256 and abs(ev['top1'] - m['student_top1']) < 1e-6
     assert (
         len(ev['per_class']) == 200 and len(ev['confusion']) == 200 and (out / 'student_best_confusion.png').is_file()
     )
-    # refusing this checkpoint on cifar10 is asserted in nbs/22_nsa_pipeline.ipynb (one CLI start here costs ~10 s of imports)
+    # refusing this checkpoint on cifar10 is asserted in nbs/22_nsa_pipeline.ipynb
+    # (one CLI start here costs ~10 s of imports)

@@ -1,4 +1,6 @@
-"The NSN command-line tools through `python -m lowrank_nb.nsn_cli`: help, bad options, a tiny end-to-end run and the real SmolLM2."
+"""The NSN command-line tools through `python -m lowrank_nb.nsn_cli`.
+
+Help, bad options, a tiny end-to-end run and the real SmolLM2."""
 
 import json, os, subprocess, sys
 from pathlib import Path
@@ -151,7 +153,7 @@ def test_adapt_train_infer_end_to_end(tiny, tmp_path):
 
 
 def test_real_smollm2_gguf_infer_at_half_the_flops():
-    "The real SmolLM2-135M GGUF, adapted on the fly (MLP, full rank) and run at the rank costing <= 50% of the MLP FLOPs."
+    "The real SmolLM2-135M GGUF adapted on the fly (MLP, full rank), run at the rank costing <= 50% of the MLP FLOPs."
     from lowrank_nb.pretrained import pretrained_path
 
     r = cli(

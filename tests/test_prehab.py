@@ -8,9 +8,9 @@ from conftest import ROOT
 ENV = {**os.environ, 'PYTHONPATH': str(ROOT), 'HF_HUB_OFFLINE': '1', 'WANDB_MODE': 'disabled'}
 
 
-def run(*args, cwd=ROOT):
+def run(*args, cwd=ROOT, module='lowrank_nb.prehab_cli'):
     return subprocess.run(
-        [sys.executable, '-m', 'lowrank_nb.prehab_cli', *map(str, args)],
+        [sys.executable, '-m', module, *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -30,8 +30,18 @@ def test_help_lists_stages_and_ratio_definition():
     assert "parameters removed" in r.stdout
 
 
+def test_the_package_module_runs_the_same_command_line():
+    "`python -m lowrank_nb.prehab.cli` (the new home) and the old `lowrank_nb.prehab_cli` run one command line."
+    r = run('svd', '--help', module='lowrank_nb.prehab.cli')
+    assert r.returncode == 0 and r.stdout == run('svd', '--help').stdout, r.stderr
+    from lowrank_nb.prehab_cli import cli, main
+    from lowrank_nb.prehab.cli import prehab_command, prehab_main
+
+    assert (cli, main) == (prehab_command, prehab_main)
+
+
 def test_bad_options_are_refused(capsys, tmp_path):
-    from lowrank_nb.prehab_cli import cli
+    from lowrank_nb.prehab.cli import prehab_command as cli
 
     for argv, msg in (
         (['svd', '--model', 'gpt'], "invalid choice: 'gpt'"),

@@ -7,34 +7,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..metrics import accuracy, confusion_matrix, per_class_accuracy, plot_confusion, save_json
+from ..metrics import accuracy, confusion_matrix, per_class_accuracy, plot_confusion, predict, save_json
 
 # %% auto #0
-__all__ = ['predict', 'evaluate']
+__all__ = ['evaluate']
 
 # %% ../../nbs/33_linear_vit_evaluate.ipynb #34aeb585
-@torch.no_grad()
-def predict(
-    model: nn.Module,  # a classifier: images `[B, 3, H, W]` -> logits `[B, C]`
-    dl,  # batches `(images, targets)`
-    device: str | torch.device = 'cpu',  # where the model runs
-    max_batches: int | None = None,  # stop after this many batches (None: all)
-) -> tuple[torch.Tensor, torch.Tensor]:
-    "Logits `[N, C]` (fp32, CPU) and targets `[N]` of `model` over `dl`, in eval mode."
-    was = model.training
-    model.eval().to(device)
-    logits, targets = [], []
-    for i, (x, y) in enumerate(dl):
-        if max_batches is not None and i >= max_batches:
-            break
-        logits.append(model(x.to(device)).float().cpu())
-        targets.append(torch.as_tensor(y))
-    model.train(was)
-    if not logits:
-        raise ValueError("the loader gave no batches to evaluate")
-    return torch.cat(logits), torch.cat(targets)
-
-
 def evaluate(
     model: nn.Module,  # a classifier: images -> logits `[B, C]`
     dl,  # batches `(images, targets)`

@@ -7,7 +7,7 @@ from typing import Literal
 
 from timm.models.vision_transformer import VisionTransformer
 
-from ..attention_modules import ATTENTION_TYPES, attention_flops, attn_layer
+from .modules import ATTENTION_TYPES, attention_flops, attn_layer
 
 # %% auto #0
 __all__ = ['AttentionType', 'LinearViTCfg', 'linear_vit', 'model_flops']
@@ -18,7 +18,7 @@ AttentionType = Literal['baseline', 'ripple', 'hydra', 'linear', 'bolya_hydra']
 
 @dataclasses.dataclass
 class LinearViTCfg:
-    "Architecture of a Linear-ViT (the seed's defaults)."
+    "Architecture of a Linear-ViT (the reference's defaults)."
 
     img_size: int = 32  # input side in pixels
     patch_size: int = 4  # patch side in pixels
@@ -30,12 +30,18 @@ class LinearViTCfg:
     attention_type: AttentionType = 'baseline'  # baseline | ripple | hydra | linear | bolya_hydra
     dropout: float = 0.1  # dropout after the patch embedding, the attention and MLP outputs
     ripple_stages: int = 1  # poolings by 2 per side in RippleAttention
-    hydra_branches: int = 4  # query branches in the seed's HydraAttention
-    use_cuda_kernels: bool = False  # run the linear-attention core on the Triton kernel where it can (impl='auto')
+    hydra_branches: int = 4  # query branches in the reference's HydraAttention
+    # the reference's flag: True runs the linear-attention core with impl='auto', False with impl='torch'
+    use_cuda_kernels: bool = False
 
+    @property
+    def impl(self) -> str:
+        "The linear-attention core's `impl`: 'auto' (Triton where it can run) if `use_cuda_kernels`, else 'torch'."
+        return 'auto' if self.use_cuda_kernels else 'torch'
 
+# %% ../../nbs/32_linear_vit_model.ipynb #8b74e765
 def _attn_kwargs(cfg: LinearViTCfg) -> dict:
-    impl = dict(impl='auto' if cfg.use_cuda_kernels else 'torch')
+    impl = dict(impl=cfg.impl)
     return {
         'baseline': {},
         'bolya_hydra': {},
@@ -46,7 +52,7 @@ def _attn_kwargs(cfg: LinearViTCfg) -> dict:
 
 
 def linear_vit(
-    cfg: LinearViTCfg | None = None,  # the architecture (default: the seed's, baseline attention)
+    cfg: LinearViTCfg | None = None,  # the architecture (default: the reference's, baseline attention)
     **overrides,  # fields of `LinearViTCfg` to change, e.g. `attention_type='ripple'`
 ) -> VisionTransformer:
     "A timm `VisionTransformer` with the attention layer of `cfg.attention_type`."
@@ -75,15 +81,14 @@ def model_flops(
     cfg: LinearViTCfg | None = None,  # the architecture
     **overrides,  # fields of `LinearViTCfg` to change
 ) -> dict:
-    "FLOPs of one image's forward pass: attention layers, the attention core (the part beyond the projections), and the whole model."
+    "FLOPs of one image's forward pass: attention layers, their core (beyond the projections), the whole model."
     cfg = dataclasses.replace(cfg or LinearViTCfg(), **overrides)
     N, D = (cfg.img_size // cfg.patch_size) ** 2 + 1, cfg.dim
     kw = dict(hydra_branches=cfg.hydra_branches, ripple_stages=cfg.ripple_stages)
     attn = cfg.depth * attention_flops(cfg.attention_type, N, D, cfg.heads, **kw)
     proj = cfg.depth * 2 * 4 * N * D * D  # the q, k, v and output projections of full-resolution attention
-    rest = (
-        cfg.depth * 2 * 2 * N * D * cfg.mlp_dim + 2 * (N - 1) * 3 * cfg.patch_size**2 * D + 2 * D * cfg.num_classes
-    )  # MLPs, patch embedding, head
+    # MLPs, patch embedding, head
+    rest = cfg.depth * 2 * 2 * N * D * cfg.mlp_dim + 2 * (N - 1) * 3 * cfg.patch_size**2 * D + 2 * D * cfg.num_classes
     return dict(
         tokens=N,
         attention=attn,

@@ -3,34 +3,41 @@
 # %% ../../nbs/34_linear_vit_train.ipynb #cbd743cc
 from __future__ import annotations
 import dataclasses, sys, time
-from typing import (
-    Literal,
-)  # the config's generated __init__ resolves TrainCfg's Literal annotations here (show_doc evaluates them)
+
+# the config's generated __init__ resolves TrainCfg's Literal annotations here (show_doc evaluates them)
+from typing import Literal
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.utils.data import Subset
 
 from ..core import load_config, save_config, seed_everything
-from ..data import ImageDatasetName, image_dataset, train_transform, eval_transform, image_loaders, mixup
+from lowrank_nb.data import (
+    ImageDatasetName,
+    eval_transform,
+    image_dataset,
+    image_loaders,
+    mixup,
+    subset,
+    train_transform,
+)
 from ..train import Learner, TrainCfg
 from .model import AttentionType, LinearViTCfg, linear_vit
 from .evaluate import evaluate
 
 # %% auto #0
-__all__ = ['LinearViTTrainCfg', 'model_cfg', 'datasets', 'train', 'main', 'cli', 'bench_train_step']
+__all__ = ['LinearViTTrainCfg', 'model_cfg', 'datasets', 'train', 'linear_vit_train_cli', 'linear_vit_cli', 'train_summary',
+           'bench_train_step']
 
 # %% ../../nbs/34_linear_vit_train.ipynb #099ae6ca
 @dataclasses.dataclass
 class LinearViTTrainCfg(TrainCfg):
-    "Train a Linear-ViT with the seed's recipe (flags are the seed's where it had them)."
+    "Train a Linear-ViT with the reference's recipe (flags are the reference's where it had them)."
 
     attention_type: AttentionType = 'baseline'  # baseline | ripple | hydra | linear | bolya_hydra
-    dataset: ImageDatasetName = (
-        'cifar10'  # training data, a key of `IMAGE_DATASETS` (cifar100 only where a user has it)
-    )
+    # training data, a key of `IMAGE_DATASETS` (cifar100 only where a user has it)
+    dataset: ImageDatasetName = 'cifar10'
     batch_size: int = 128  # images per optimiser step
     epochs: int = 200  # passes over the training set
     lr: float = 3e-4  # peak learning rate (AdamW)
@@ -45,12 +52,13 @@ class LinearViTTrainCfg(TrainCfg):
     dropout: float = 0.1  # dropout rate
     ripple_stages: int = 1  # RippleAttention's poolings
     hydra_branches: int = 4  # HydraAttention's query branches
-    use_cuda_kernels: bool = False  # linear-attention core on the Triton kernel where it can run
+    # the reference's flag: the linear-attention core with impl='auto' (Triton where it can run), else impl='torch'
+    use_cuda_kernels: bool = False
     train_limit: int = 0  # train on a seeded random subset of this many images (0: all)
     eval_limit: int = 0  # evaluate on a seeded random subset of this many images (0: all)
     num_workers: int = 2  # DataLoader worker processes
 
-
+# %% ../../nbs/34_linear_vit_train.ipynb #81d646b4
 def model_cfg(
     cfg: LinearViTTrainCfg,  # training settings
     num_classes: int,  # classes of the data set
@@ -73,22 +81,17 @@ def model_cfg(
     )
 
 # %% ../../nbs/34_linear_vit_train.ipynb #82c458d5
-def _subset(ds, n: int, seed: int):
-    if not n or n >= len(ds):
-        return ds
-    return Subset(ds, torch.randperm(len(ds), generator=torch.Generator().manual_seed(seed))[:n].tolist())
-
-
 def datasets(
     cfg: LinearViTTrainCfg,  # which data set, limits, seed
 ) -> tuple:
-    "Training set (seed's augmentations), evaluation set, class names."
-    s = image_dataset(cfg.dataset)  # loader, evaluation split, normalisation, side (`lowrank_nb.data.IMAGE_DATASETS`)
+    "Training set (the reference's augmentations), evaluation set, class names."
+    # loader, evaluation split, normalisation, side (`lowrank_nb.data.IMAGE_DATASETS`)
+    s = image_dataset(cfg.dataset)
     train = s.load('train', transform=train_transform(s.stats, size=s.side))
     valid = s.load(s.eval_split, transform=eval_transform(s.stats))
     return (
-        _subset(train, cfg.train_limit, cfg.seed),
-        _subset(valid, cfg.eval_limit, cfg.seed + 1),
+        subset(train, cfg.train_limit, cfg.seed, as_subset=True),
+        subset(valid, cfg.eval_limit, cfg.seed + 1, as_subset=True),
         list(getattr(train, 'class_names', train.classes)),
     )
 
@@ -96,16 +99,16 @@ def datasets(
 def train(
     cfg: LinearViTTrainCfg,  # settings (see `LinearViTTrainCfg`)
 ) -> dict:
-    "Train with the `Learner`, then evaluate (overall, per-class, confusion figure) into `out_dir/eval`; returns both metric sets."
+    "Train with the `Learner`, then evaluate (overall, per-class, confusion) into `out_dir/eval`; both metric sets."
     train_ds, valid_ds, classes = datasets(cfg)
-    seed_everything(cfg.seed)  # the model's initial weights depend on the seed, not on what ran before in this process
+    # the model's initial weights depend on the seed, not on what ran before in this process
+    seed_everything(cfg.seed)
     model = linear_vit(model_cfg(cfg, len(classes)))
     if len(train_ds) < cfg.batch_size:
         raise ValueError(f"batch_size ({cfg.batch_size}) is larger than the training set ({len(train_ds)} images)")
     tdl, vdl = image_loaders(train_ds, valid_ds, cfg.batch_size, cfg.num_workers, cfg.seed)
-    tcfg = dataclasses.replace(
-        cfg, warmup=min(1.0, cfg.warmup_epochs / cfg.epochs)
-    )  # the Learner's warm-up is a fraction of the run
+    # the Learner's warm-up is a fraction of the run
+    tcfg = dataclasses.replace(cfg, warmup=min(1.0, cfg.warmup_epochs / cfg.epochs))
     mix = mixup(len(classes), cfg.mixup_alpha, label_smoothing=cfg.label_smoothing) if cfg.mixup_alpha > 0 else None
     learn = Learner(model, tdl, vdl, tcfg, batch_tfm=mix)
     fit = learn.fit()
@@ -118,11 +121,11 @@ def train(
     )
     return dict(fit=fit, eval={k: v for k, v in res.items() if k != 'confusion'})
 
-
-def main(
+# %% ../../nbs/34_linear_vit_train.ipynb #14240af4
+def linear_vit_train_cli(
     argv: list[str] | None = None,  # command-line flags (default: sys.argv[1:])
 ) -> dict:
-    "The seed's command line: `python -m lowrank_nb.linear_vit.train --attention_type ripple --dataset cifar10 ...`."
+    "The reference's command line: `python -m lowrank_nb.linear_vit.train --attention_type ripple ...`; the results."
     cfg = load_config(LinearViTTrainCfg, argv=sys.argv[1:] if argv is None else argv)
     save_config(cfg, cfg.out_dir)
     res = train(cfg)
@@ -130,13 +133,30 @@ def main(
     return res
 
 
-def cli() -> None:
-    "Console-script entry point `lowrank_linear_vit` (as `main`, but returns nothing, so the exit status is 0)."
-    main()
+def linear_vit_cli() -> None:
+    "Console-script entry point `lowrank_linear_vit`: `linear_vit_train_cli`, returning nothing (exit status 0)."
+    linear_vit_train_cli()
 
 
+# `python -m`, not a notebook kernel or nbdev_test
 if __name__ == '__main__' and Path(sys.argv[0]).name == 'train.py':
-    cli()  # `python -m`, not a notebook kernel or nbdev_test
+    linear_vit_cli()
+
+# %% ../../nbs/34_linear_vit_train.ipynb #9062ebda
+def train_summary(
+    cfg: LinearViTTrainCfg,  # one setting
+) -> dict:
+    "Seed, train and evaluate one setting: top-1, top-5, last training loss, evaluation size, CPU seconds."
+    t0 = time.process_time()
+    seed_everything(cfg.seed)
+    res = train(cfg)
+    return dict(
+        top1=res['eval']['top1'],
+        top5=res['eval']['top5'],
+        train_loss=res['fit']['train/loss'],
+        n_eval=res['eval']['n'],
+        cpu_s=time.process_time() - t0,
+    )
 
 # %% ../../nbs/34_linear_vit_train.ipynb #991a3220
 def bench_train_step(

@@ -8,10 +8,10 @@ from ..data import IMAGE_DATASETS
 from .pipeline import evaluate_checkpoint
 
 # %% auto #0
-__all__ = ['main']
+__all__ = ['evaluate_cli']
 
 # %% ../../nbs/25_nsa_evaluate.ipynb #81d470e4
-def main(
+def evaluate_cli(
     argv: list[str] | None = None,  # command-line flags (default: `sys.argv[1:]`)
 ) -> dict:
     "Evaluate `--checkpoint` on `--dataset`; writes `NAME_eval.json` and `NAME_confusion.png`; prints top-1/top-5."
@@ -38,4 +38,4 @@ def main(
 # %% ../../nbs/25_nsa_evaluate.ipynb #38a73472
 #| eval: false
 if __name__ == '__main__':
-    main()
+    evaluate_cli()

@@ -28,15 +28,18 @@ def null_space_loss(
     h_t: torch.Tensor,  # teacher post-GELU activations `[B, N, F]` (F = 4D)
     h_s: torch.Tensor,  # student post-GELU activations `[B, N, F]`
     w_next: torch.Tensor,  # the teacher's next layer weight `[D, F]` (its `fc2.weight`)
-    fused: bool = True,  # False: the written-out reference `W (h_T - h_S)` (same value, one more pass in backward)
+    # False: the written-out reference `W (h_T - h_S)` (same value, one more pass in backward)
+    fused: bool = True,
 ) -> torch.Tensor:
     "$\\|W_\\text{next}(h_T - h_S)\\|^2$ summed over the output features, averaged over tokens."
     _same_shape(h_t, h_s, 'null_space_loss activations')
     if w_next.ndim != 2 or w_next.shape[1] != h_t.shape[-1]:
         raise ValueError(
-            f"null_space_loss: w_next must be [D, F] with F = {h_t.shape[-1]} (the activations' last dim), got {tuple(w_next.shape)}"
+            f"null_space_loss: w_next must be [D, F] with F = {h_t.shape[-1]} (the activations' last dim), "
+            f"got {tuple(w_next.shape)}"
         )
-    e = F.linear(h_s - h_t if fused else h_t - h_s, w_next)  # [B, N, D]; the sign does not change the square
+    # [B, N, D]; the sign does not change the square
+    e = F.linear(h_s - h_t if fused else h_t - h_s, w_next)
     return e.pow(2).sum(-1).mean()
 
 # %% ../../nbs/20_nsa_losses.ipynb #23ae0230
@@ -74,12 +77,14 @@ def sinkhorn_cost(
     eps: float = 0.05,  # entropic regularisation, in units of the cost
     iters: int = 100,  # Sinkhorn iterations
 ) -> torch.Tensor:
-    "Per-row transport cost $\\langle P_\\varepsilon, C\\rangle$ `[B]` of the entropic optimal plan between `p` and `q`."
+    "Per-row transport cost $\\langle P_\\varepsilon, C\\rangle$ `[B]` of the entropic optimal plan from `p` to `q`."
     if p.shape != q.shape or p.ndim != 2 or cost.shape != (p.shape[1], p.shape[1]):
         raise ValueError(
-            f"sinkhorn_cost needs p, q [B, C] and cost [C, C], got {tuple(p.shape)}, {tuple(q.shape)}, {tuple(cost.shape)}"
+            f"sinkhorn_cost needs p, q [B, C] and cost [C, C], "
+            f"got {tuple(p.shape)}, {tuple(q.shape)}, {tuple(cost.shape)}"
         )
-    lp, lq, K = p.clamp_min(1e-30).log(), q.clamp_min(1e-30).log(), -cost / eps  # [B, C], [B, C], [C, C]
+    # [B, C], [B, C], [C, C]
+    lp, lq, K = p.clamp_min(1e-30).log(), q.clamp_min(1e-30).log(), -cost / eps
     f, g = torch.zeros_like(p), torch.zeros_like(q)
     for _ in range(iters):
         f = lp - torch.logsumexp(K + g[:, None, :], -1)
@@ -87,7 +92,7 @@ def sinkhorn_cost(
     plan = (f[:, :, None] + K + g[:, None, :]).exp()  # [B, C, C]
     return (plan * cost).sum((-2, -1))
 
-
+# %% ../../nbs/20_nsa_losses.ipynb #c566fc95
 def sinkhorn_divergence(
     p: torch.Tensor,  # distributions `[B, C]`
     q: torch.Tensor,  # distributions `[B, C]`
@@ -135,19 +140,20 @@ def factor_orthonormality(
     U: torch.Tensor,  # left factor `[..., m, r]`
     V: torch.Tensor,  # right factor `[..., r, n]`
 ) -> torch.Tensor:
-    "$\\|\\hat U^\\top \\hat U - I\\|_F^2 + \\|\\hat V \\hat V^\\top - I\\|_F^2$ with unit-norm columns of U and rows of V (summed over leading dims)."
+    "$\\|\\hat U^\\top \\hat U - I\\|_F^2 + \\|\\hat V \\hat V^\\top - I\\|_F^2$, unit-norm U columns / V rows, summed."
     u, v = F.normalize(U, dim=-2), F.normalize(V, dim=-1)
     eye = torch.eye(U.shape[-1], dtype=U.dtype, device=U.device)
     return (u.mT @ u - eye).pow(2).sum() + (v @ v.mT - eye).pow(2).sum()
 
-
+# %% ../../nbs/20_nsa_losses.ipynb #e6a0eef2
 def _cosine_gram_error(
     grams: list[torch.Tensor],  # Gram matrices `[..., r, r]` of one rank r
 ) -> torch.Tensor:
     "$\\sum \\|D^{-1/2} G D^{-1/2} - I\\|_F^2$ (D = diag G) over a batch of Gram matrices, in one chain of ops."
     r = grams[0].shape[-1]
     G = torch.cat([g.reshape(-1, r, r) for g in grams])
-    d = G.diagonal(dim1=-2, dim2=-1).sqrt().clamp_min(1e-12)  # the factor columns' / rows' norms
+    # the factor columns' / rows' norms
+    d = G.diagonal(dim1=-2, dim2=-1).sqrt().clamp_min(1e-12)
     return (G / (d[:, :, None] * d[:, None, :]) - torch.eye(r, dtype=G.dtype, device=G.device)).pow(2).sum()
 
 
@@ -163,13 +169,14 @@ def orthonormality_loss(
         return torch.stack([factor_orthonormality(m.U, m.V) for m in lows]).sum()
     by_rank = {}
     for m in lows:
-        by_rank.setdefault(m.U.shape[-1], []).extend([m.U.mT @ m.U, m.V @ m.V.mT])  # r x r each
+        # r x r each
+        by_rank.setdefault(m.U.shape[-1], []).extend([m.U.mT @ m.U, m.V @ m.V.mT])
     return sum(_cosine_gram_error(gs) for gs in by_rank.values())
 
 # %% ../../nbs/20_nsa_losses.ipynb #df1f8ade
 @dataclasses.dataclass
 class NSAWeights:
-    "The weights of the NSA-ViT loss terms (the seed's defaults)."
+    "The weights of the NSA-ViT loss terms (the reference's defaults)."
 
     alpha: float = 0.1  # null-space loss
     gamma: float = 0.05  # attention-map loss
@@ -185,7 +192,7 @@ class NSAWeights:
         if self.kd_metric not in KD_METRICS:
             raise ValueError(f"kd_metric must be one of {KD_METRICS}, got {self.kd_metric!r}")
 
-
+# %% ../../nbs/20_nsa_losses.ipynb #cd7a375d
 def nsa_loss(
     s_logits: torch.Tensor,  # student logits `[B, C]`
     targets: torch.Tensor,  # classes `[B]` (or soft targets `[B, C]`)
@@ -196,16 +203,19 @@ def nsa_loss(
     w_next: list[torch.Tensor] = (),  # the teacher's fc2 weights per block `[D, 4D]`
     t_attn: list[torch.Tensor] = (),  # teacher attention maps per block `[B, H, N, N]`
     s_attn: list[torch.Tensor] = (),  # student attention maps per block
-    student: nn.Module | None = None,  # the student, for the orthonormality term (needed when lambda_orth > 0)
+    # the student, for the orthonormality term (needed when lambda_orth > 0)
+    student: nn.Module | None = None,
     cost: torch.Tensor | None = None,  # ground cost `[C, C]` (wasserstein KD)
-    fused: bool = True,  # False: the written-out reference forms of the null-space, attention and orthonormality terms
+    # False: the written-out reference forms of the null-space, attention and orthonormality terms
+    fused: bool = True,
 ) -> dict[str, torch.Tensor]:
     "Weighted terms `{'ce', 'null', 'attn', 'kd', 'orth'}` (those with a non-zero weight) of the NSA-ViT loss."
     w, out = weights, {'ce': F.cross_entropy(s_logits, targets)}
     if w.alpha:
         if not (len(t_gelu) == len(s_gelu) == len(w_next) > 0):
             raise ValueError(
-                f"the null-space term needs as many teacher/student post-GELU activations and fc2 weights, got {len(t_gelu)}, {len(s_gelu)}, {len(w_next)}"
+                f"the null-space term needs as many teacher/student post-GELU activations and fc2 weights, "
+                f"got {len(t_gelu)}, {len(s_gelu)}, {len(w_next)}"
             )
         out['null'] = (
             w.alpha * sum(null_space_loss(t, s, wn, fused) for t, s, wn in zip(t_gelu, s_gelu, w_next)) / len(w_next)

@@ -10,32 +10,15 @@ from torch import nn
 
 from ..core import count_params
 from ..lowrank import LowRankLinear, PerHeadLowRankQKV
-from ..ranks import estimate_model_flops, plan_ranks, rank_by_energy, rank_by_ratio
+from ..ranks import estimate_model_flops, plan_ranks, rank_by_energy, rank_by_rank_frac
 from ..spectra import singular_values
 from ..surgery import replace_linear
 
+# moved to the toolkit (`lowrank_nb.vit`); re-exported for the old import path
+from ..vit import create_vit
+
 # %% auto #0
-__all__ = ['RANK_METHODS', 'create_vit', 'has_attention_map', 'check_vit', 'plan_vit_ranks', 'LowRankViT', 'ViTCapture',
-           'compression_summary']
-
-# %% ../../nbs/21_nsa_vit.ipynb #c27b4f4c
-def create_vit(
-    name: str = 'vit_small_patch16_224',  # a timm VisionTransformer name
-    num_classes: int = 10,  # classes of the head
-    img_size: int = 32,  # input side in pixels
-    patch_size: int = 4,  # patch side in pixels
-    embed_dim: int | None = None,  # override the width D (None: the named model's)
-    depth: int | None = None,  # override the number of blocks
-    num_heads: int | None = None,  # override the number of heads
-    pretrained: bool = False,  # load timm's pretrained weights (needs them cached; no download here)
-) -> nn.Module:
-    "A timm ViT for `img_size` images with `num_classes` outputs, optionally narrowed / shortened."
-    import timm
-
-    kw = {k: v for k, v in dict(embed_dim=embed_dim, depth=depth, num_heads=num_heads).items() if v is not None}
-    return timm.create_model(
-        name, pretrained=pretrained, num_classes=num_classes, img_size=img_size, patch_size=patch_size, **kw
-    )
+__all__ = ['RANK_METHODS', 'has_attention_map', 'check_vit', 'plan_vit_ranks', 'LowRankViT', 'ViTCapture', 'compression_summary']
 
 # %% ../../nbs/21_nsa_vit.ipynb #c21b6dc6
 _BLOCK_PARTS = ('norm1', 'attn', 'norm2', 'mlp.fc1', 'mlp.act', 'mlp.fc2')
@@ -46,14 +29,14 @@ _LINEARS = ('attn.qkv', 'attn.proj', 'mlp.fc1', 'mlp.fc2')
 def has_attention_map(
     block: nn.Module,  # one ViT block
 ) -> bool:
-    "Whether the block's attention is timm's `Attention`, whose softmax weights `ViTCapture` can read (`fused_attn` + `attn_drop`)."
+    "Whether the block's attention is timm's `Attention` (`fused_attn` + `attn_drop`): `ViTCapture` reads its map."
     return hasattr(block.attn, 'fused_attn') and isinstance(getattr(block.attn, 'attn_drop', None), nn.Module)
 
-
+# %% ../../nbs/21_nsa_vit.ipynb #75a5411f
 def check_vit(
     model: nn.Module,  # the teacher (a timm VisionTransformer, softmax or linear attention)
 ) -> nn.Module:
-    "`model` if it has timm's ViT layout (blocks with norm1/attn/norm2/mlp, a head), else a `TypeError` naming what is missing."
+    "`model` if it has timm's ViT layout (blocks of norm1/attn/norm2/mlp, a head), else a `TypeError` saying why."
     blocks = getattr(model, 'blocks', None)
     if not isinstance(blocks, nn.Sequential) or not len(blocks) or not hasattr(model, 'head'):
         raise TypeError(
@@ -64,7 +47,8 @@ def check_vit(
         names = dict(b.named_modules())
         if missing := [p for p in _BLOCK_PARTS if p not in names]:
             raise TypeError(
-                f"block {i} of {type(model).__name__} lacks {missing}; expected timm's ViT block parts {list(_BLOCK_PARTS)}"
+                f"block {i} of {type(model).__name__} lacks {missing}; "
+                f"expected timm's ViT block parts {list(_BLOCK_PARTS)}"
             )
         if hasattr(b.attn, 'fused_attn'):  # timm's Attention
             if missing := [p for p in _TIMM_ATTN if p not in names]:
@@ -76,28 +60,32 @@ def check_vit(
             lins = ('mlp.fc1', 'mlp.fc2')
             if not any(isinstance(m, nn.Linear) for m in b.attn.modules()):
                 raise TypeError(
-                    f"block {i}: attn ({type(b.attn).__name__}) is neither timm's Attention (fused_attn) nor an attention module with nn.Linear projections"
+                    f"block {i}: attn ({type(b.attn).__name__}) is neither timm's Attention (fused_attn) "
+                    f"nor an attention module with nn.Linear projections"
                 )
         if notlin := [p for p in lins if not isinstance(names[p], nn.Linear)]:
             raise TypeError(
-                f"block {i}: {notlin} must be nn.Linear in the dense teacher, got {[type(names[p]).__name__ for p in notlin]}"
+                f"block {i}: {notlin} must be nn.Linear in the dense teacher, "
+                f"got {[type(names[p]).__name__ for p in notlin]}"
             )
     return model
 
+# %% ../../nbs/21_nsa_vit.ipynb #58aed071
+RANK_METHODS = {'energy_threshold': 'energy', 'fixed_ratio': 'rank_frac'}
+
 # %% ../../nbs/21_nsa_vit.ipynb #e4c106e9
-RANK_METHODS = {'energy_threshold': 'energy', 'fixed_ratio': 'ratio'}
-
-
 def _block_choice(w: torch.Tensor, groups: int, method: str, value: float, allow_larger: bool, name: str):
-    "The `RankChoice` for a fused qkv weight split into `groups` row blocks per projection: the largest rank any block wants."
-    blocks = w.detach().reshape(3 * groups, -1, w.shape[1])  # [3G, out/3G, D]
+    "The `RankChoice` of a fused qkv weight cut into `groups` row blocks per projection: the largest any block wants."
+    # [3G, out/3G, D]
+    blocks = w.detach().reshape(3 * groups, -1, w.shape[1])
     shape = tuple(blocks.shape[1:])
     if method == 'energy_threshold':
         choices = [
-            rank_by_energy(shape, singular_values(b), value, allow_larger, f'{name}[{i}]') for i, b in enumerate(blocks)
+            rank_by_energy(shape, singular_values(b), value, allow_larger=allow_larger, name=f'{name}[{i}]')
+            for i, b in enumerate(blocks)
         ]
     else:
-        choices = [rank_by_ratio(shape, value, allow_larger, name)]
+        choices = [rank_by_rank_frac(shape, value, allow_larger=allow_larger, name=name)]
     return max(choices, key=lambda c: c.wanted)
 
 
@@ -120,15 +108,15 @@ def _attn_linears(vit: nn.Module, per_head_svd: bool) -> tuple[dict, list[str]]:
             qkv[name] = (m, owner.num_heads if per_head_svd else 1)
     return qkv, other
 
-
+# %% ../../nbs/21_nsa_vit.ipynb #f61b1bd1
 def plan_vit_ranks(
     vit: nn.Module,  # the dense teacher
     method: str = 'energy_threshold',  # `energy_threshold` or `fixed_ratio`
-    value: float = 0.95,  # the energy fraction or the rank ratio
+    value: float = 0.95,  # the energy fraction or the rank_frac (fraction of min(m, n) kept)
     per_head_svd: bool = False,  # factorise each attention head's Q/K/V block separately
     allow_larger: bool = False,  # factorise even at or above the break-even rank
 ) -> pd.DataFrame:
-    "One row per factorised candidate (qkv, the attention's other linears, fc1, fc2 of every block): shape, rank (`<NA>`: left dense), parameters, reason."
+    "One row per candidate (qkv, other attention linears, fc1, fc2): shape, rank (`<NA>`: dense), parameters, reason."
     if method not in RANK_METHODS:
         raise ValueError(f"rank_selection_method must be one of {list(RANK_METHODS)}, got {method!r}")
     check_vit(vit)
@@ -164,7 +152,7 @@ def plan_vit_ranks(
 
 # %% ../../nbs/21_nsa_vit.ipynb #b230b071
 class LowRankViT(nn.Module):
-    "A low-rank student made from a timm ViT teacher: SVD-initialised Q/K/V, proj, fc1, fc2 (and a linear attention's own linears); everything else copied."
+    "A low-rank student of a timm ViT: SVD-initialised Q/K/V, proj, fc1, fc2 (or a linear attention's); rest copied."
 
     def __init__(
         self,
@@ -200,7 +188,8 @@ class ViTCapture:
     def __init__(
         self,
         model: nn.Module,  # a timm ViT or a LowRankViT
-        attn: bool = True,  # capture attention weights `[B, H, N, N]` (turns fused attention off meanwhile; timm's Attention only)
+        # capture attention weights `[B, H, N, N]` (turns fused attention off meanwhile; timm's Attention only)
+        attn: bool = True,
         ln: bool = True,  # capture post-LayerNorm activations `[B, N, D]` (norm1's output)
         gelu: bool = True,  # capture post-GELU activations `[B, N, 4D]` (mlp.act's output)
     ):

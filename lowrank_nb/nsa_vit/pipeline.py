@@ -2,28 +2,23 @@
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #51dd56b4
 from __future__ import annotations
-import dataclasses, json, time
+import dataclasses, time
 from pathlib import Path
 from types import SimpleNamespace
-from typing import (
-    Literal,
-)  # NSAConfig's generated __init__ resolves TrainCfg's Literal annotations here (show_doc evaluates them)
+
+# NSAConfig's generated __init__ resolves TrainCfg's Literal annotations here (show_doc evaluates them)
+from typing import Literal  # noqa: F401
 
 import torch
 from torch import nn
 
-from ..core import RunLogger, get_device, load_config, project_root, save_config
-from lowrank_nb.data import (
-    ImageDatasetName,
-    ImageTensorDataset,
-    eval_transform,
-    image_dataset,
-    image_loaders,
-    train_transform,
-)
-from ..metrics import accuracy, confusion_matrix, per_class_accuracy, plot_confusion, save_json
-from ..surgery import load_lowrank, save_lowrank
-from ..train import Learner, TrainCfg
+from ..core import RunLogger, get_device, project_root
+
+# `subset` is evaluate_checkpoint's argument: the helper goes by its module's name
+from ..data import eval_transform, image_dataset, subset as data_subset
+from ..metrics import accuracy, confusion_matrix, per_class_accuracy, plot_confusion, predict, save_json
+from ..train import Learner
+from ..vit import ViTCfg, class_names, learner_cfg, load_best, load_vit, make_loaders, save_vit, train_teacher
 from .losses import NSAWeights, class_cost, nsa_loss
 from lowrank_nb.nsa_vit.model import (
     LowRankViT,
@@ -31,37 +26,22 @@ from lowrank_nb.nsa_vit.model import (
     check_vit,
     has_attention_map,
     compression_summary,
-    create_vit,
     RANK_METHODS,
 )
 
 # %% auto #0
-__all__ = ['SEED_KEYS', 'NSAConfig', 'default_config_path', 'make_loaders', 'build_teacher', 'save_checkpoint', 'load_checkpoint',
-           'Distiller', 'bench_distill', 'train_teacher', 'predict', 'fit_student', 'distill', 'evaluate_checkpoint',
-           'plot_variants', 'plot_tradeoff']
+__all__ = ['REFERENCE_KEYS', 'NSAConfig', 'default_config_path', 'Distiller', 'bench_distill', 'fit_student', 'distill',
+           'evaluate_checkpoint', 'plot_variants', 'plot_tradeoff']
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #d7c10751
 @dataclasses.dataclass
-class NSAConfig(TrainCfg):
-    "Settings of an NSA-ViT run: teacher architecture, data, compression, loss weights, logging (plus `TrainCfg`'s schedule)."
+class NSAConfig(ViTCfg):
+    "Settings of an NSA-ViT run: compression and loss weights on top of `ViTCfg` (architecture, data, schedule)."
 
-    teacher_model: str = 'vit_small_patch16_224'  # timm ViT name
-    img_size: int | None = None  # input side in pixels (None: the data set's; any other side is refused)
-    patch_size: int = 4  # patch side in pixels
-    embed_dim: int | None = None  # override the teacher's width (None: the named model's)
-    depth: int | None = None  # override the teacher's number of blocks
-    num_heads: int | None = None  # override the teacher's number of heads
-    pretrained: bool = False  # start the teacher from timm's cached weights
-    dataset: ImageDatasetName = 'cifar10'  # the data set, a key of `IMAGE_DATASETS` (cifar100 only where a user has it)
-    train_subset: int = 0  # use this many training images, a seeded random subset (0: all)
-    valid_subset: int = 0  # use this many evaluation images (test or val split; 0: all)
-    batch_size: int = 128  # images per batch
-    num_workers: int = 0  # data loader worker processes
-    augment: bool = True  # training augmentation (crop, flip, rotation, jitter, erasing)
     teacher_checkpoint: str | None = None  # the teacher's `.safetensors` (distillation)
     rank_selection_method: str = 'energy_threshold'  # energy_threshold | fixed_ratio
     energy_threshold: float = 0.95  # energy kept per layer (energy_threshold)
-    fixed_rank_ratio: float = 0.5  # fraction of min(m, n) kept (fixed_ratio)
+    fixed_rank_ratio: float = 0.5  # rank_frac: fraction of min(m, n) kept (fixed_ratio)
     per_head_svd: bool = False  # one SVD per attention head's Q/K/V block
     alpha: float = 0.1  # weight of the null-space loss
     gamma: float = 0.05  # weight of the attention-map loss
@@ -69,32 +49,22 @@ class NSAConfig(TrainCfg):
     lambda_orth: float = 0.1  # weight of the orthonormality loss
     kd_temperature: float = 4.0  # KD temperature T
     kd_metric: str = 'kl'  # kl | wasserstein
-    use_wandb: bool = False  # log to wandb (offline unless WANDB_MODE says otherwise)
-    wandb_project: str = 'nsa-vit'  # wandb project
-    wandb_entity: str | None = None  # wandb entity (team or user)
 
     def __post_init__(self):
-        side = image_dataset(self.dataset).side  # an unknown name is refused here, listing the known ones
-        if self.img_size is None:
-            self.img_size = side
-        if self.img_size != side:
-            raise ValueError(
-                f"img_size={self.img_size} does not match {self.dataset}'s {side}x{side} images; leave img_size out (null) to use {side}"
-            )
+        super().__post_init__()
         if self.rank_selection_method not in RANK_METHODS:
             raise ValueError(
                 f"rank_selection_method must be one of {list(RANK_METHODS)}, got {self.rank_selection_method!r}"
             )
-        NSAWeights(
-            self.alpha, self.gamma, self.beta, self.lambda_orth, self.kd_temperature, self.kd_metric
-        )  # checks weights and kd_metric
+        # checks the weights and kd_metric
+        NSAWeights(self.alpha, self.gamma, self.beta, self.lambda_orth, self.kd_temperature, self.kd_metric)
 
     @property
     def weights(self) -> NSAWeights:
         return NSAWeights(self.alpha, self.gamma, self.beta, self.lambda_orth, self.kd_temperature, self.kd_metric)
 
-
-SEED_KEYS = (
+# %% ../../nbs/22_nsa_pipeline.ipynb #9289cd8f
+REFERENCE_KEYS = (
     'teacher_model',
     'rank_selection_method',
     'energy_threshold',
@@ -112,99 +82,26 @@ SEED_KEYS = (
     'wandb_entity',
 )
 
-
+# %% ../../nbs/22_nsa_pipeline.ipynb #e27ccb97
 def default_config_path() -> Path:
     "The repository's default NSA-ViT YAML (`configs/nsa_vit/default.yaml`)."
     return project_root() / 'configs' / 'nsa_vit' / 'default.yaml'
 
-# %% ../../nbs/22_nsa_pipeline.ipynb #7c4b7d46
-def _subset(ds: ImageTensorDataset, n: int, seed: int) -> ImageTensorDataset:
-    "A seeded random `n`-image subset of `ds` (all of it for n = 0)."
-    if not n or n >= len(ds):
-        return ds
-    idx = torch.randperm(len(ds), generator=torch.Generator().manual_seed(seed))[:n]
-    return ImageTensorDataset(ds.images[idx], ds.targets[idx], ds.classes, ds.transform)
-
-
-def _class_names(ds: ImageTensorDataset) -> list[str]:
-    "Readable class names in label order (Tiny-ImageNet's words, not its wnids)."
-    return list(getattr(ds, 'class_names', ds.classes))
-
-
-def make_loaders(
-    cfg: NSAConfig,  # the run's settings
-) -> tuple:
-    "`(train_dl, valid_dl, class names)` for `cfg.dataset`: its training split and the split it is scored on."
-    s = image_dataset(cfg.dataset)
-    full = s.load('train', transform=train_transform(s.stats, size=s.side) if cfg.augment else eval_transform(s.stats))
-    tr = _subset(full, cfg.train_subset, cfg.seed)
-    te = _subset(s.load(s.eval_split, transform=eval_transform(s.stats)), cfg.valid_subset, cfg.seed + 1)
-    train_dl, valid_dl = image_loaders(tr, te, batch_size=cfg.batch_size, num_workers=cfg.num_workers, seed=cfg.seed)
-    return train_dl, valid_dl, _class_names(full)
-
-
-def build_teacher(
-    cfg: NSAConfig,  # architecture keys
-    num_classes: int | None = None,  # classes of the head (None: the data set's)
-) -> nn.Module:
-    "The dense timm ViT the config describes."
-    return create_vit(
-        cfg.teacher_model,
-        num_classes or image_dataset(cfg.dataset).num_classes,
-        cfg.img_size,
-        cfg.patch_size,
-        cfg.embed_dim,
-        cfg.depth,
-        cfg.num_heads,
-        cfg.pretrained,
-    )
-
-
-def save_checkpoint(
-    model: nn.Module,  # a timm ViT, dense or factorised (or a LowRankViT)
-    path: str | Path,  # `NAME.safetensors`
-    cfg: NSAConfig,  # the config that made it (saved as `NAME.yaml`)
-) -> Path:
-    "Write `NAME.safetensors` (weights + low-rank layout) and `NAME.yaml` (the config)."
-    path = Path(path)
-    save_lowrank(model.vit if isinstance(model, LowRankViT) else model, path)
-    save_config(cfg, path.parent, path.with_suffix('.yaml').name)
-    return path
-
-
-def load_checkpoint(
-    path: str | Path,  # a `.safetensors` written by `save_checkpoint`
-    cfg: NSAConfig | None = None,  # its config (default: read `NAME.yaml` next to it)
-) -> tuple[nn.Module, NSAConfig]:
-    "`(model, cfg)`: the timm ViT rebuilt from the config, factorised layers re-created, weights loaded strictly (eval mode)."
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"checkpoint {path} does not exist")
-    if cfg is None:
-        if not path.with_suffix('.yaml').is_file():
-            raise FileNotFoundError(
-                f"no config {path.with_suffix('.yaml')} next to the checkpoint; pass the config it was made with"
-            )
-        cfg = load_config(NSAConfig, path.with_suffix('.yaml'))
-    model = build_teacher(cfg)
-    try:
-        load_lowrank(model, path)
-    except (RuntimeError, ValueError) as e:
-        raise ValueError(
-            f"checkpoint {path} does not match the {cfg.teacher_model} (embed_dim={cfg.embed_dim}, depth={cfg.depth}) its config describes: {str(e)[:400]}"
-        ) from None
-    return model.eval(), cfg
+# %% ../../nbs/22_nsa_pipeline.ipynb #7b9fa847
+# moved to the toolkit (`lowrank_nb.vit`); re-exported under their old names
+from ..vit import build_vit as build_teacher, load_vit as load_checkpoint, save_vit as save_checkpoint
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #d63c8350
 class Distiller:
-    "The `forward_fn` / `loss_fn` pair that makes the shared `Learner` distil a `LowRankViT` from its teacher."
+    "The `forward_fn` / `loss_fn` pair with which the shared `Learner` distils a `LowRankViT` from its teacher."
 
     def __init__(
         self,
         teacher: nn.Module,  # the dense timm ViT (frozen here, put in eval mode)
         student: LowRankViT,  # the student
         weights: NSAWeights,  # loss weights, temperature, KD metric
-        fused: bool = True,  # False: the losses' written-out reference forms (for timing and parity; same values)
+        # False: the losses' written-out reference forms (for timing and parity; same values)
+        fused: bool = True,
     ):
         self.teacher, self.student, self.w = check_vit(teacher).eval().requires_grad_(False), student, weights
         if weights.gamma and (
@@ -213,9 +110,11 @@ class Distiller:
             )
         ):
             raise ValueError(
-                f"gamma={weights.gamma} asks for the attention-map loss, but {no} expose no softmax attention map; use gamma=0 for linear-attention ViTs"
+                f"gamma={weights.gamma} asks for the attention-map loss, but {no} expose no softmax attention map; "
+                f"use gamma=0 for linear-attention ViTs"
             )
-        self.w_next = [b.mlp.fc2.weight for b in teacher.blocks]  # the teacher's fc2: W_next of each FFN junction
+        # the teacher's fc2: W_next of each FFN junction
+        self.w_next = [b.mlp.fc2.weight for b in teacher.blocks]
         self.cost = class_cost(teacher.head.weight) if weights.kd_metric == 'wasserstein' else None
         self.need_teacher, self.fused = bool(weights.alpha or weights.gamma or weights.beta), fused
 
@@ -269,8 +168,9 @@ def bench_distill(
         sum(distiller.loss(batch, out, {}).values()).backward()
 
     times = {'plain': [], 'nsa': []}
+    # warm-up
     for f in (plain, nsa):
-        f()  # warm-up
+        f()
     for _ in range(repeats):
         for k, f in (('plain', plain), ('nsa', nsa)):
             t0 = time.perf_counter()
@@ -286,72 +186,7 @@ def bench_distill(
         repeats=repeats,
     )
 
-# %% ../../nbs/22_nsa_pipeline.ipynb #bd175102
-def _learner_cfg(cfg: NSAConfig, sub: str) -> NSAConfig:
-    "The config the `Learner` gets: its own output folder, wandb on when `use_wandb` is."
-    return dataclasses.replace(
-        cfg,
-        out_dir=str(Path(cfg.out_dir) / sub),
-        wandb=cfg.wandb or cfg.use_wandb,
-        trackers='' if not (cfg.wandb or cfg.use_wandb) else cfg.trackers,
-    )
-
-
-def _load_best(model: nn.Module, learner: Learner):
-    "Load the `Learner`'s best weights (`best/model.safetensors`) into `model` (when an evaluation picked one)."
-    from safetensors.torch import load_model
-
-    best = learner.out_dir / 'best' / 'model.safetensors'
-    if best.is_file():
-        load_model(model, str(best), strict=True)
-
-
-def train_teacher(
-    cfg: NSAConfig,  # settings (architecture, data, schedule)
-    model: nn.Module | None = None,  # train this ViT in place instead of the one `cfg` describes (e.g. a `linear_vit`)
-) -> dict:
-    "Train the dense teacher; writes `teacher_best.safetensors/.yaml` (only `.safetensors` for a given `model`) and `metrics.json` into `cfg.out_dir`; returns the summary."
-    out = Path(cfg.out_dir)
-    train_dl, valid_dl, classes = make_loaders(cfg)
-    given = model is not None
-    model = model if given else build_teacher(cfg, len(classes))
-    with RunLogger(out, cfg, wandb=cfg.use_wandb, project=cfg.wandb_project) as log:
-        t0 = time.perf_counter()
-        learner = Learner(model, train_dl, valid_dl, _learner_cfg(cfg, 'teacher'))
-        last = learner.fit()
-        _load_best(model, learner)
-        if given:
-            save_lowrank(
-                model, out / 'teacher_best.safetensors'
-            )  # the config does not describe it: rebuild with its own constructor
-        else:
-            save_checkpoint(model, out / 'teacher_best.safetensors', cfg)
-        log.set(
-            teacher_params=sum(p.numel() for p in model.parameters()),
-            best_top1=learner.best,
-            train_s=time.perf_counter() - t0,
-            **{k: v for k, v in last.items() if isinstance(v, (int, float))},
-        )
-    return log.summary
-
-
-@torch.no_grad()
-def predict(
-    model: nn.Module,  # any classifier
-    dl,  # batches `(x, y)`
-    device: str | torch.device = 'cpu',  # where to run
-) -> tuple[torch.Tensor, torch.Tensor]:
-    "`(logits [N, C], targets [N])` of `model` (eval mode) over `dl`."
-    was = model.training
-    model.eval().to(device)
-    lg, tg = [], []
-    for x, y in dl:
-        lg.append(model(x.to(device)).float().cpu())
-        tg.append(y)
-    model.train(was)
-    return torch.cat(lg), torch.cat(tg)
-
-
+# %% ../../nbs/22_nsa_pipeline.ipynb #7bbec014
 def fit_student(
     teacher: nn.Module,  # the dense teacher, on `device`
     cfg: NSAConfig,  # compression knobs, loss weights, schedule, `out_dir` for the Learner's files
@@ -359,7 +194,7 @@ def fit_student(
     valid_dl,  # evaluation batches
     device: str | torch.device = 'cpu',  # where the student runs
 ) -> tuple[LowRankViT, dict]:
-    "Build the `LowRankViT`, score it (SVD only), distil it with the `Learner` (best epoch kept) and score it again."
+    "Build the `LowRankViT`, score it (SVD only), distil it with the `Learner` (best epoch kept), score it again."
     student = LowRankViT(
         teacher, cfg.rank_selection_method, cfg.energy_threshold, cfg.fixed_rank_ratio, cfg.per_head_svd
     ).to(device)
@@ -367,11 +202,12 @@ def fit_student(
     top = lambda m: accuracy(*predict(m, valid_dl, device), topk=(1, 5))
     svd_acc = top(student)
     d = Distiller(teacher, student, cfg.weights)
-    learner = Learner(student, train_dl, valid_dl, _learner_cfg(cfg, 'student'), loss_fn=d.loss, forward_fn=d.forward)
+    lcfg = learner_cfg(cfg, 'student')
+    learner = Learner(student, train_dl, valid_dl, lcfg, loss_fn=d.loss, forward_fn=d.forward)
     t0 = time.perf_counter()
     learner.fit()
     train_s = time.perf_counter() - t0
-    _load_best(student, learner)
+    load_best(student, learner)
     s_acc = top(student)
     return student, dict(
         **summary,
@@ -385,53 +221,56 @@ def fit_student(
         layers=len(student.plan),
     )
 
-
+# %% ../../nbs/22_nsa_pipeline.ipynb #44f19057
 def distill(
     cfg: NSAConfig,  # settings; `teacher_checkpoint` is required
 ) -> dict:
-    "Compress the teacher into a `LowRankViT` and distil it; writes `student_best.*`, `ranks.csv` and `metrics.json`; returns the summary."
+    "Compress and distil the teacher; writes `student_best.*`, `ranks.csv` and `metrics.json`; returns the summary."
     if not cfg.teacher_checkpoint:
         raise ValueError("distillation needs --teacher_checkpoint (a teacher_best.safetensors from train_teacher)")
-    teacher, tcfg = load_checkpoint(cfg.teacher_checkpoint)
+    teacher, tcfg = load_vit(cfg.teacher_checkpoint)
     if tcfg.dataset != cfg.dataset:
         raise ValueError(
-            f"the teacher {cfg.teacher_checkpoint} was trained on {tcfg.dataset}; distil it on the same data (--dataset {tcfg.dataset}), not on {cfg.dataset!r}"
+            f"the teacher {cfg.teacher_checkpoint} was trained on {tcfg.dataset}; "
+            f"distil it on the same data (--dataset {tcfg.dataset}), not on {cfg.dataset!r}"
         )
     out = Path(cfg.out_dir)
     train_dl, valid_dl, classes = make_loaders(cfg)
-    arch = {k: getattr(tcfg, k) for k in ('teacher_model', 'img_size', 'patch_size', 'embed_dim', 'depth', 'num_heads')}
-    cfg = dataclasses.replace(cfg, **arch)  # the student's checkpoint is rebuilt from the teacher's architecture
+    keys = ('teacher_model', 'img_size', 'patch_size', 'embed_dim', 'depth', 'num_heads')
+    # the student's checkpoint is rebuilt from the teacher's architecture
+    cfg = dataclasses.replace(cfg, **{k: getattr(tcfg, k) for k in keys})
     dev = get_device(cfg.device)
     teacher.to(dev)
     with RunLogger(out, cfg, wandb=cfg.use_wandb, project=cfg.wandb_project) as log:
         t_acc = accuracy(*predict(teacher, valid_dl, dev), topk=(1, 5))
         student, res = fit_student(teacher, cfg, train_dl, valid_dl, dev)
-        save_checkpoint(student, out / 'student_best.safetensors', cfg)
+        save_vit(student, out / 'student_best.safetensors', cfg)
         student.plan.to_csv(out / 'ranks.csv', index=False)
         log.set(teacher_top1=t_acc['top1'], teacher_top5=t_acc['top5'], **res)
     return log.summary
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #bc5c7487
 def evaluate_checkpoint(
-    checkpoint: str | Path,  # a `.safetensors` written by `save_checkpoint`
+    checkpoint: str | Path,  # a `.safetensors` written by `save_vit`
     dataset: str | None = None,  # the data set to score on, its evaluation split (None: the checkpoint's)
-    out_dir: str
-    | Path
-    | None = None,  # where to write `eval.json` and `confusion.png` (default: next to the checkpoint)
+    # where to write `eval.json` and `confusion.png` (default: next to the checkpoint)
+    out_dir: str | Path | None = None,
     batch_size: int = 256,  # images per batch
     subset: int = 0,  # score only this many evaluation images (0: all)
 ) -> dict:
     "Top-1/top-5, per-class accuracy and confusion matrix of a checkpoint; written as `eval.json` + `confusion.png`."
-    model, cfg = load_checkpoint(checkpoint)
+    model, cfg = load_vit(checkpoint)
     dataset = dataset or cfg.dataset
     s = image_dataset(dataset)
     if dataset != cfg.dataset:
         raise ValueError(
-            f"{checkpoint} was trained on {cfg.dataset}; cannot evaluate it on {dataset!r} (leave --dataset out to use {cfg.dataset})"
+            f"{checkpoint} was trained on {cfg.dataset}; cannot evaluate it on {dataset!r} "
+            f"(leave --dataset out to use {cfg.dataset})"
         )
     full = s.load(s.eval_split, transform=eval_transform(s.stats))
-    te = _subset(full, subset, cfg.seed + 1)  # the same slice as the run's validation
-    valid_dl, classes = torch.utils.data.DataLoader(te, batch_size=batch_size), _class_names(full)
+    # the same slice as the run's validation
+    te = data_subset(full, subset, cfg.seed + 1)
+    valid_dl, classes = torch.utils.data.DataLoader(te, batch_size=batch_size), class_names(full)
     logits, targets = predict(model, valid_dl)
     preds = logits.argmax(1)
     C = len(classes)
@@ -472,7 +311,7 @@ def plot_variants(
     plt.close(fig)
     return fig
 
-
+# %% ../../nbs/22_nsa_pipeline.ipynb #09e5ea57
 def plot_tradeoff(
     table,  # one row per setting: `setting`, `compression_ratio`, `svd_top1`, `student_top1`
     teacher_top1: float,  # the teacher's top-1

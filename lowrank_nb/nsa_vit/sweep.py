@@ -11,9 +11,9 @@ from ..core import atomic_write, load_config, project_root
 from .pipeline import NSAConfig
 
 # %% auto #0
-__all__ = ['RUN_NB', 'parse_grid', 'wandb_online', 'run_offline', 'run_wandb', 'main']
+__all__ = ['RUN_NB', 'parse_grid', 'wandb_online', 'run_offline', 'run_wandb', 'sweep_cli']
 
-# %% ../../nbs/26_nsa_sweep.ipynb #db8524a2
+# %% ../../nbs/26_nsa_sweep.ipynb #4f376e00
 def parse_grid(
     specs: list[str],  # `key=v1,v2,...` items
 ) -> list[dict]:
@@ -26,10 +26,11 @@ def parse_grid(
         axes[k] = v.split(',')
     points = [dict(zip(axes, vals)) for vals in itertools.product(*axes.values())]
     for p in points:
-        load_config(NSAConfig, **p)  # unknown keys and bad values fail here, before any run
+        # unknown keys and bad values fail here, before any run
+        load_config(NSAConfig, **p)
     return points
 
-
+# %% ../../nbs/26_nsa_sweep.ipynb #873090bd
 def wandb_online() -> bool:
     "True when wandb can reach its server: an API key and `WANDB_MODE` not offline / disabled / dryrun."
     return bool(os.environ.get('WANDB_API_KEY')) and os.environ.get('WANDB_MODE', 'online') not in (
@@ -38,7 +39,7 @@ def wandb_online() -> bool:
         'dryrun',
     )
 
-# %% ../../nbs/26_nsa_sweep.ipynb #e966b913
+# %% ../../nbs/26_nsa_sweep.ipynb #e859aaa3
 RUN_NB = 'nbs/experiments/nsa_vit_run.ipynb'
 
 
@@ -53,7 +54,7 @@ def run_offline(
     scale: str = 'smoke',  # passed to the run notebook
     jobs: int = 1,  # points run at the same time
 ) -> pd.DataFrame:
-    "Run the points through `lowrank_nb.sweep.run_sweep`; one row per point with its values, status and metrics (also `sweep.csv`)."
+    "Run the points with `lowrank_nb.sweep.run_sweep`: a row per point, its values, status and metrics (`sweep.csv`)."
     from lowrank_nb.sweep import run_sweep
 
     out = Path(out_dir)
@@ -65,7 +66,7 @@ def run_offline(
     atomic_write(out / 'sweep.csv', df.to_csv(index=False))
     return df
 
-
+# %% ../../nbs/26_nsa_sweep.ipynb #2c60e666
 def run_wandb(
     points: list[dict],  # from `parse_grid`
     flags: list[str],  # base flags for every run
@@ -84,7 +85,8 @@ def run_wandb(
         point = dict(run.config)
         distill(
             load_config(
-                NSAConfig, argv=flags + [f'--{k}={v}' for k, v in point.items()] + ['--out_dir', f'runs/sweep/{run.id}']
+                NSAConfig,
+                argv=flags + [f'--{k}={v}' for k, v in point.items()] + ['--out_dir', f'runs/sweep/{run.id}'],
             )
         )
         run.finish()
@@ -92,15 +94,15 @@ def run_wandb(
     wandb.agent(sid, function=one, count=len(points), project=project, entity=entity)
     return sid
 
-
-def main(
+# %% ../../nbs/26_nsa_sweep.ipynb #0c9532af
+def sweep_cli(
     argv: list[str] | None = None,  # command-line flags (default: `sys.argv[1:]`)
 ):
     "Run the grid online (wandb sweep) or offline (papermill); flags after `--` go to every run."
     argv = sys.argv[1:] if argv is None else argv
     rest = argv[argv.index('--') + 1 :] if '--' in argv else []
     argv = argv[: argv.index('--')] if '--' in argv else argv
-    p = argparse.ArgumentParser(prog='python -m lowrank_nb.nsa_vit.sweep', description=main.__doc__)
+    p = argparse.ArgumentParser(prog='python -m lowrank_nb.nsa_vit.sweep', description=sweep_cli.__doc__)
     p.add_argument('--config', default=None, help='base YAML for every run')
     p.add_argument('--teacher_checkpoint', required=True, help='teacher_best.safetensors')
     p.add_argument('--grid', action='append', default=[], help='key=v1,v2 (repeatable)')
@@ -113,7 +115,8 @@ def main(
     a = p.parse_args(argv)
     flags = (['--config', a.config] if a.config else []) + ['--teacher_checkpoint', a.teacher_checkpoint] + rest
     points = parse_grid(a.grid)
-    load_config(NSAConfig, argv=flags)  # the base flags are checked before anything runs
+    # the base flags are checked before anything runs
+    load_config(NSAConfig, argv=flags)
     if wandb_online() and not a.offline:
         cfg = load_config(NSAConfig, argv=flags)
         return run_wandb(points, flags, cfg.wandb_project, cfg.wandb_entity)
@@ -128,4 +131,4 @@ def main(
 # %% ../../nbs/26_nsa_sweep.ipynb #7a74f3b6
 #| eval: false
 if __name__ == '__main__':
-    main()
+    sweep_cli()

@@ -8,10 +8,10 @@ from ..core import config_parser, load_config
 from .pipeline import NSAConfig, distill
 
 # %% auto #0
-__all__ = ['main']
+__all__ = ['train_cli']
 
 # %% ../../nbs/24_nsa_train.ipynb #a1301a58
-def main(
+def train_cli(
     argv: list[str] | None = None,  # command-line flags (default: `sys.argv[1:]`)
 ) -> dict:
     "Parse `--config` and flags into an `NSAConfig`, distil, print and return the summary."
@@ -26,4 +26,4 @@ def main(
 # %% ../../nbs/24_nsa_train.ipynb #ffaf7ccd
 #| eval: false
 if __name__ == '__main__':
-    main()
+    train_cli()

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json, sys
 
 from ..core import load_config
-from .pipeline import NSAConfig, train_teacher
+from ..vit import train_teacher
+from .pipeline import NSAConfig
 
 # %% auto #0
-__all__ = ['main']
+__all__ = ['train_teacher_cli']
 
 # %% ../../nbs/23_nsa_train_teacher.ipynb #edf1a50b
-def main(
+def train_teacher_cli(
     argv: list[str] | None = None,  # command-line flags (default: `sys.argv[1:]`)
 ) -> dict:
     "Parse the flags into an `NSAConfig`, train the teacher, print and return the summary."
@@ -28,4 +29,4 @@ def main(
 # %% ../../nbs/23_nsa_train_teacher.ipynb #e5a60252
 #| eval: false
 if __name__ == '__main__':
-    main()
+    train_teacher_cli()
