@@ -145,3 +145,22 @@ def test_no_private_name_crosses_a_module():
             if mod.startswith('lowrank_nb') and mod != name:
                 bad += [f'{name} imports {mod}.{n}' for n in names if n.startswith('_') and not n.startswith('__')]
     assert not bad, bad
+
+
+def test_every_config_signature_resolves():
+    "A dataclass's generated `__init__` resolves inherited annotations in the subclass's module (show_doc needs it)."
+    import dataclasses
+    import importlib
+    import inspect
+
+    bad, seen = [], 0
+    for name in modules():
+        mod = importlib.import_module(name)
+        for obj in vars(mod).values():
+            if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == name:
+                seen += 1
+                try:
+                    inspect.signature(obj.__init__, eval_str=True)
+                except NameError as e:
+                    bad.append(f'{name}.{obj.__name__}: {e}')
+    assert seen >= 10 and not bad, (seen, bad)
