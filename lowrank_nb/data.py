@@ -569,7 +569,7 @@ def mixup(
     cutmix_alpha: float = 0.0,  # CutMix's parameter (0: off)
     label_smoothing: float = 0.1,  # smoothing of the soft targets
 ):
-    "timm's `Mixup` with the seed's defaults (α = 0.8, no CutMix); call it on a batch `(x, y)` of even size."
+    "timm's `Mixup` with the reference's defaults (α = 0.8, no CutMix); call it on a batch `(x, y)` of even size."
     from timm.data import Mixup
 
     return Mixup(mixup_alpha=alpha, cutmix_alpha=cutmix_alpha, label_smoothing=label_smoothing, num_classes=num_classes)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_vit.ipynb #b9c3265f
 from __future__ import annotations
-import dataclasses, time
+import dataclasses, sys, time
 from pathlib import Path
 
 # ViTCfg's generated __init__ resolves TrainCfg's Literal annotations here (show_doc evaluates them)
@@ -12,15 +12,24 @@ from typing import Literal  # noqa: F401
 
 import yaml
 from torch import nn
+from torchvision.transforms import v2
 
 from .core import RunLogger, load_config, save_config
-from .data import ImageDatasetName, eval_transform, image_dataset, image_loaders, subset, train_transform
+from lowrank_nb.data import (
+    IMAGE_DATASETS,
+    ImageDatasetName,
+    eval_transform,
+    image_dataset,
+    image_loaders,
+    subset,
+    train_transform,
+)
 from .surgery import load_lowrank, save_lowrank
 from .train import Learner, TrainCfg
 
 # %% auto #0
-__all__ = ['create_vit', 'ViTCfg', 'class_names', 'make_loaders', 'build_vit', 'save_vit', 'load_vit', 'learner_cfg', 'load_best',
-           'train_teacher']
+__all__ = ['create_vit', 'find_pretrained', 'ViTCfg', 'class_names', 'check_dataset', 'make_loaders', 'build_vit', 'save_vit',
+           'resolve_checkpoint', 'load_vit', 'learner_cfg', 'load_best', 'train_teacher']
 
 # %% ../nbs/08_vit.ipynb #8bab166a
 def create_vit(
@@ -32,13 +41,41 @@ def create_vit(
     depth: int | None = None,  # override the number of blocks
     num_heads: int | None = None,  # override the number of heads
     pretrained: bool = False,  # load timm's pretrained weights (needs them cached; no download here)
+    pretrained_file: str | None = None,  # timm's weights as a local .safetensors (None: the Hugging Face cache)
 ) -> nn.Module:
     "A timm ViT for `img_size` images with `num_classes` outputs, optionally narrowed / shortened."
     import timm
 
     kw = {k: v for k, v in dict(embed_dim=embed_dim, depth=depth, num_heads=num_heads).items() if v is not None}
+    if pretrained:
+        # timm reads the local file; with HF_HUB_OFFLINE nothing is downloaded
+        kw['pretrained_cfg_overlay'] = dict(file=find_pretrained(name, pretrained_file))
     return timm.create_model(
         name, pretrained=pretrained, num_classes=num_classes, img_size=img_size, patch_size=patch_size, **kw
+    )
+
+# %% ../nbs/08_vit.ipynb #d691d7e0
+def find_pretrained(
+    name: str,  # a timm model name, e.g. `vit_small_patch16_224`
+    file: str | Path | None = None,  # a local `.safetensors` of timm's weights (None: look in the HF cache)
+) -> str:
+    "The local `.safetensors` holding timm's pretrained weights of `name`; one clear error when there is none."
+    if file is not None:
+        if Path(file).suffix != '.safetensors' or not Path(file).is_file():
+            raise FileNotFoundError(f"pretrained_file {file} is not an existing .safetensors file")
+        return str(file)
+    import timm
+    from huggingface_hub import try_to_load_from_cache
+    from huggingface_hub.constants import HF_HUB_CACHE
+
+    hub = getattr(timm.models.get_pretrained_cfg(name), 'hf_hub_id', None)
+    found = try_to_load_from_cache(hub, 'model.safetensors', cache_dir=HF_HUB_CACHE) if hub else None
+    if isinstance(found, str):
+        return found
+    raise FileNotFoundError(
+        f"no pretrained weights for {name} on this machine: looked for {hub}/model.safetensors in the Hugging Face "
+        f"cache {HF_HUB_CACHE} (nothing is downloaded); pass --teacher_checkpoint checkpoints/teacher_best.safetensors "
+        "(from train_teacher) or --pretrained_file FILE.safetensors (timm's weights)"
     )
 
 # %% ../nbs/08_vit.ipynb #162aeae5
@@ -47,12 +84,14 @@ class ViTCfg(TrainCfg):
     "Settings of a ViT classifier run: architecture, data, logging (plus `TrainCfg`'s schedule)."
 
     teacher_model: str = 'vit_small_patch16_224'  # timm ViT name
-    img_size: int | None = None  # input side in pixels (None: the data set's; any other side is refused)
+    # input side in pixels (None: the data set's; another side resizes the images, e.g. 224 with patch_size 16)
+    img_size: int | None = None
     patch_size: int = 4  # patch side in pixels
     embed_dim: int | None = None  # override the ViT's width (None: the named model's)
     depth: int | None = None  # override the ViT's number of blocks
     num_heads: int | None = None  # override the ViT's number of heads
-    pretrained: bool = False  # start the ViT from timm's cached weights
+    pretrained: bool = False  # start the ViT from timm's weights on this machine (see `find_pretrained`)
+    pretrained_file: str | None = None  # timm's weights as a local .safetensors (None: the Hugging Face cache)
     # the data set, a key of `IMAGE_DATASETS` (cifar100 only where a user has it)
     dataset: ImageDatasetName = 'cifar10'
     train_subset: int = 0  # use this many training images, a seeded random subset (0: all)
@@ -69,10 +108,10 @@ class ViTCfg(TrainCfg):
         side = image_dataset(self.dataset).side
         if self.img_size is None:
             self.img_size = side
-        if self.img_size != side:
+        if self.img_size <= 0 or self.img_size % self.patch_size:
             raise ValueError(
-                f"img_size={self.img_size} does not match {self.dataset}'s {side}x{side} images; "
-                f"leave img_size out (null) to use {side}"
+                f"img_size={self.img_size} must be a positive multiple of patch_size={self.patch_size} "
+                f"(e.g. 224 with 16, or {side}, {self.dataset}'s side, with 4)"
             )
 
 # %% ../nbs/08_vit.ipynb #3c8216bd
@@ -82,16 +121,36 @@ def class_names(
     "Readable class names in label order (Tiny-ImageNet's words, not its wnids)."
     return list(getattr(ds, 'class_names', ds.classes))
 
+# %% ../nbs/08_vit.ipynb #681ec8e6
+def check_dataset(
+    name: str,  # a key of `IMAGE_DATASETS`
+):
+    "Fail fast (`FileNotFoundError`, one line) when the data set `name` is not on this machine."
+    s = image_dataset(name)
+    try:
+        s.load(s.eval_split)
+    except FileNotFoundError as e:
+        others = ', '.join(k for k in IMAGE_DATASETS if k != name)
+        raise FileNotFoundError(
+            f"{e}; set LOWRANK_DATA to the folder holding it, or pick another --dataset ({others})"
+        ) from None
+
 # %% ../nbs/08_vit.ipynb #483653ca
 def make_loaders(
     cfg: ViTCfg,  # the run's settings
 ) -> tuple:
     "`(train_dl, valid_dl, class names)` for `cfg.dataset`: its training split and the split it is scored on."
     s = image_dataset(cfg.dataset)
-    tfm = train_transform(s.stats, size=s.side) if cfg.augment else eval_transform(s.stats)
+    etfm = eval_transform(s.stats) if cfg.img_size == s.side else eval_transform(s.stats, size=cfg.img_size)
+    if cfg.img_size == s.side:
+        tfm = train_transform(s.stats, size=s.side) if cfg.augment else etfm
+    else:
+        # the reference's way: the images resized to the ViT's side, then the same augmentation at that side
+        aug = train_transform(s.stats, size=cfg.img_size, padding=cfg.img_size // 8)
+        tfm = v2.Compose([v2.Resize(cfg.img_size), aug]) if cfg.augment else etfm
     full = s.load('train', transform=tfm)
     tr = subset(full, cfg.train_subset, cfg.seed)
-    te = subset(s.load(s.eval_split, transform=eval_transform(s.stats)), cfg.valid_subset, cfg.seed + 1)
+    te = subset(s.load(s.eval_split, transform=etfm), cfg.valid_subset, cfg.seed + 1)
     train_dl, valid_dl = image_loaders(tr, te, batch_size=cfg.batch_size, num_workers=cfg.num_workers, seed=cfg.seed)
     return train_dl, valid_dl, class_names(full)
 
@@ -110,6 +169,7 @@ def build_vit(
         cfg.depth,
         cfg.num_heads,
         cfg.pretrained,
+        cfg.pretrained_file,
     )
 
 # %% ../nbs/08_vit.ipynb #973872f5
@@ -124,6 +184,20 @@ def save_vit(
     save_lowrank(inner if isinstance(inner, nn.Module) else model, path)
     save_config(cfg, path.parent, path.with_suffix('.yaml').name)
     return path
+
+# %% ../nbs/08_vit.ipynb #021a5c60
+def resolve_checkpoint(
+    path: str | Path,  # a checkpoint path, perhaps the reference's `X.pth`
+) -> Path:
+    "`X.pth` -> `X.safetensors` (one stderr line); a `.pth` with no safetensors sibling is refused, never unpickled."
+    p = Path(path)
+    if p.suffix != '.pth':
+        return p
+    st = p.with_suffix('.safetensors')
+    if p.exists() and not st.exists():
+        raise ValueError(f"{p} is a pickle, which is never loaded here; pass a .safetensors checkpoint of ours")
+    print(f"note: {p} -> {st} (+ {st.with_suffix('.yaml').name}): checkpoints are safetensors here", file=sys.stderr)
+    return st
 
 # %% ../nbs/08_vit.ipynb #d18f1d62
 def load_vit(
@@ -145,7 +219,8 @@ def load_vit(
             cfg = load_config(ViTCfg, **{k: v for k, v in data.items() if k in keys})
         else:
             cfg = load_config(cfg_cls, yml)
-    model = build_vit(cfg)
+    # the weights come from the checkpoint: never look for timm's pretrained ones here
+    model = build_vit(dataclasses.replace(cfg, pretrained=False))
     try:
         load_lowrank(model, path)
     except (RuntimeError, ValueError) as e:

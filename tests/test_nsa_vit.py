@@ -87,28 +87,28 @@ def test_train_evaluate(teacher, tmp_path):
     assert 0 < m['param_savings_pct'] < 100 and 0 < m['flop_reduction_pct'] < 100 and m['steps'] == 4
     for k in ('teacher_top1', 'svd_top1', 'student_top1', 'teacher_flops', 'student_flops'):
         assert k in m
-    r = cli('evaluate', '--checkpoint', out / 'student_best.safetensors', '--dataset', 'cifar10', '--subset', '256')
+    r = cli('evaluate', '--checkpoint', out / 'best.safetensors', '--dataset', 'cifar10', '--subset', '256')
     assert r.returncode == 0, r.stderr[-3000:]
-    ev = json.loads((out / 'student_best_eval.json').read_text())
+    ev = json.loads((out / 'best_eval.json').read_text())
     assert ev['images'] == 256 and abs(ev['top1'] - m['student_top1']) < 1e-6  # the same slice as the run's validation
     assert (
-        len(ev['per_class']) == 10
-        and sum(map(sum, ev['confusion'])) == 256
-        and (out / 'student_best_confusion.png').is_file()
+        len(ev['per_class']) == 10 and sum(map(sum, ev['confusion'])) == 256 and (out / 'best_confusion.png').is_file()
     )
 
 
 def test_bad_input(teacher, tmp_path):
     r = cli('evaluate', '--checkpoint', teacher, '--dataset', 'cifar100')
-    assert r.returncode != 0 and 'cannot evaluate it on' in r.stderr
+    assert r.returncode == 2 and 'CIFAR-100 not found' in r.stderr and 'Traceback' not in r.stderr
+    r = cli('evaluate', '--checkpoint', teacher, '--dataset', 'tiny-imagenet')
+    assert r.returncode == 2 and 'cannot evaluate it on' in r.stderr and 'Traceback' not in r.stderr
     (tmp_path / 't.yaml').write_text(
         (teacher.with_suffix('.yaml')).read_text().replace('embed_dim: 32', 'embed_dim: 64')
     )
     (tmp_path / 't.safetensors').write_bytes(teacher.read_bytes())
     r = cli('evaluate', '--checkpoint', tmp_path / 't.safetensors')
-    assert r.returncode != 0 and 'does not match' in r.stderr
+    assert r.returncode == 2 and 'does not match' in r.stderr
     r = cli('train', *TINY, '--teacher_checkpoint', teacher, '--kd_metric', 'emd')
-    assert r.returncode != 0 and "kd_metric must be one of ('kl', 'wasserstein'), got 'emd'" in r.stderr
+    assert r.returncode == 2 and "kd_metric must be one of ('kl', 'wasserstein'), got 'emd'" in r.stderr
 
 
 def test_sweep_offline(teacher, tmp_path):
@@ -169,12 +169,10 @@ def test_tiny_imagenet(tmp_path):
     m = json.loads((out / 'metrics.json').read_text())['metrics']
     assert m['steps'] == 4 and m['student_params'] < m['teacher_params']
     # the data set is the checkpoint's
-    r = cli('evaluate', '--checkpoint', out / 'student_best.safetensors', '--subset', '256')
+    r = cli('evaluate', '--checkpoint', out / 'best.safetensors', '--subset', '256')
     assert r.returncode == 0, r.stderr[-3000:]
-    ev = json.loads((out / 'student_best_eval.json').read_text())
+    ev = json.loads((out / 'best_eval.json').read_text())
     assert ev['dataset'] == 'tiny-imagenet' and ev['images'] == 256 and abs(ev['top1'] - m['student_top1']) < 1e-6
-    assert (
-        len(ev['per_class']) == 200 and len(ev['confusion']) == 200 and (out / 'student_best_confusion.png').is_file()
-    )
+    assert len(ev['per_class']) == 200 and len(ev['confusion']) == 200 and (out / 'best_confusion.png').is_file()
     # refusing this checkpoint on cifar10 is asserted in nbs/22_nsa_pipeline.ipynb
     # (one CLI start here costs ~10 s of imports)

@@ -2,15 +2,40 @@
 
 # %% ../../nbs/33_linear_vit_evaluate.ipynb #c1a4edcb
 from __future__ import annotations
+import dataclasses, glob, sys
+
+# the config's generated __init__ resolves RunCfg's Literal annotations here (show_doc evaluates them)
+from typing import Literal, NoReturn
 from pathlib import Path
 
 import torch
 from torch import nn
+from torch.utils.data import DataLoader
 
+from ..core import RunCfg, get_device, load_config
+from ..data import DataLayoutError, ImageDatasetName, eval_transform, image_dataset, subset
 from ..metrics import accuracy, confusion_matrix, per_class_accuracy, plot_confusion, predict, save_json
+from .model import load_linear_vit
 
 # %% auto #0
-__all__ = ['evaluate']
+__all__ = ['DATA_LAYOUTS', 'summary_text', 'evaluate', 'user_error', 'eval_data', 'find_checkpoint', 'LinearViTEvalCfg',
+           'linear_vit_evaluate_cli']
+
+# %% ../../nbs/33_linear_vit_evaluate.ipynb #09fd5805
+def summary_text(
+    res: dict,  # `evaluate`'s results: n, top1 (top5), per_class
+) -> str:
+    "Overall accuracy and per-class statistics (mean, worst and best class) in a few lines."
+    top5 = f", top-5 {res['top5']:.2%}" if 'top5' in res else ''
+    pc = {c: a for c, a in res['per_class'].items() if a == a}  # classes with samples (NaN: none)
+    lo, hi = min(pc, key=pc.get), max(pc, key=pc.get)
+    return '\n'.join(
+        [
+            f"Overall accuracy: top-1 {res['top1']:.2%}{top5} on {res['n']} images",
+            f"Per-class accuracy over {len(pc)} classes: mean {sum(pc.values()) / len(pc):.2%}, "
+            f"worst {lo} {pc[lo]:.2%}, best {hi} {pc[hi]:.2%}",
+        ]
+    )
 
 # %% ../../nbs/33_linear_vit_evaluate.ipynb #34aeb585
 def evaluate(
@@ -39,4 +64,122 @@ def evaluate(
         out.mkdir(parents=True, exist_ok=True)
         save_json(res, out / 'results.json')
         plot_confusion(cm, list(classes)).savefig(out / 'confusion.png', dpi=100)
+        n = cm.sum(1).tolist()
+        rows = [f'{c},{a:.6f},{k}' for c, a, k in zip(classes, res['per_class'].values(), n)]
+        (out / 'per_class_accuracy.csv').write_text('\n'.join(['class,accuracy,n', *rows]) + '\n')
+        (out / 'summary.txt').write_text(summary_text(res) + '\n')
     return res
+
+# %% ../../nbs/33_linear_vit_evaluate.ipynb #fecf0c7a
+def user_error(
+    msg,  # what went wrong and what to do (an exception: its message)
+) -> NoReturn:
+    "Print `error: msg` as one line on stderr and exit with status 2 (a command line's user error)."
+    print(f"error: {' '.join(str(msg).split())}", file=sys.stderr)
+    raise SystemExit(2)
+
+# %% ../../nbs/33_linear_vit_evaluate.ipynb #137ca1af
+DATA_LAYOUTS = {
+    'cifar10': '<folder>/cifar10-jpg.zip or <folder>/cifar-10-batches-py/{data_batch_1..5,test_batch,batches.meta}',
+    'cifar100': "<folder>/cifar-100-python/{train,test,meta} (torchvision's CIFAR-100 pickles)",
+    'tiny-imagenet': '<folder>/tiny-imagenet-200.zip or <folder>/tiny-imagenet-200/{wnids.txt,words.txt,train/,val/}',
+}
+
+
+def eval_data(
+    dataset: str,  # a key of `IMAGE_DATASETS`
+) -> tuple:
+    "The evaluation split of `dataset` (eval transform) and its class names; a missing data set is a user error."
+    s = image_dataset(dataset)
+    try:
+        ds = s.load(s.eval_split, transform=eval_transform(s.stats))
+    except (FileNotFoundError, DataLayoutError) as e:
+        user_error(
+            f"{e}. Expected layout: {DATA_LAYOUTS[dataset]}. To read it from elsewhere set LOWRANK_DATA=<folder>"
+        )
+    return ds, list(getattr(ds, 'class_names', ds.classes))
+
+# %% ../../nbs/33_linear_vit_evaluate.ipynb #2a648f4e
+def find_checkpoint(
+    path: str | Path,  # X.safetensors, the reference's X.pth, a run folder, or a glob of these
+) -> Path:
+    "The `.safetensors` file a checkpoint argument names; a missing one is a user error."
+    path = str(path)
+    if glob.has_magic(path):
+        hits = sorted(glob.glob(path), key=lambda p: Path(p).stat().st_mtime)
+        if not hits and path.endswith('.pth'):
+            # the reference's X.pth names our X.safetensors: match those, keep the .pth name for the resolver
+            st = sorted(glob.glob(path[: -len('.pth')] + '.safetensors'), key=lambda p: Path(p).stat().st_mtime)
+            hits = [str(Path(h).with_suffix('.pth')) for h in st]
+        if not hits:
+            user_error(f"no checkpoint matches {path}")
+        path = hits[-1]
+    p = Path(path)
+    if p.is_dir():
+        p = p / 'best_model.safetensors'
+    if p.suffix == '.pth' and not p.exists() and not p.with_suffix('.safetensors').exists():
+        user_error(f"checkpoint {p} not found (nor {p.with_suffix('.safetensors').name}, which is read for it)")
+    if p.suffix == '.pth':
+        from lowrank_nb.vit import resolve_checkpoint
+
+        try:
+            p = resolve_checkpoint(p)
+        except (FileNotFoundError, ValueError) as e:
+            user_error(e)
+    if not p.is_file() or not p.with_suffix('.yaml').is_file():
+        user_error(f"checkpoint {p} (with {p.with_suffix('.yaml').name} beside it) not found")
+    return p
+
+# %% ../../nbs/33_linear_vit_evaluate.ipynb #1b50dc9c
+@dataclasses.dataclass
+class LinearViTEvalCfg(RunCfg):
+    "Evaluate a trained Linear-ViT: overall and per-class accuracy, confusion matrix, results file (into OUT_DIR)."
+
+    checkpoint: str = dataclasses.field(
+        default='',
+        metadata={
+            'help': "the model: X.safetensors (+ X.yaml), the reference's X.pth (read as X.safetensors), "
+            "a training run's folder, or a glob of these"
+        },
+    )
+    dataset: ImageDatasetName = 'cifar100'  # data set whose test split is scored (cifar100 only where a user has it)
+    batch_size: int = 128  # images per evaluation batch
+    eval_limit: int = 0  # score a seeded random subset of this many images (0: all)
+    num_workers: int = 2  # DataLoader worker processes
+    out_dir: str = ''  # where the four outputs go (empty: the checkpoint's folder / eval_<dataset>)
+
+# %% ../../nbs/33_linear_vit_evaluate.ipynb #fddcbad4
+def linear_vit_evaluate_cli(
+    argv: list[str] | None = None,  # command-line flags (default: sys.argv[1:])
+) -> dict:
+    "The reference's `python -m lowrank_nb.linear_vit.evaluate --checkpoint ... --dataset ... --batch_size ...`."
+    try:
+        cfg = load_config(LinearViTEvalCfg, argv=sys.argv[1:] if argv is None else argv)
+        if not cfg.checkpoint:
+            raise ValueError('--checkpoint is required (a best_model.safetensors, its .pth name, or a run folder)')
+        device = get_device(cfg.device)
+    except (ValueError, RuntimeError, FileNotFoundError) as e:
+        user_error(e)
+    # the data first: a missing data set fails before any model is loaded
+    ds, classes = eval_data(cfg.dataset)
+    ck = find_checkpoint(cfg.checkpoint)
+    model, mcfg = load_linear_vit(ck)
+    side = image_dataset(cfg.dataset).side
+    if (mcfg.num_classes, mcfg.img_size) != (len(classes), side):
+        user_error(
+            f"{ck} was trained for {mcfg.num_classes} classes at {mcfg.img_size} px; "
+            f"{cfg.dataset} has {len(classes)} classes at {side} px"
+        )
+    dl = DataLoader(
+        subset(ds, cfg.eval_limit, cfg.seed + 1, as_subset=True), cfg.batch_size, num_workers=cfg.num_workers
+    )
+    out = Path(cfg.out_dir) if cfg.out_dir else ck.parent / f'eval_{cfg.dataset}'
+    res = evaluate(model, dl, classes, out, device=device)
+    print(summary_text(res))
+    print(f"Results in {out}: summary.txt, per_class_accuracy.csv, confusion.png, results.json")
+    return res
+
+
+# `python -m`, not a notebook kernel or nbdev_test
+if __name__ == '__main__' and Path(sys.argv[0]).name == 'evaluate.py':
+    linear_vit_evaluate_cli()

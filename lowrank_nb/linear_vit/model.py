@@ -3,14 +3,18 @@
 # %% ../../nbs/32_linear_vit_model.ipynb #6131b4e0
 from __future__ import annotations
 import dataclasses
+from pathlib import Path
 from typing import Literal
+
+import torch, yaml
+from safetensors.torch import load_file, save_file
 
 from timm.models.vision_transformer import VisionTransformer
 
 from .modules import ATTENTION_TYPES, attention_flops, attn_layer
 
 # %% auto #0
-__all__ = ['AttentionType', 'LinearViTCfg', 'linear_vit', 'model_flops']
+__all__ = ['AttentionType', 'LinearViTCfg', 'linear_vit', 'model_flops', 'save_linear_vit', 'load_linear_vit']
 
 # %% ../../nbs/32_linear_vit_model.ipynb #cf5a559f
 AttentionType = Literal['baseline', 'ripple', 'hydra', 'linear', 'bolya_hydra']
@@ -97,3 +101,31 @@ def model_flops(
         total=attn + rest,
         attention_share=attn / (attn + rest),
     )
+
+# %% ../../nbs/32_linear_vit_model.ipynb #3f58f9c9
+def save_linear_vit(
+    model: VisionTransformer,  # a model built by `linear_vit(cfg)`
+    cfg: LinearViTCfg,  # its architecture
+    path: str | Path,  # `X.safetensors` (`X.yaml` is written beside it)
+) -> Path:
+    "Write the weights to `X.safetensors` and the architecture to `X.yaml`; the weights' path."
+    path = Path(path).with_suffix('.safetensors')
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}, str(path))
+    path.with_suffix('.yaml').write_text(yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False))
+    return path
+
+# %% ../../nbs/32_linear_vit_model.ipynb #9c0cb8a3
+def load_linear_vit(
+    path: str | Path,  # `X.safetensors` with its `X.yaml`
+) -> tuple[VisionTransformer, LinearViTCfg]:
+    "The model saved by `save_linear_vit` (on the CPU, in eval mode) and its architecture."
+    path = Path(path)
+    spec = path.with_suffix('.yaml')
+    if not path.is_file() or not spec.is_file():
+        raise FileNotFoundError(f"a Linear-ViT checkpoint is {path.with_suffix('.safetensors')} + {spec}; not found")
+    names = {f.name for f in dataclasses.fields(LinearViTCfg)}
+    cfg = LinearViTCfg(**{k: v for k, v in (yaml.safe_load(spec.read_text()) or {}).items() if k in names})
+    model = linear_vit(cfg)
+    model.load_state_dict(load_file(str(path)))
+    return model.eval(), cfg

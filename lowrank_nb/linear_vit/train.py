@@ -2,7 +2,7 @@
 
 # %% ../../nbs/34_linear_vit_train.ipynb #cbd743cc
 from __future__ import annotations
-import dataclasses, sys, time
+import dataclasses, shutil, sys, time, warnings
 
 # the config's generated __init__ resolves TrainCfg's Literal annotations here (show_doc evaluates them)
 from typing import Literal
@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core import load_config, save_config, seed_everything
+from ..core import get_device, load_config, save_config, seed_everything
 from lowrank_nb.data import (
     ImageDatasetName,
     eval_transform,
@@ -23,21 +23,22 @@ from lowrank_nb.data import (
     train_transform,
 )
 from ..train import Learner, TrainCfg
-from .model import AttentionType, LinearViTCfg, linear_vit
-from .evaluate import evaluate
+from .model import AttentionType, LinearViTCfg, linear_vit, save_linear_vit
+from .evaluate import eval_data, evaluate, user_error
 
 # %% auto #0
-__all__ = ['LinearViTTrainCfg', 'model_cfg', 'datasets', 'train', 'linear_vit_train_cli', 'linear_vit_cli', 'train_summary',
-           'bench_train_step']
+__all__ = ['LinearViTTrainCfg', 'model_cfg', 'datasets', 'train', 'save_best_model', 'log_graph', 'linear_vit_train_cli',
+           'linear_vit_cli', 'tensorboard_smoke', 'train_summary', 'bench_train_step']
 
 # %% ../../nbs/34_linear_vit_train.ipynb #099ae6ca
 @dataclasses.dataclass
 class LinearViTTrainCfg(TrainCfg):
-    "Train a Linear-ViT with the reference's recipe (flags are the reference's where it had them)."
+    "Train a Linear-ViT with the reference's recipe; TensorBoard logs: tensorboard --logdir OUT_DIR/logs."
 
-    attention_type: AttentionType = 'baseline'  # baseline | ripple | hydra | linear | bolya_hydra
-    # training data, a key of `IMAGE_DATASETS` (cifar100 only where a user has it)
-    dataset: ImageDatasetName = 'cifar10'
+    attention_type: AttentionType = 'ripple'  # baseline | ripple | hydra | linear | bolya_hydra
+    dataset: ImageDatasetName = (
+        'cifar100'  # training data, a key of `IMAGE_DATASETS` (cifar100 only where a user has it)
+    )
     batch_size: int = 128  # images per optimiser step
     epochs: int = 200  # passes over the training set
     lr: float = 3e-4  # peak learning rate (AdamW)
@@ -52,11 +53,28 @@ class LinearViTTrainCfg(TrainCfg):
     dropout: float = 0.1  # dropout rate
     ripple_stages: int = 1  # RippleAttention's poolings
     hydra_branches: int = 4  # HydraAttention's query branches
-    # the reference's flag: the linear-attention core with impl='auto' (Triton where it can run), else impl='torch'
-    use_cuda_kernels: bool = False
+    use_cuda_kernels: bool = dataclasses.field(
+        default=False,
+        metadata={
+            'help': "the reference's flag: the linear-attention core with impl='auto' (Triton where it can run), "
+            "else impl='torch'"
+        },
+    )
     train_limit: int = 0  # train on a seeded random subset of this many images (0: all)
     eval_limit: int = 0  # evaluate on a seeded random subset of this many images (0: all)
     num_workers: int = 2  # DataLoader worker processes
+    out_dir: str = dataclasses.field(
+        default='',
+        metadata={
+            'help': "the run's folder: config.yaml, best_model.safetensors (+ .yaml), eval/, checkpoints, and "
+            "the TensorBoard logs in OUT_DIR/logs (loss, accuracy, learning-rate schedule, model graph: "
+            "tensorboard --logdir OUT_DIR/logs); empty: checkpoints/<attention_type>_<dataset>_<time>"
+        },
+    )
+
+    def __post_init__(self):
+        if not self.out_dir:
+            self.out_dir = f"checkpoints/{self.attention_type}_{self.dataset}_{time.strftime('%Y%m%d_%H%M%S')}"
 
 # %% ../../nbs/34_linear_vit_train.ipynb #81d646b4
 def model_cfg(
@@ -103,7 +121,8 @@ def train(
     train_ds, valid_ds, classes = datasets(cfg)
     # the model's initial weights depend on the seed, not on what ran before in this process
     seed_everything(cfg.seed)
-    model = linear_vit(model_cfg(cfg, len(classes)))
+    mcfg = model_cfg(cfg, len(classes))
+    model = linear_vit(mcfg)
     if len(train_ds) < cfg.batch_size:
         raise ValueError(f"batch_size ({cfg.batch_size}) is larger than the training set ({len(train_ds)} images)")
     tdl, vdl = image_loaders(train_ds, valid_ds, cfg.batch_size, cfg.num_workers, cfg.seed)
@@ -112,24 +131,70 @@ def train(
     mix = mixup(len(classes), cfg.mixup_alpha, label_smoothing=cfg.label_smoothing) if cfg.mixup_alpha > 0 else None
     learn = Learner(model, tdl, vdl, tcfg, batch_tfm=mix)
     fit = learn.fit()
-    res = evaluate(
-        learn.accelerator.unwrap_model(learn.model),
-        vdl,
-        classes,
-        Path(cfg.out_dir) / 'eval',
-        device=learn.accelerator.device,
-    )
+    net = learn.accelerator.unwrap_model(learn.model)
+    res = evaluate(net, vdl, classes, Path(cfg.out_dir) / 'eval', device=learn.accelerator.device)
+    # after training and evaluation, so the numbers are those of a run without them
+    if cfg.checkpoints:
+        save_best_model(net, mcfg, cfg.out_dir)
+    for t in learn.accelerator.trackers:
+        if t.name == 'tensorboard':
+            log_graph(net, torch.zeros(1, 3, mcfg.img_size, mcfg.img_size), t.logging_dir)
     return dict(fit=fit, eval={k: v for k, v in res.items() if k != 'confusion'})
+
+# %% ../../nbs/34_linear_vit_train.ipynb #29a05ffe
+def save_best_model(
+    model: nn.Module,  # the trained model (its weights are saved when the Learner kept no best)
+    mcfg: LinearViTCfg,  # its architecture
+    out_dir: str | Path,  # the run folder
+) -> Path:
+    "Write `out_dir/best_model.safetensors` (the Learner's best weights, else `model`'s) and `best_model.yaml`."
+    out = Path(out_dir)
+    path = save_linear_vit(model, mcfg, out / 'best_model.safetensors')
+    best = out / 'best' / 'model.safetensors'
+    if best.is_file():
+        shutil.copyfile(best, path)
+    return path
+
+# %% ../../nbs/34_linear_vit_train.ipynb #1a261376
+def log_graph(
+    model: nn.Module,  # the model
+    x: torch.Tensor,  # an example input (on the CPU; moved to the model's device)
+    logdir: str | Path,  # a TensorBoard run folder
+) -> bool:
+    "Write the model graph for TensorBoard into `logdir`; False (and a warning) if the model cannot be traced."
+    from torch.utils.tensorboard import SummaryWriter
+
+    was = model.training
+    model.eval()
+    try:
+        with warnings.catch_warnings(), torch.no_grad(), SummaryWriter(str(logdir)) as w:
+            warnings.simplefilter('ignore')
+            w.add_graph(model, x.to(next(model.parameters()).device))
+        return True
+    except Exception as e:
+        print(f"warning: the model graph was not logged ({type(e).__name__}: {e})".splitlines()[0], file=sys.stderr)
+        return False
+    finally:
+        model.train(was)
 
 # %% ../../nbs/34_linear_vit_train.ipynb #14240af4
 def linear_vit_train_cli(
     argv: list[str] | None = None,  # command-line flags (default: sys.argv[1:])
 ) -> dict:
     "The reference's command line: `python -m lowrank_nb.linear_vit.train --attention_type ripple ...`; the results."
-    cfg = load_config(LinearViTTrainCfg, argv=sys.argv[1:] if argv is None else argv)
+    try:
+        cfg = load_config(LinearViTTrainCfg, argv=sys.argv[1:] if argv is None else argv)
+        # the device is the Learner's (`--device`); checked here so a wrong one is a one-line error
+        get_device(cfg.device)
+    except (ValueError, RuntimeError, FileNotFoundError) as e:
+        user_error(e)
+    # a missing data set fails before any model is built
+    eval_data(cfg.dataset)
     save_config(cfg, cfg.out_dir)
     res = train(cfg)
-    print(f"top-1 {res['eval']['top1']:.4f} on {res['eval']['n']} images; results in {Path(cfg.out_dir) / 'eval'}")
+    out = Path(cfg.out_dir)
+    print(f"top-1 {res['eval']['top1']:.4f} on {res['eval']['n']} images; results in {out / 'eval'}")
+    print(f"TensorBoard: tensorboard --logdir {out / 'logs'}")
     return res
 
 
@@ -141,6 +206,41 @@ def linear_vit_cli() -> None:
 # `python -m`, not a notebook kernel or nbdev_test
 if __name__ == '__main__' and Path(sys.argv[0]).name == 'train.py':
     linear_vit_cli()
+
+# %% ../../nbs/34_linear_vit_train.ipynb #368936b7
+def tensorboard_smoke(
+    logdir: str | Path,  # the folder given to `tensorboard --logdir`
+    timeout: float = 90,  # seconds to wait for the first HTTP answer
+) -> str:
+    "Start `tensorboard --logdir logdir` on a free localhost port, wait for its HTTP answer, stop it; the URL."
+    import socket, subprocess, urllib.request
+
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    exe = Path(sys.executable).parent / 'tensorboard'
+    cmd = [str(exe), '--logdir', str(logdir), '--host', '127.0.0.1', '--port', str(port)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url, t0 = f'http://127.0.0.1:{port}/', time.monotonic()
+    try:
+        while time.monotonic() - t0 < timeout:
+            if proc.poll() is not None:
+                raise RuntimeError(f"tensorboard exited with {proc.returncode}: {proc.stderr.read()[-500:]}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    if r.status == 200:
+                        print(f"TensorBoard answered at {url} (logdir {logdir})")
+                        return url
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError(f"tensorboard did not answer at {url} within {timeout} s")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 # %% ../../nbs/34_linear_vit_train.ipynb #9062ebda
 def train_summary(

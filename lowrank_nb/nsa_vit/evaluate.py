@@ -4,7 +4,10 @@
 from __future__ import annotations
 import argparse, json, sys
 
+from ..core import get_device
 from ..data import IMAGE_DATASETS
+from ..reference import user_errors
+from ..vit import check_dataset, resolve_checkpoint
 from .pipeline import evaluate_checkpoint
 
 # %% auto #0
@@ -15,9 +18,12 @@ def evaluate_cli(
     argv: list[str] | None = None,  # command-line flags (default: `sys.argv[1:]`)
 ) -> dict:
     "Evaluate `--checkpoint` on `--dataset`; writes `NAME_eval.json` and `NAME_confusion.png`; prints top-1/top-5."
-    p = argparse.ArgumentParser(prog='python -m lowrank_nb.nsa_vit.evaluate', description=evaluate_checkpoint.__doc__)
+    prog = 'python -m lowrank_nb.nsa_vit.evaluate'
+    p = argparse.ArgumentParser(prog=prog, description=evaluate_checkpoint.__doc__)
     p.add_argument(
-        '--checkpoint', required=True, help='a .safetensors written by train_teacher or train (its .yaml next to it)'
+        '--checkpoint',
+        required=True,
+        help='a .safetensors written by train_teacher or train (its .yaml next to it; X.pth means X.safetensors)',
     )
     p.add_argument(
         '--dataset',
@@ -30,8 +36,17 @@ def evaluate_cli(
     )
     p.add_argument('--batch_size', type=int, default=256, help='images per batch')
     p.add_argument('--subset', type=int, default=0, help='score only this many evaluation images (0: all)')
+    p.add_argument('--device', default='auto', help='auto | cuda | mps | cpu')
     a = p.parse_args(sys.argv[1:] if argv is None else argv)
-    res = evaluate_checkpoint(a.checkpoint, a.dataset, a.out_dir, a.batch_size, a.subset)
+    with user_errors(prog):
+        try:
+            get_device(a.device)
+        except RuntimeError as e:
+            raise ValueError(str(e)) from None
+        if a.dataset:
+            check_dataset(a.dataset)
+        ck = resolve_checkpoint(a.checkpoint)
+        res = evaluate_checkpoint(ck, a.dataset, a.out_dir, a.batch_size, a.subset, a.device)
     print(json.dumps({k: res[k] for k in ('checkpoint', 'dataset', 'images', 'top1', 'top5')}, indent=1))
     return res
 

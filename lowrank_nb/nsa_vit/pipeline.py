@@ -2,23 +2,34 @@
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #51dd56b4
 from __future__ import annotations
-import dataclasses, time
+import dataclasses, sys, time
 from pathlib import Path
 from types import SimpleNamespace
 
-# NSAConfig's generated __init__ resolves TrainCfg's Literal annotations here (show_doc evaluates them)
+# NSAConfig's generated __init__ resolves the annotations of the fields it inherits (TrainCfg's Literal,
+# ViTCfg's ImageDatasetName) in this module: show_doc and inspect.signature evaluate them here
 from typing import Literal  # noqa: F401
 
 import torch
 from torch import nn
 
-from ..core import RunLogger, get_device, project_root
+from ..core import RunLogger, config_parser, get_device, load_config, project_root
 
 # `subset` is evaluate_checkpoint's argument: the helper goes by its module's name
-from ..data import eval_transform, image_dataset, subset as data_subset
+from ..data import ImageDatasetName, eval_transform, image_dataset, subset as data_subset  # noqa: F401
 from ..metrics import accuracy, confusion_matrix, per_class_accuracy, plot_confusion, predict, save_json
 from ..train import Learner
-from ..vit import ViTCfg, class_names, learner_cfg, load_best, load_vit, make_loaders, save_vit, train_teacher
+from lowrank_nb.vit import (
+    ViTCfg,
+    build_vit,
+    class_names,
+    learner_cfg,
+    load_best,
+    load_vit,
+    make_loaders,
+    save_vit,
+    train_teacher,
+)
 from .losses import NSAWeights, class_cost, nsa_loss
 from lowrank_nb.nsa_vit.model import (
     LowRankViT,
@@ -30,25 +41,29 @@ from lowrank_nb.nsa_vit.model import (
 )
 
 # %% auto #0
-__all__ = ['REFERENCE_KEYS', 'NSAConfig', 'default_config_path', 'Distiller', 'bench_distill', 'fit_student', 'distill',
-           'evaluate_checkpoint', 'plot_variants', 'plot_tradeoff']
+__all__ = ['REFERENCE_KEYS', 'REFERENCE_CONFIGS', 'NSAConfig', 'default_config_path', 'resolve_config', 'nsa_cli_config',
+           'Distiller', 'bench_distill', 'build_student', 'fit_student', 'distill', 'evaluate_checkpoint',
+           'plot_variants', 'plot_tradeoff']
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #d7c10751
 @dataclasses.dataclass
 class NSAConfig(ViTCfg):
     "Settings of an NSA-ViT run: compression and loss weights on top of `ViTCfg` (architecture, data, schedule)."
 
-    teacher_checkpoint: str | None = None  # the teacher's `.safetensors` (distillation)
+    # the teacher's `.safetensors` (None: timm's pretrained weights, where they are on this machine)
+    teacher_checkpoint: str | None = None
     rank_selection_method: str = 'energy_threshold'  # energy_threshold | fixed_ratio
     energy_threshold: float = 0.95  # energy kept per layer (energy_threshold)
-    fixed_rank_ratio: float = 0.5  # rank_frac: fraction of min(m, n) kept (fixed_ratio)
-    per_head_svd: bool = False  # one SVD per attention head's Q/K/V block
+    fixed_rank_ratio: float = 0.25  # rank_frac: fraction of min(m, n) kept (fixed_ratio)
+    per_head_svd: bool = True  # one SVD per attention head's Q/K/V block
+    # factorise a layer even at or above its break-even rank (the student may grow: the reference's energy-0.95 row)
+    allow_larger_rank: bool = False
     alpha: float = 0.1  # weight of the null-space loss
     gamma: float = 0.05  # weight of the attention-map loss
     beta: float = 0.1  # weight of the output KD loss
     lambda_orth: float = 0.1  # weight of the orthonormality loss
     kd_temperature: float = 4.0  # KD temperature T
-    kd_metric: str = 'kl'  # kl | wasserstein
+    kd_metric: str = 'wasserstein'  # kl | wasserstein
 
     def __post_init__(self):
         super().__post_init__()
@@ -86,6 +101,55 @@ REFERENCE_KEYS = (
 def default_config_path() -> Path:
     "The repository's default NSA-ViT YAML (`configs/nsa_vit/default.yaml`)."
     return project_root() / 'configs' / 'nsa_vit' / 'default.yaml'
+
+# %% ../../nbs/22_nsa_pipeline.ipynb #c9c13b59
+REFERENCE_CONFIGS = ('nsa_vit/configs/default.yaml', 'configs/default.yaml')
+
+
+def resolve_config(
+    path: str | Path,  # a `--config` value
+) -> Path:
+    "The YAML to read: `path`, or ours for the reference's default path (said on stderr); a missing file is an error."
+    p = Path(path)
+    if p.is_file():
+        return p
+    if p.as_posix() in REFERENCE_CONFIGS:
+        print(f"note: {p} -> {default_config_path()} (the repository's default NSA-ViT config)", file=sys.stderr)
+        return default_config_path()
+    raise FileNotFoundError(f"config file {p} does not exist (the default NSA-ViT config is {default_config_path()})")
+
+# %% ../../nbs/22_nsa_pipeline.ipynb #6c31d3b3
+def nsa_cli_config(
+    argv: list[str],  # the command's flags
+    prog: str,  # the command, for `--help`
+) -> NSAConfig | None:
+    "The `NSAConfig` of an NSA command's flags (default YAML < `--config` < flags); None after printing `--help`."
+    argv = [
+        ('--teacher_model' + a[7:] if a.startswith('--model=') else '--teacher_model' if a == '--model' else a)
+        for a in argv
+    ]
+    if '-h' in argv or '--help' in argv:
+        p = config_parser(NSAConfig, prog=prog)
+        p.add_argument('--model', metavar='TEACHER_MODEL', help="the reference's name for --teacher_model")
+        p.epilog = f"With no --config, {default_config_path()} is read ({' or '.join(REFERENCE_CONFIGS)} mean it)."
+        p.print_help()
+        return None
+    path, rest = default_config_path(), []
+    it = iter(argv)
+    for a in it:
+        if a == '--config' or a.startswith('--config='):
+            v = a.partition('=')[2] if '=' in a else next(it, None)
+            if not v:
+                raise ValueError('--config needs a YAML file')
+            path = resolve_config(v)
+        else:
+            rest.append(a)
+    cfg = load_config(NSAConfig, path, argv=rest)
+    try:
+        get_device(cfg.device)
+    except RuntimeError as e:
+        raise ValueError(str(e)) from None
+    return cfg
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #7b9fa847
 # moved to the toolkit (`lowrank_nb.vit`); re-exported under their old names
@@ -186,6 +250,21 @@ def bench_distill(
         repeats=repeats,
     )
 
+# %% ../../nbs/22_nsa_pipeline.ipynb #64019dd1
+def build_student(
+    teacher: nn.Module,  # the dense teacher
+    cfg: NSAConfig,  # its compression keys: rank method, threshold / ratio, per-head SVD, break-even guard
+) -> LowRankViT:
+    "The SVD-initialised `LowRankViT` of `teacher` that `cfg`'s compression keys describe."
+    return LowRankViT(
+        teacher,
+        cfg.rank_selection_method,
+        cfg.energy_threshold,
+        cfg.fixed_rank_ratio,
+        cfg.per_head_svd,
+        cfg.allow_larger_rank,
+    )
+
 # %% ../../nbs/22_nsa_pipeline.ipynb #7bbec014
 def fit_student(
     teacher: nn.Module,  # the dense teacher, on `device`
@@ -195,9 +274,7 @@ def fit_student(
     device: str | torch.device = 'cpu',  # where the student runs
 ) -> tuple[LowRankViT, dict]:
     "Build the `LowRankViT`, score it (SVD only), distil it with the `Learner` (best epoch kept), score it again."
-    student = LowRankViT(
-        teacher, cfg.rank_selection_method, cfg.energy_threshold, cfg.fixed_rank_ratio, cfg.per_head_svd
-    ).to(device)
+    student = build_student(teacher, cfg).to(device)
     summary = compression_summary(teacher, student, cfg.img_size)
     top = lambda m: accuracy(*predict(m, valid_dl, device), topk=(1, 5))
     svd_acc = top(student)
@@ -223,12 +300,15 @@ def fit_student(
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #44f19057
 def distill(
-    cfg: NSAConfig,  # settings; `teacher_checkpoint` is required
+    cfg: NSAConfig,  # settings; no `teacher_checkpoint`: timm's pretrained weights (where they are on this machine)
 ) -> dict:
-    "Compress and distil the teacher; writes `student_best.*`, `ranks.csv` and `metrics.json`; returns the summary."
-    if not cfg.teacher_checkpoint:
-        raise ValueError("distillation needs --teacher_checkpoint (a teacher_best.safetensors from train_teacher)")
-    teacher, tcfg = load_vit(cfg.teacher_checkpoint)
+    "Compress and distil the teacher; writes `best.*`, `ranks.csv` and `metrics.json`; returns the summary."
+    if cfg.teacher_checkpoint:
+        teacher, tcfg = load_vit(cfg.teacher_checkpoint)
+    else:
+        # the reference's "timm's pretrained weights directly": read locally, never downloaded
+        tcfg = cfg
+        teacher = build_vit(dataclasses.replace(cfg, pretrained=True)).eval()
     if tcfg.dataset != cfg.dataset:
         raise ValueError(
             f"the teacher {cfg.teacher_checkpoint} was trained on {tcfg.dataset}; "
@@ -244,7 +324,7 @@ def distill(
     with RunLogger(out, cfg, wandb=cfg.use_wandb, project=cfg.wandb_project) as log:
         t_acc = accuracy(*predict(teacher, valid_dl, dev), topk=(1, 5))
         student, res = fit_student(teacher, cfg, train_dl, valid_dl, dev)
-        save_vit(student, out / 'student_best.safetensors', cfg)
+        save_vit(student, out / 'best.safetensors', cfg)
         student.plan.to_csv(out / 'ranks.csv', index=False)
         log.set(teacher_top1=t_acc['top1'], teacher_top5=t_acc['top5'], **res)
     return log.summary
@@ -257,6 +337,7 @@ def evaluate_checkpoint(
     out_dir: str | Path | None = None,
     batch_size: int = 256,  # images per batch
     subset: int = 0,  # score only this many evaluation images (0: all)
+    device: str = 'cpu',  # where the model runs (`core.get_device` names)
 ) -> dict:
     "Top-1/top-5, per-class accuracy and confusion matrix of a checkpoint; written as `eval.json` + `confusion.png`."
     model, cfg = load_vit(checkpoint)
@@ -271,7 +352,7 @@ def evaluate_checkpoint(
     # the same slice as the run's validation
     te = data_subset(full, subset, cfg.seed + 1)
     valid_dl, classes = torch.utils.data.DataLoader(te, batch_size=batch_size), class_names(full)
-    logits, targets = predict(model, valid_dl)
+    logits, targets = predict(model.to(get_device(device)), valid_dl, get_device(device))
     preds = logits.argmax(1)
     C = len(classes)
     res = dict(

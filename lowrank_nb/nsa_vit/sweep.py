@@ -8,10 +8,12 @@ from pathlib import Path
 import pandas as pd
 
 from ..core import atomic_write, load_config, project_root
-from .pipeline import NSAConfig
+from ..reference import user_errors
+from ..vit import find_pretrained, resolve_checkpoint
+from .pipeline import NSAConfig, default_config_path, nsa_cli_config, resolve_config
 
 # %% auto #0
-__all__ = ['RUN_NB', 'parse_grid', 'wandb_online', 'run_offline', 'run_wandb', 'sweep_cli']
+__all__ = ['RUN_NB', 'DEFAULT_GRID', 'parse_grid', 'wandb_online', 'run_offline', 'run_wandb', 'sweep_cli']
 
 # %% ../../nbs/26_nsa_sweep.ipynb #4f376e00
 def parse_grid(
@@ -95,31 +97,49 @@ def run_wandb(
     return sid
 
 # %% ../../nbs/26_nsa_sweep.ipynb #0c9532af
+DEFAULT_GRID = ('rank_selection_method=fixed_ratio', 'fixed_rank_ratio=0.5,0.25,0.125')
+
+
 def sweep_cli(
     argv: list[str] | None = None,  # command-line flags (default: `sys.argv[1:]`)
 ):
-    "Run the grid online (wandb sweep) or offline (papermill); flags after `--` go to every run."
-    argv = sys.argv[1:] if argv is None else argv
-    rest = argv[argv.index('--') + 1 :] if '--' in argv else []
-    argv = argv[: argv.index('--')] if '--' in argv else argv
-    p = argparse.ArgumentParser(prog='python -m lowrank_nb.nsa_vit.sweep', description=sweep_cli.__doc__)
-    p.add_argument('--config', default=None, help='base YAML for every run')
-    p.add_argument('--teacher_checkpoint', required=True, help='teacher_best.safetensors')
-    p.add_argument('--grid', action='append', default=[], help='key=v1,v2 (repeatable)')
+    "Run the grid online (wandb sweep) or offline (papermill); other flags (or those after `--`) go to every run."
+    prog = 'python -m lowrank_nb.nsa_vit.sweep'
+    p = argparse.ArgumentParser(prog=prog, description=sweep_cli.__doc__, allow_abbrev=False)
+    p.add_argument('--config', default=None, help=f'base YAML for every run (default: {default_config_path()})')
+    p.add_argument(
+        '--teacher_checkpoint',
+        default=None,
+        help="teacher_best.safetensors (X.pth means X.safetensors; none: timm's pretrained weights on this machine)",
+    )
+    p.add_argument(
+        '--sweep_project', default=None, help="wandb project of the sweep (default: the config's wandb_project)"
+    )
+    p.add_argument(
+        '--grid', action='append', default=[], help=f"key=v1,v2 (repeatable; default: {' '.join(DEFAULT_GRID)})"
+    )
     p.add_argument(
         '--out_dir', default='runs/nsa_vit_sweep', help='sweep folder (offline): runs/<point>/ and sweep.csv'
     )
     p.add_argument('--scale', default='smoke', choices=('smoke', 'full'), help='scale passed to each offline run')
     p.add_argument('-j', '--jobs', type=int, default=1, help='offline points run at the same time')
     p.add_argument('--offline', action='store_true', help='run offline even when wandb is online')
-    a = p.parse_args(argv)
-    flags = (['--config', a.config] if a.config else []) + ['--teacher_checkpoint', a.teacher_checkpoint] + rest
-    points = parse_grid(a.grid)
-    # the base flags are checked before anything runs
-    load_config(NSAConfig, argv=flags)
+    a, rest = p.parse_known_args(sys.argv[1:] if argv is None else argv)
+    with user_errors(prog):
+        cfg_path = resolve_config(a.config) if a.config else default_config_path()
+        teacher = (
+            ['--teacher_checkpoint', str(resolve_checkpoint(a.teacher_checkpoint))] if a.teacher_checkpoint else []
+        )
+        flags = ['--config', str(cfg_path)] + teacher + [x for x in rest if x != '--']
+        # the base flags are checked before anything runs
+        cfg = nsa_cli_config(flags, prog)
+        if cfg.teacher_checkpoint and not Path(cfg.teacher_checkpoint).is_file():
+            raise FileNotFoundError(f"teacher checkpoint {cfg.teacher_checkpoint} does not exist")
+        if not cfg.teacher_checkpoint:
+            find_pretrained(cfg.teacher_model, cfg.pretrained_file)
+        points = parse_grid(a.grid or list(DEFAULT_GRID))
     if wandb_online() and not a.offline:
-        cfg = load_config(NSAConfig, argv=flags)
-        return run_wandb(points, flags, cfg.wandb_project, cfg.wandb_entity)
+        return run_wandb(points, flags, a.sweep_project or cfg.wandb_project, cfg.wandb_entity)
     df = run_offline(points, a.out_dir, flags, a.scale, a.jobs)
     print(df.to_string())
     if (df.status != 'finished').any():

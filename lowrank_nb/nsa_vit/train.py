@@ -2,10 +2,12 @@
 
 # %% ../../nbs/24_nsa_train.ipynb #5a63efb3
 from __future__ import annotations
-import json, sys
+import dataclasses, json, sys
+from pathlib import Path
 
-from ..core import config_parser, load_config
-from .pipeline import NSAConfig, distill
+from ..reference import user_errors
+from ..vit import check_dataset, find_pretrained, resolve_checkpoint
+from .pipeline import distill, nsa_cli_config
 
 # %% auto #0
 __all__ = ['train_cli']
@@ -15,11 +17,19 @@ def train_cli(
     argv: list[str] | None = None,  # command-line flags (default: `sys.argv[1:]`)
 ) -> dict:
     "Parse `--config` and flags into an `NSAConfig`, distil, print and return the summary."
-    argv = sys.argv[1:] if argv is None else argv
-    if '-h' in argv or '--help' in argv:
-        config_parser(NSAConfig, prog='python -m lowrank_nb.nsa_vit.train').print_help()
-        return {}
-    summary = distill(load_config(NSAConfig, argv=argv))
+    prog = 'python -m lowrank_nb.nsa_vit.train'
+    with user_errors(prog):
+        cfg = nsa_cli_config(sys.argv[1:] if argv is None else argv, prog)
+        if cfg is None:
+            return {}
+        check_dataset(cfg.dataset)
+        if cfg.teacher_checkpoint:
+            cfg = dataclasses.replace(cfg, teacher_checkpoint=str(resolve_checkpoint(cfg.teacher_checkpoint)))
+            if not Path(cfg.teacher_checkpoint).is_file():
+                raise FileNotFoundError(f"teacher checkpoint {cfg.teacher_checkpoint} does not exist")
+        else:
+            find_pretrained(cfg.teacher_model, cfg.pretrained_file)
+        summary = distill(cfg)
     print(json.dumps(summary, indent=1, default=str))
     return summary
 

@@ -4,9 +4,9 @@
 from __future__ import annotations
 import json, sys
 
-from ..core import load_config
-from ..vit import train_teacher
-from .pipeline import NSAConfig
+from ..reference import user_errors
+from ..vit import check_dataset, train_teacher
+from .pipeline import nsa_cli_config
 
 # %% auto #0
 __all__ = ['train_teacher_cli']
@@ -16,13 +16,13 @@ def train_teacher_cli(
     argv: list[str] | None = None,  # command-line flags (default: `sys.argv[1:]`)
 ) -> dict:
     "Parse the flags into an `NSAConfig`, train the teacher, print and return the summary."
-    argv = ['--teacher_model' if a == '--model' else a for a in (sys.argv[1:] if argv is None else argv)]
-    if '-h' in argv or '--help' in argv:
-        from lowrank_nb.core import config_parser
-
-        config_parser(NSAConfig, prog='python -m lowrank_nb.nsa_vit.train_teacher').print_help()
-        return {}
-    summary = train_teacher(load_config(NSAConfig, argv=argv))
+    prog = 'python -m lowrank_nb.nsa_vit.train_teacher'
+    with user_errors(prog):
+        cfg = nsa_cli_config(sys.argv[1:] if argv is None else argv, prog)
+        if cfg is None:
+            return {}
+        check_dataset(cfg.dataset)
+        summary = train_teacher(cfg)
     print(json.dumps(summary, indent=1, default=str))
     return summary
 
