@@ -106,8 +106,11 @@ nbtest: $(STAMP)  ## run every library notebook as a test (cells flagged slow / 
 	$(BIN)/nbdev_test --n_workers 2 --timing
 
 pytest: $(STAMP)  ## tests/: papermill runs, the docs site in Chromium, make lab (PYTEST_WORKERS=2 in parallel)
-	@rc=0; $(BIN)/python -m pytest tests -q -ra -n $(PYTEST_WORKERS) --dist loadfile --durations=15 || rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
+	@rc=0; $(BIN)/python -m pytest tests -q -ra -m "not alone" -n $(PYTEST_WORKERS) --dist loadfile --durations=15 || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; \
+	echo "== tests that need both cores to themselves (marked alone), one at a time"; \
+	rc2=0; $(BIN)/python -m pytest tests -q -ra -m alone || rc2=$$?; \
+	if [ $$rc2 -eq 5 ]; then rc2=0; fi; [ $$rc -eq 0 ] && [ $$rc2 -eq 0 ]
 
 lab: $(STAMP)  ## Jupyter Lab on the project, offline (extension manager read-only)
 	$(BIN)/jupyter lab --notebook-dir=. --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) \

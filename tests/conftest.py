@@ -87,3 +87,10 @@ def run_experiment(tmp_path, name: str, omp_threads: int | None = None, timeout:
 
 def positive_finite(*xs) -> bool:
     return all(isinstance(x, (int, float)) and math.isfinite(x) and x > 0 for x in xs)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        'markers',
+        'alone: needs both cores to itself (a 2-process run); `make pytest` runs these after the parallel ones',
+    )

@@ -18,6 +18,12 @@ def run(*args, timeout=300, launcher=()):
     )
 
 
+def why(proc) -> str:
+    "A failed run's error lines (a torchrun worker's own error comes first, far from the end), then its tail."
+    errs = [line for line in proc.stderr.splitlines() if 'Error' in line or 'error:' in line]
+    return '\n'.join(errs[:40]) + '\n...\n' + proc.stderr[-2000:]
+
+
 def final(out: Path):
     return json.loads((out / 'final.json').read_text()), torch.load(out / 'final_params.pt')
 
@@ -45,6 +51,7 @@ def test_sigkill_then_resume_matches_uninterrupted(tmp_path, workers):
     assert m_ref['metrics']['valid/top1'] > 0.5  # it learned something (4 classes)
 
 
+@pytest.mark.alone
 def test_two_processes_match_one(tmp_path):
     "Same global batch (32): 2 gloo processes with 16 each vs 1 process; no dropout, so only reduction order differs."
     common = ['--epochs', '2', '--dropout', '0', '--trackers', '', '--device', 'cpu']
@@ -56,7 +63,7 @@ def test_two_processes_match_one(tmp_path):
         *common,
         launcher=(str(BIN / 'torchrun'), '--standalone', '--nproc_per_node', '2'),
     )
-    assert two.returncode == 0, two.stderr[-3000:]
+    assert two.returncode == 0, why(two)
     (m1, p1), (m2, p2) = final(tmp_path / 'one'), final(tmp_path / 'two')
     assert (m1['processes'], m2['processes']) == (1, 2)
     assert m1['steps'] == m2['steps'] == 64
