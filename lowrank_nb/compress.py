@@ -17,6 +17,7 @@ from .whiten import WhitenedSVD
 # %% auto #0
 __all__ = ['layer_svds', 'truncated', 'sweep_ranks', 'truncation_sweep', 'lowrank_names']
 
+
 # %% ../nbs/15_compress.ipynb #7e00eba8
 def layer_svds(
     model: nn.Module,  # the model
@@ -27,6 +28,7 @@ def layer_svds(
     if factors is not None and (missing := [k for k in names if k not in factors]):
         raise ValueError(f"no whitening factor for layer {missing[0]!r}")
     return {k: WhitenedSVD(model.get_submodule(k).weight, None if factors is None else factors[k]) for k in names}
+
 
 # %% ../nbs/15_compress.ipynb #6958b635
 @contextlib.contextmanager
@@ -48,6 +50,7 @@ def truncated(
     finally:
         for k, lin in originals.items():
             swap_module(model, k, lin)
+
 
 # %% ../nbs/15_compress.ipynb #1bf51184
 _PLAN_COLUMNS = ['name', 'out_features', 'in_features', 'rank', 'dense_params', 'params', 'reason']
@@ -74,6 +77,7 @@ def sweep_ranks(
         params=[ranks[k] * (m + n) for k, (m, n) in shapes.items()],
         reason='greedy allocation under one global budget',
     )
+
 
 # %% ../nbs/15_compress.ipynb #0ee400a2
 def truncation_sweep(
@@ -107,6 +111,7 @@ def truncation_sweep(
         if on_row is not None:
             on_row(pd.DataFrame(rows))
     return pd.DataFrame(rows)
+
 
 # %% ../nbs/15_compress.ipynb #13bbdff4
 def lowrank_names(

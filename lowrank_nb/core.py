@@ -16,9 +16,28 @@ import torch
 import yaml
 
 # %% auto #0
-__all__ = ['DEVICES', 'DATA_README', 'get_device', 'seed_everything', 'atomic_path', 'atomic_write', 'config_parser',
-           'load_config', 'save_config', 'RunCfg', 'project_root', 'data_root', 'assert_finite', 'rel_rms',
-           'assert_rel_close', 'count_params', 'human_count', 'env_info', 'json_safe', 'RunLogger']
+__all__ = [
+    'DEVICES',
+    'DATA_README',
+    'get_device',
+    'seed_everything',
+    'atomic_path',
+    'atomic_write',
+    'config_parser',
+    'load_config',
+    'save_config',
+    'RunCfg',
+    'project_root',
+    'data_root',
+    'assert_finite',
+    'rel_rms',
+    'assert_rel_close',
+    'count_params',
+    'human_count',
+    'env_info',
+    'json_safe',
+    'RunLogger',
+]
 
 # %% ../nbs/00_core.ipynb #7e17cbe3
 DEVICES = ('auto', 'cuda', 'mps', 'cpu')
@@ -52,6 +71,7 @@ def get_device(
         )
     return torch.device(device)
 
+
 # %% ../nbs/00_core.ipynb #86398738
 def seed_everything(
     seed: int,  # the one seed for Python, NumPy and torch
@@ -67,6 +87,7 @@ def seed_everything(
     set_seed(seed)
     torch.use_deterministic_algorithms(deterministic)  # and switch it off again when not asked for
     return seed
+
 
 # %% ../nbs/00_core.ipynb #831b4a0f
 @contextlib.contextmanager
@@ -87,6 +108,7 @@ def atomic_path(
             tmp.unlink(missing_ok=True)
         raise
 
+
 # %% ../nbs/00_core.ipynb #a2f7c9c9
 def atomic_write(
     path: str | Path,  # where the file should end up
@@ -99,6 +121,7 @@ def atomic_write(
         f.flush()
         os.fsync(f.fileno())
     return path
+
 
 # %% ../nbs/00_core.ipynb #02be3e0a
 _TRUE, _FALSE = ('true', '1', 'yes', 'on'), ('false', '0', 'no', 'off')
@@ -158,6 +181,7 @@ def _coerce(name: str, tp, value):
             pass
         raise ValueError(f"config key {name!r}: expected {tp.__name__}, got {value!r}")
     return value
+
 
 # %% ../nbs/00_core.ipynb #351f95a1
 def _field_help(cls) -> dict:
@@ -224,6 +248,7 @@ def config_parser(
         )
     return p
 
+
 # %% ../nbs/00_core.ipynb #818b6006
 def load_config(
     cls,  # a dataclass type describing the settings
@@ -266,6 +291,7 @@ def load_config(
     hints = get_type_hints(cls)
     return cls(**{k: _coerce(k, hints[k], v) for k, v in values.items()})
 
+
 # %% ../nbs/00_core.ipynb #b529492f
 def save_config(
     cfg,  # a dataclass instance
@@ -276,6 +302,7 @@ def save_config(
     if not dataclasses.is_dataclass(cfg) or isinstance(cfg, type):
         raise TypeError(f"save_config needs a dataclass instance, got {cfg!r}")
     return atomic_write(Path(out_dir) / name, yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False))
+
 
 # %% ../nbs/00_core.ipynb #d86b45ad
 @dataclasses.dataclass
@@ -288,6 +315,7 @@ class RunCfg:
     device: str = 'auto'  # auto | cuda | mps | cpu
     wandb: bool = False  # mirror metrics to wandb (offline unless WANDB_MODE says otherwise)
 
+
 # %% ../nbs/00_core.ipynb #26ee70a2
 def project_root() -> Path:
     "The folder holding `settings.ini`: searched upwards from this package, then from the working directory."
@@ -299,6 +327,7 @@ def project_root() -> Path:
     raise FileNotFoundError(
         f"cannot find the lowrank_nb project root (a folder with settings.ini and nbs/) above {here} or {Path.cwd()}"
     )
+
 
 # %% ../nbs/00_core.ipynb #9dd31535
 DATA_README = 'shared/data/README.md'
@@ -324,6 +353,7 @@ def data_root() -> Path:
         f"see {DATA_README} for what it holds"
     )
 
+
 # %% ../nbs/00_core.ipynb #cb2f90f2
 def assert_finite(
     x: torch.Tensor,  # any tensor
@@ -340,6 +370,7 @@ def assert_finite(
         )
     return x
 
+
 # %% ../nbs/00_core.ipynb #f7f993be
 def rel_rms(
     actual: torch.Tensor,  # what the code under test produced
@@ -355,6 +386,7 @@ def rel_rms(
     # complex: both parts count
     a, e = (torch.view_as_real(t.to(torch.complex128)) if t.is_complex() else t.double() for t in (a, e))
     return ((a - e).pow(2).mean().sqrt() / e.pow(2).mean().sqrt().clamp_min(floor)).item()
+
 
 # %% ../nbs/00_core.ipynb #d7816b55
 def assert_rel_close(
@@ -379,6 +411,7 @@ def assert_rel_close(
         )
     return err
 
+
 # %% ../nbs/00_core.ipynb #f3e79425
 def count_params(
     model: torch.nn.Module,  # any module
@@ -386,6 +419,7 @@ def count_params(
 ) -> int:
     "Number of scalar parameters in `model`, shared tensors counted once."
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+
 
 # %% ../nbs/00_core.ipynb #77d5e904
 def human_count(
@@ -396,6 +430,7 @@ def human_count(
         if abs(n) >= k:
             return f"{n / k:.1f}{unit}"
     return str(int(n))
+
 
 # %% ../nbs/00_core.ipynb #2e43e7ee
 def env_info() -> dict:
@@ -429,6 +464,7 @@ def env_info() -> dict:
         info['git_commit'] = info['git_dirty'] = None
     return info
 
+
 # %% ../nbs/00_core.ipynb #dae034c2
 def json_safe(
     o,  # dicts, lists, numbers, strings; tensors, NumPy values, paths, dtypes and dataclasses are converted
@@ -460,6 +496,7 @@ def json_safe(
         return o
 
     return finite(json.loads(json.dumps(o, default=convert)))
+
 
 # %% ../nbs/00_core.ipynb #f5088e31
 class RunLogger:

@@ -11,8 +11,17 @@ from torch.utils.data import Dataset
 from .core import DATA_README, data_root
 
 # %% auto #0
-__all__ = ['SPLITS', 'STSB_FILES', 'WIKITEXT_SPLITS', 'TextDataset', 'load_sst2', 'load_stsb', 'load_wikitext2', 'token_windows',
-           'collate_text']
+__all__ = [
+    'SPLITS',
+    'STSB_FILES',
+    'WIKITEXT_SPLITS',
+    'TextDataset',
+    'load_sst2',
+    'load_stsb',
+    'load_wikitext2',
+    'token_windows',
+    'collate_text',
+]
 
 # %% ../nbs/03_data_text.ipynb #7eaf36e5
 SPLITS = ('train', 'dev', 'test')
@@ -41,6 +50,7 @@ def _check_choice(
         raise ValueError(f"{what} must be one of {list(choices)}, got {value!r}")
     return value
 
+
 # %% ../nbs/03_data_text.ipynb #6998d566
 def _read_tsv(
     path: Path,  # a tab-separated file
@@ -60,6 +70,7 @@ def _columns(
     if missing:
         raise ValueError(f"{path}: no column(s) {missing} in its header {header}; is it the right file?")
     return [header.index(n) for n in names]
+
 
 # %% ../nbs/03_data_text.ipynb #779f5110
 class TextDataset(Dataset):
@@ -85,6 +96,7 @@ class TextDataset(Dataset):
     def __repr__(self):
         return f"TextDataset({self.name!r}, {len(self)} examples)"
 
+
 # %% ../nbs/03_data_text.ipynb #93ad368f
 def load_sst2(
     split: str = 'train',  # `train`, `dev` or `test`
@@ -100,6 +112,7 @@ def load_sst2(
         s, l = _columns(header, ('sentence', 'label'), path)
         items = [{'sentence': r[s], 'label': int(r[l])} for r in rows]
     return TextDataset(items, f'SST-2 {split}')
+
 
 # %% ../nbs/03_data_text.ipynb #2e976188
 STSB_FILES = {'glue': 'glue/STS-B/{split}.tsv', 'original': 'stsbenchmark/sts-{split}.csv'}
@@ -125,6 +138,7 @@ def load_stsb(
     ]
     return TextDataset(items, f'STS-B {split} ({source})')
 
+
 # %% ../nbs/03_data_text.ipynb #ed500900
 WIKITEXT_SPLITS = ('train', 'valid', 'test')
 
@@ -137,6 +151,7 @@ def load_wikitext2(
     path = _data_file(f'wikitext-2-raw/wiki.{_check_choice(split, WIKITEXT_SPLITS)}.raw', root)
     with open(path, encoding='utf-8') as f:
         return '\n\n'.join(line if line.strip() else '' for line in f)
+
 
 # %% ../nbs/03_data_text.ipynb #d005d1e2
 def token_windows(
@@ -171,6 +186,7 @@ def token_windows(
         if end == len(ids) or len(xs) == max_windows:
             break
     return torch.stack(xs), torch.stack(ys)
+
 
 # %% ../nbs/03_data_text.ipynb #0ee1f884
 def collate_text(

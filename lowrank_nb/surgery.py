@@ -13,12 +13,27 @@ from .core import atomic_path
 from .lowrank import LowRankLinear, NSNLinear, PerHeadLowRankQKV, active_rank
 
 # %% auto #0
-__all__ = ['FACTORISED', 'swap_module', 'replacement_record', 'select_linear', 'replace_linear', 'restore_linear', 'nsn_layers',
-           'get_rank', 'set_rank', 'lowrank_layout', 'apply_layout', 'save_lowrank', 'load_lowrank',
-           'save_lowrank_pretrained', 'load_lowrank_pretrained']
+__all__ = [
+    'FACTORISED',
+    'swap_module',
+    'replacement_record',
+    'select_linear',
+    'replace_linear',
+    'restore_linear',
+    'nsn_layers',
+    'get_rank',
+    'set_rank',
+    'lowrank_layout',
+    'apply_layout',
+    'save_lowrank',
+    'load_lowrank',
+    'save_lowrank_pretrained',
+    'load_lowrank_pretrained',
+]
 
 # %% ../nbs/14_surgery.ipynb #b7904731
 FACTORISED = (LowRankLinear, NSNLinear, PerHeadLowRankQKV)
+
 
 # %% ../nbs/14_surgery.ipynb #ab818d47
 def swap_module(
@@ -29,6 +44,7 @@ def swap_module(
     "Set `new` at `name` on its parent module."
     parent, _, child = name.rpartition('.')
     setattr(model.get_submodule(parent), child, new)
+
 
 # %% ../nbs/14_surgery.ipynb #e42eb7b1
 def replacement_record(
@@ -46,6 +62,7 @@ def replacement_record(
         params_before=sum(p.numel() for p in old.parameters()),
         params_after=sum(p.numel() for p in new.parameters()),
     )
+
 
 # %% ../nbs/14_surgery.ipynb #51158e2a
 def select_linear(
@@ -71,6 +88,7 @@ def select_linear(
             + (f"its {len(linears)} nn.Linear layers include: {some}" if linears else "it has no nn.Linear layer")
         )
     return chosen
+
 
 # %% ../nbs/14_surgery.ipynb #fbf5577b
 def replace_linear(
@@ -100,6 +118,7 @@ def replace_linear(
         swap_module(model, name, mod)
     return [replacement_record(name, chosen[name], new[name]) for name in new]
 
+
 # %% ../nbs/14_surgery.ipynb #8f0246c3
 def restore_linear(
     model: nn.Module,  # a model with factorised layers, modified in place
@@ -116,6 +135,7 @@ def restore_linear(
         recs.append(replacement_record(name, mod, lin) | dict(rank=mod.rank))
     return recs
 
+
 # %% ../nbs/14_surgery.ipynb #f84c7dcb
 def nsn_layers(
     model: nn.Module,  # any model
@@ -128,12 +148,14 @@ def nsn_layers(
         )
     return found
 
+
 # %% ../nbs/14_surgery.ipynb #fceca65b
 def get_rank(
     model: nn.Module,  # a model with NSNLinear layers
 ) -> dict[str, int]:
     "The active rank of each `NSNLinear` layer, by name."
     return {n: m.rank for n, m in nsn_layers(model).items()}
+
 
 # %% ../nbs/14_surgery.ipynb #5cba7c99
 def set_rank(
@@ -155,6 +177,7 @@ def set_rank(
     for n, r in ranks.items():
         layers[n].set_rank(r)
     return ranks
+
 
 # %% ../nbs/14_surgery.ipynb #d3fff6ab
 _LAYOUT_ARGS = {
@@ -178,6 +201,7 @@ def lowrank_layout(
             kw = dict(dim=m.in_features) | kw
         out[n] = dict(type=type(m).__name__) | kw | dict(bias=m.bias is not None)
     return out
+
 
 # %% ../nbs/14_surgery.ipynb #eb368891
 def apply_layout(
@@ -205,6 +229,7 @@ def apply_layout(
 
     return replace_linear(model, build, predicate=lambda n, m: n in layout)
 
+
 # %% ../nbs/14_surgery.ipynb #bf310bc1
 def save_lowrank(
     model: nn.Module,  # any model, factorised or not
@@ -217,6 +242,7 @@ def save_lowrank(
     with atomic_path(path) as tmp:
         save_model(model, str(tmp), metadata={'lowrank_layout': json.dumps(lowrank_layout(model))})
     return path
+
 
 # %% ../nbs/14_surgery.ipynb #95797e0a
 def load_lowrank(
@@ -235,6 +261,7 @@ def load_lowrank(
     load_model(model, str(path), strict=True)
     return model
 
+
 # %% ../nbs/14_surgery.ipynb #d45f5e53
 def save_lowrank_pretrained(
     model,  # a Hugging Face `PreTrainedModel`, factorised or not
@@ -245,6 +272,7 @@ def save_lowrank_pretrained(
     model.config.lowrank_layout = lowrank_layout(model)
     model.save_pretrained(str(path), **kwargs)
     return Path(path)
+
 
 # %% ../nbs/14_surgery.ipynb #e29cfadc
 def _load_strict(

@@ -21,6 +21,7 @@ from .metrics import accuracy, save_json
 # %% auto #0
 __all__ = ['TrainCfg', 'classification_loss', 'default_forward', 'Learner', 'reseed', 'plot_history']
 
+
 # %% ../nbs/05_train.ipynb #8bffde94
 @dataclasses.dataclass
 class TrainCfg(RunCfg):
@@ -43,6 +44,7 @@ class TrainCfg(RunCfg):
     resume: bool = False  # continue from the last checkpoint in out_dir, if there is one
     checkpoints: bool = True  # write checkpoints and the best model (False: none, for throw-away runs)
     trackers: str = 'tensorboard'  # accelerate trackers, comma separated; `wandb=True` adds wandb
+
 
 # %% ../nbs/05_train.ipynb #3fcfd7eb
 def _logits(out):
@@ -67,6 +69,7 @@ def classification_loss(
 
     return loss_fn
 
+
 # %% ../nbs/05_train.ipynb #519db387
 def default_forward(
     model: nn.Module,  # the model
@@ -74,6 +77,7 @@ def default_forward(
 ):
     "Call `model` on a batch: a dict is passed as keyword arguments, a tuple's first element positionally."
     return model(**batch) if isinstance(batch, dict) else model(batch[0])
+
 
 # %% ../nbs/05_train.ipynb #1368ea09
 def _precision(choice: str) -> str:
@@ -171,6 +175,7 @@ class Learner:
             return {}
         return accuracy(logits, targets, topk=tuple(k for k in (1, 5) if k <= logits.shape[1]))
 
+
 # %% ../nbs/05_train.ipynb #97a96c71
 def reseed(*key: int) -> int:
     "Seed Python, NumPy and torch from a tuple of integers (seed, epoch, batch, process); returns the seed."
@@ -184,6 +189,7 @@ def reseed(*key: int) -> int:
         # (torch.manual_seed would also queue a lazy CUDA seed: ~3 ms a call)
         torch.cuda.manual_seed_all(s)
     return s
+
 
 # %% ../nbs/05_train.ipynb #fd8a8102
 @torch.no_grad()
@@ -219,6 +225,7 @@ def _train_batch(self: Learner, batch) -> dict:
     logs = {'loss': float(loss.detach())}
     return {**logs, **_terms_to_floats(terms)} if len(terms) > 1 else logs
 
+
 # %% ../nbs/05_train.ipynb #88ce9b97
 @patch
 @torch.no_grad()
@@ -252,6 +259,7 @@ def evaluate(
         res.update({f'{prefix}{k}': v for k, v in self.metrics_fn(torch.cat(logits), torch.cat(targets)).items()})
     self.model.train(was)
     return res
+
 
 # %% ../nbs/05_train.ipynb #47c072b3
 @patch
@@ -297,6 +305,7 @@ def save_checkpoint(self: Learner) -> Path:
     acc.wait_for_everyone()
     return final
 
+
 # %% ../nbs/05_train.ipynb #8e910510
 @patch
 def last_checkpoint(self: Learner) -> Path | None:
@@ -316,6 +325,7 @@ def load_checkpoint(self: Learner, path: str | Path) -> None:
     st = json.loads((path / 'trainer_state.json').read_text())
     self.epoch, self.batch_in_epoch, self.step = st['epoch'], st['batch_in_epoch'], st['step']
     self.best, self.history, self.steps, self._sums = st['best'], st['history'], st['steps'], st['sums']
+
 
 # %% ../nbs/05_train.ipynb #5ff2a908
 @patch
@@ -339,6 +349,7 @@ def _save_best(self: Learner, metrics: dict):
         _swap_in(tmp, final)
     acc.wait_for_everyone()
 
+
 # %% ../nbs/05_train.ipynb #e937012c
 @patch
 def _mean_over_processes(self: Learner, d: dict) -> dict:
@@ -361,6 +372,7 @@ def _write_logs(self: Learner):
         self.out_dir / 'history.json',
     )
 
+
 # %% ../nbs/05_train.ipynb #23cfb324
 @patch
 def fit(self: Learner) -> dict:
@@ -382,6 +394,7 @@ def fit(self: Learner) -> dict:
     for cb in self.callbacks:
         cb(self, 'after_fit')
     return self.history[-1] if self.history else {}
+
 
 # %% ../nbs/05_train.ipynb #5699e9ae
 @patch
@@ -460,6 +473,7 @@ def _epochs(self: Learner):
         self._write_logs()
         for cb in self.callbacks:
             cb(self, 'after_epoch')
+
 
 # %% ../nbs/05_train.ipynb #ca7d68b8
 def plot_history(

@@ -11,6 +11,7 @@ from .pipeline import nsa_cli_config
 # %% auto #0
 __all__ = ['train_teacher_cli']
 
+
 # %% ../../nbs/23_nsa_train_teacher.ipynb #edf1a50b
 def train_teacher_cli(
     argv: list[str] | None = None,  # command-line flags (default: `sys.argv[1:]`)
@@ -25,6 +26,7 @@ def train_teacher_cli(
         summary = train_teacher(cfg)
     print(json.dumps(summary, indent=1, default=str))
     return summary
+
 
 # %% ../../nbs/23_nsa_train_teacher.ipynb #e5a60252
 #| eval: false

@@ -14,8 +14,16 @@ from ..surgery import nsn_layers, replace_linear, replacement_record, select_lin
 from ..whiten import WhitenedSVD
 
 # %% auto #0
-__all__ = ['MODULE_PRESETS', 'modules_regex', 'check_max_rank', 'replace_linear_with_nsn', 'restore_linear_from_nsn',
-           'set_uniform_rank', 'nsn_flop_fraction', 'select_rank_for_target_flops']
+__all__ = [
+    'MODULE_PRESETS',
+    'modules_regex',
+    'check_max_rank',
+    'replace_linear_with_nsn',
+    'restore_linear_from_nsn',
+    'set_uniform_rank',
+    'nsn_flop_fraction',
+    'select_rank_for_target_flops',
+]
 
 # %% ../../nbs/40_nsn.ipynb #94c7a869
 MODULE_PRESETS = {
@@ -23,6 +31,7 @@ MODULE_PRESETS = {
     'attn': r'\.(self_attn|attn|attention)\.',
 }
 MODULE_PRESETS['all'] = f"{MODULE_PRESETS['mlp']}|{MODULE_PRESETS['attn']}"
+
 
 # %% ../../nbs/40_nsn.ipynb #88903a16
 def modules_regex(
@@ -41,6 +50,7 @@ def modules_regex(
         raise ValueError(f"modules={modules!r} is not a valid regular expression: {e}") from None
     return rx
 
+
 # %% ../../nbs/40_nsn.ipynb #4964f8b3
 def check_max_rank(
     max_rank,  # R: a positive int, or None for full rank
@@ -49,6 +59,7 @@ def check_max_rank(
     if max_rank is not None and (isinstance(max_rank, bool) or not isinstance(max_rank, int) or max_rank < 1):
         raise ValueError(f"max_rank must be a positive int (or None: full rank), got {max_rank!r}")
     return max_rank
+
 
 # %% ../../nbs/40_nsn.ipynb #373e1b1d
 def _check_factors(
@@ -79,6 +90,7 @@ def _check_factors(
             raise ValueError(
                 f"the whitening factor of {k!r} has shape {got}; expected [{n}, {n}] (that layer's in_features)"
             )
+
 
 # %% ../../nbs/40_nsn.ipynb #9bb0da2a
 def replace_linear_with_nsn(
@@ -112,6 +124,7 @@ def replace_linear_with_nsn(
 
     return replace_linear(model, factory, rx, exclude)
 
+
 # %% ../../nbs/40_nsn.ipynb #b80aa533
 def restore_linear_from_nsn(
     model: nn.Module,  # a model with NSNLinear layers, modified in place
@@ -126,6 +139,7 @@ def restore_linear_from_nsn(
         recs.append(replacement_record(name, layer, lin) | dict(rank=layer.rank))
     return recs
 
+
 # %% ../../nbs/40_nsn.ipynb #d607c9b2
 def set_uniform_rank(
     model: nn.Module,  # a model with NSNLinear layers
@@ -136,6 +150,7 @@ def set_uniform_rank(
         raise ValueError(f"rank must be a positive int, got {rank!r}")
     return set_rank(model, {n: min(rank, l.max_rank) for n, l in nsn_layers(model).items()})
 
+
 # %% ../../nbs/40_nsn.ipynb #fe5ad367
 def nsn_flop_fraction(
     model: nn.Module,  # a model with NSNLinear layers
@@ -145,6 +160,7 @@ def nsn_flop_fraction(
     layers = nsn_layers(model).values()
     cost = sum((l.rank if rank is None else min(rank, l.max_rank)) * (l.in_features + l.out_features) for l in layers)
     return cost / sum(l.in_features * l.out_features for l in layers)
+
 
 # %% ../../nbs/40_nsn.ipynb #e31ceca3
 def select_rank_for_target_flops(
