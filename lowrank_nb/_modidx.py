@@ -39,6 +39,7 @@ d = {
         },
         'lowrank_nb.core': {
             'lowrank_nb.core.RunCfg': ('core.html#runcfg', 'lowrank_nb/core.py'),
+            'lowrank_nb.core.RunCfg.__post_init__': ('core.html#runcfg.__post_init__', 'lowrank_nb/core.py'),
             'lowrank_nb.core.RunLogger': ('core.html#runlogger', 'lowrank_nb/core.py'),
             'lowrank_nb.core.RunLogger.__enter__': ('core.html#runlogger.__enter__', 'lowrank_nb/core.py'),
             'lowrank_nb.core.RunLogger.__exit__': ('core.html#runlogger.__exit__', 'lowrank_nb/core.py'),
@@ -48,13 +49,23 @@ d = {
             'lowrank_nb.core.RunLogger.set': ('core.html#runlogger.set', 'lowrank_nb/core.py'),
             'lowrank_nb.core._RaisingParser': ('core.html#_raisingparser', 'lowrank_nb/core.py'),
             'lowrank_nb.core._RaisingParser.error': ('core.html#_raisingparser.error', 'lowrank_nb/core.py'),
+            'lowrank_nb.core._available': ('core.html#_available', 'lowrank_nb/core.py'),
             'lowrank_nb.core._coerce': ('core.html#_coerce', 'lowrank_nb/core.py'),
             'lowrank_nb.core._field_help': ('core.html#_field_help', 'lowrank_nb/core.py'),
+            'lowrank_nb.core._is_device_name': ('core.html#_is_device_name', 'lowrank_nb/core.py'),
+            'lowrank_nb.core._is_pickle': ('core.html#_is_pickle', 'lowrank_nb/core.py'),
             'lowrank_nb.core._mps_ok': ('core.html#_mps_ok', 'lowrank_nb/core.py'),
+            'lowrank_nb.core._not_a_device': ('core.html#_not_a_device', 'lowrank_nb/core.py'),
+            'lowrank_nb.core._sibling': ('core.html#_sibling', 'lowrank_nb/core.py'),
             'lowrank_nb.core.assert_finite': ('core.html#assert_finite', 'lowrank_nb/core.py'),
             'lowrank_nb.core.assert_rel_close': ('core.html#assert_rel_close', 'lowrank_nb/core.py'),
+            'lowrank_nb.core.atomic_dir': ('core.html#atomic_dir', 'lowrank_nb/core.py'),
+            'lowrank_nb.core.atomic_files': ('core.html#atomic_files', 'lowrank_nb/core.py'),
             'lowrank_nb.core.atomic_path': ('core.html#atomic_path', 'lowrank_nb/core.py'),
             'lowrank_nb.core.atomic_write': ('core.html#atomic_write', 'lowrank_nb/core.py'),
+            'lowrank_nb.core.check_finite': ('core.html#check_finite', 'lowrank_nb/core.py'),
+            'lowrank_nb.core.check_key': ('core.html#check_key', 'lowrank_nb/core.py'),
+            'lowrank_nb.core.check_safetensors': ('core.html#check_safetensors', 'lowrank_nb/core.py'),
             'lowrank_nb.core.config_parser': ('core.html#config_parser', 'lowrank_nb/core.py'),
             'lowrank_nb.core.count_params': ('core.html#count_params', 'lowrank_nb/core.py'),
             'lowrank_nb.core.data_root': ('core.html#data_root', 'lowrank_nb/core.py'),
@@ -64,6 +75,8 @@ d = {
             'lowrank_nb.core.json_safe': ('core.html#json_safe', 'lowrank_nb/core.py'),
             'lowrank_nb.core.load_config': ('core.html#load_config', 'lowrank_nb/core.py'),
             'lowrank_nb.core.project_root': ('core.html#project_root', 'lowrank_nb/core.py'),
+            'lowrank_nb.core.read_yaml': ('core.html#read_yaml', 'lowrank_nb/core.py'),
+            'lowrank_nb.core.refuse_pickles': ('core.html#refuse_pickles', 'lowrank_nb/core.py'),
             'lowrank_nb.core.rel_rms': ('core.html#rel_rms', 'lowrank_nb/core.py'),
             'lowrank_nb.core.save_config': ('core.html#save_config', 'lowrank_nb/core.py'),
             'lowrank_nb.core.seed_everything': ('core.html#seed_everything', 'lowrank_nb/core.py'),
@@ -103,11 +116,21 @@ d = {
                 'data.html#imagetensordataset.set_epoch',
                 'lowrank_nb/data.py',
             ),
+            'lowrank_nb.data._CifarUnpickler': ('data.html#_cifarunpickler', 'lowrank_nb/data.py'),
+            'lowrank_nb.data._CifarUnpickler.find_class': (
+                'data.html#_cifarunpickler.find_class',
+                'lowrank_nb/data.py',
+            ),
+            'lowrank_nb.data._check_path': ('data.html#_check_path', 'lowrank_nb/data.py'),
             'lowrank_nb.data._check_split': ('data.html#_check_split', 'lowrank_nb/data.py'),
             'lowrank_nb.data._cifar': ('data.html#_cifar', 'lowrank_nb/data.py'),
             'lowrank_nb.data._class_folder_index': ('data.html#_class_folder_index', 'lowrank_nb/data.py'),
+            'lowrank_nb.data._keys': ('data.html#_keys', 'lowrank_nb/data.py'),
+            'lowrank_nb.data._labels': ('data.html#_labels', 'lowrank_nb/data.py'),
             'lowrank_nb.data._locate': ('data.html#_locate', 'lowrank_nb/data.py'),
             'lowrank_nb.data._missing': ('data.html#_missing', 'lowrank_nb/data.py'),
+            'lowrank_nb.data._pixels': ('data.html#_pixels', 'lowrank_nb/data.py'),
+            'lowrank_nb.data._text': ('data.html#_text', 'lowrank_nb/data.py'),
             'lowrank_nb.data._tiny_index': ('data.html#_tiny_index', 'lowrank_nb/data.py'),
             'lowrank_nb.data._unpickle': ('data.html#_unpickle', 'lowrank_nb/data.py'),
             'lowrank_nb.data.cache_dir': ('data.html#cache_dir', 'lowrank_nb/data.py'),
@@ -150,6 +173,7 @@ d = {
             'lowrank_nb.data_text._check_choice': ('data_text.html#_check_choice', 'lowrank_nb/data_text.py'),
             'lowrank_nb.data_text._columns': ('data_text.html#_columns', 'lowrank_nb/data_text.py'),
             'lowrank_nb.data_text._data_file': ('data_text.html#_data_file', 'lowrank_nb/data_text.py'),
+            'lowrank_nb.data_text._parse_rows': ('data_text.html#_parse_rows', 'lowrank_nb/data_text.py'),
             'lowrank_nb.data_text._read_tsv': ('data_text.html#_read_tsv', 'lowrank_nb/data_text.py'),
             'lowrank_nb.data_text.collate_text': ('data_text.html#collate_text', 'lowrank_nb/data_text.py'),
             'lowrank_nb.data_text.load_sst2': ('data_text.html#load_sst2', 'lowrank_nb/data_text.py'),
@@ -200,6 +224,10 @@ d = {
             ),
             'lowrank_nb.linear_vit.attention._choose_impl': (
                 'linear_attention.html#_choose_impl',
+                'lowrank_nb/linear_vit/attention.py',
+            ),
+            'lowrank_nb.linear_vit.attention._compute_dtype': (
+                'linear_attention.html#_compute_dtype',
                 'lowrank_nb/linear_vit/attention.py',
             ),
             'lowrank_nb.linear_vit.attention._empty': (
@@ -508,6 +536,7 @@ d = {
             'lowrank_nb.lowrank.NSNLinear.rank': ('lowrank.html#nsnlinear.rank', 'lowrank_nb/lowrank.py'),
             'lowrank_nb.lowrank.NSNLinear.set_rank': ('lowrank.html#nsnlinear.set_rank', 'lowrank_nb/lowrank.py'),
             'lowrank_nb.lowrank.NSNLinear.to_linear': ('lowrank.html#nsnlinear.to_linear', 'lowrank_nb/lowrank.py'),
+            'lowrank_nb.lowrank.NSNLinear.weight': ('lowrank.html#nsnlinear.weight', 'lowrank_nb/lowrank.py'),
             'lowrank_nb.lowrank.PerHeadLowRankQKV': ('lowrank.html#perheadlowrankqkv', 'lowrank_nb/lowrank.py'),
             'lowrank_nb.lowrank.PerHeadLowRankQKV.__init__': (
                 'lowrank.html#perheadlowrankqkv.__init__',
@@ -718,35 +747,74 @@ d = {
             )
         },
         'lowrank_nb.nsn.api': {
+            'lowrank_nb.nsn.api.NSNRecords': ('nsn.html#nsnrecords', 'lowrank_nb/nsn/api.py'),
+            'lowrank_nb.nsn.api.NSNRecords.__init__': ('nsn.html#nsnrecords.__init__', 'lowrank_nb/nsn/api.py'),
+            'lowrank_nb.nsn.api.NSNRecords.summary': ('nsn.html#nsnrecords.summary', 'lowrank_nb/nsn/api.py'),
+            'lowrank_nb.nsn.api._Provenance': ('nsn.html#_provenance', 'lowrank_nb/nsn/api.py'),
+            'lowrank_nb.nsn.api._Provenance.__exit__': ('nsn.html#_provenance.__exit__', 'lowrank_nb/nsn/api.py'),
+            'lowrank_nb.nsn.api._Provenance.__init__': ('nsn.html#_provenance.__init__', 'lowrank_nb/nsn/api.py'),
+            'lowrank_nb.nsn.api._Provenance.__torch_function__': (
+                'nsn.html#_provenance.__torch_function__',
+                'lowrank_nb/nsn/api.py',
+            ),
+            'lowrank_nb.nsn.api._Provenance.tag': ('nsn.html#_provenance.tag', 'lowrank_nb/nsn/api.py'),
+            'lowrank_nb.nsn.api._batch_on': ('nsn.html#_batch_on', 'lowrank_nb/nsn/api.py'),
             'lowrank_nb.nsn.api._check_factors': ('nsn.html#_check_factors', 'lowrank_nb/nsn/api.py'),
+            'lowrank_nb.nsn.api._check_target_fraction': ('nsn.html#_check_target_fraction', 'lowrank_nb/nsn/api.py'),
+            'lowrank_nb.nsn.api._names': ('nsn.html#_names', 'lowrank_nb/nsn/api.py'),
+            'lowrank_nb.nsn.api._select': ('nsn.html#_select', 'lowrank_nb/nsn/api.py'),
             'lowrank_nb.nsn.api.check_max_rank': ('nsn.html#check_max_rank', 'lowrank_nb/nsn/api.py'),
+            'lowrank_nb.nsn.api.check_modules': ('nsn.html#check_modules', 'lowrank_nb/nsn/api.py'),
             'lowrank_nb.nsn.api.modules_regex': ('nsn.html#modules_regex', 'lowrank_nb/nsn/api.py'),
             'lowrank_nb.nsn.api.nsn_flop_fraction': ('nsn.html#nsn_flop_fraction', 'lowrank_nb/nsn/api.py'),
+            'lowrank_nb.nsn.api.projection_kinds': ('nsn.html#projection_kinds', 'lowrank_nb/nsn/api.py'),
+            'lowrank_nb.nsn.api.projection_layers': ('nsn.html#projection_layers', 'lowrank_nb/nsn/api.py'),
             'lowrank_nb.nsn.api.replace_linear_with_nsn': ('nsn.html#replace_linear_with_nsn', 'lowrank_nb/nsn/api.py'),
             'lowrank_nb.nsn.api.restore_linear_from_nsn': ('nsn.html#restore_linear_from_nsn', 'lowrank_nb/nsn/api.py'),
+            'lowrank_nb.nsn.api.select_nsn_layers': ('nsn.html#select_nsn_layers', 'lowrank_nb/nsn/api.py'),
             'lowrank_nb.nsn.api.select_rank_for_target_flops': (
                 'nsn.html#select_rank_for_target_flops',
                 'lowrank_nb/nsn/api.py',
             ),
+            'lowrank_nb.nsn.api.select_ranks_for_target_flops': (
+                'nsn.html#select_ranks_for_target_flops',
+                'lowrank_nb/nsn/api.py',
+            ),
             'lowrank_nb.nsn.api.set_uniform_rank': ('nsn.html#set_uniform_rank', 'lowrank_nb/nsn/api.py'),
+            'lowrank_nb.nsn.api.transformer_blocks': ('nsn.html#transformer_blocks', 'lowrank_nb/nsn/api.py'),
         },
-        'lowrank_nb.nsn.cli': {
-            'lowrank_nb.nsn.cli._fraction': ('nsn_cli.html#_fraction', 'lowrank_nb/nsn/cli.py'),
-            'lowrank_nb.nsn.cli._info': ('nsn_cli.html#_info', 'lowrank_nb/nsn/cli.py'),
-            'lowrank_nb.nsn.cli._modules_arg': ('nsn_cli.html#_modules_arg', 'lowrank_nb/nsn/cli.py'),
-            'lowrank_nb.nsn.cli._parser': ('nsn_cli.html#_parser', 'lowrank_nb/nsn/cli.py'),
-            'lowrank_nb.nsn.cli._positive_int': ('nsn_cli.html#_positive_int', 'lowrank_nb/nsn/cli.py'),
-            'lowrank_nb.nsn.cli._run': ('nsn_cli.html#_run', 'lowrank_nb/nsn/cli.py'),
-            'lowrank_nb.nsn.cli.adapt_parser': ('nsn_cli.html#adapt_parser', 'lowrank_nb/nsn/cli.py'),
-            'lowrank_nb.nsn.cli.infer_parser': ('nsn_cli.html#infer_parser', 'lowrank_nb/nsn/cli.py'),
-            'lowrank_nb.nsn.cli.nsn_adapt': ('nsn_cli.html#nsn_adapt', 'lowrank_nb/nsn/cli.py'),
-            'lowrank_nb.nsn.cli.nsn_infer': ('nsn_cli.html#nsn_infer', 'lowrank_nb/nsn/cli.py'),
-            'lowrank_nb.nsn.cli.nsn_main': ('nsn_cli.html#nsn_main', 'lowrank_nb/nsn/cli.py'),
-            'lowrank_nb.nsn.cli.nsn_train': ('nsn_cli.html#nsn_train', 'lowrank_nb/nsn/cli.py'),
-            'lowrank_nb.nsn.cli.rank_sampler': ('nsn_cli.html#rank_sampler', 'lowrank_nb/nsn/cli.py'),
-            'lowrank_nb.nsn.cli.read_training_text': ('nsn_cli.html#read_training_text', 'lowrank_nb/nsn/cli.py'),
-            'lowrank_nb.nsn.cli.train_parser': ('nsn_cli.html#train_parser', 'lowrank_nb/nsn/cli.py'),
+        'lowrank_nb.nsn.cli.nsn_adapt': {},
+        'lowrank_nb.nsn.cli.nsn_infer': {},
+        'lowrank_nb.nsn.cli.nsn_train': {},
+        'lowrank_nb.nsn.examples.hf_causal_lm_rank_sweep': {
+            'lowrank_nb.nsn.examples.hf_causal_lm_rank_sweep._ranks': (
+                'nsn_example_rank_sweep.html#_ranks',
+                'lowrank_nb/nsn/examples/hf_causal_lm_rank_sweep.py',
+            ),
+            'lowrank_nb.nsn.examples.hf_causal_lm_rank_sweep.hf_causal_lm_rank_sweep_cli': (
+                'nsn_example_rank_sweep.html#hf_causal_lm_rank_sweep_cli',
+                'lowrank_nb/nsn/examples/hf_causal_lm_rank_sweep.py',
+            ),
+            'lowrank_nb.nsn.examples.hf_causal_lm_rank_sweep.rank_sweep_parser': (
+                'nsn_example_rank_sweep.html#rank_sweep_parser',
+                'lowrank_nb/nsn/examples/hf_causal_lm_rank_sweep.py',
+            ),
         },
+        'lowrank_nb.nsn.examples.hf_seqcls_demo': {
+            'lowrank_nb.nsn.examples.hf_seqcls_demo._fine_tune': (
+                'nsn_example_seqcls.html#_fine_tune',
+                'lowrank_nb/nsn/examples/hf_seqcls_demo.py',
+            ),
+            'lowrank_nb.nsn.examples.hf_seqcls_demo.hf_seqcls_demo_cli': (
+                'nsn_example_seqcls.html#hf_seqcls_demo_cli',
+                'lowrank_nb/nsn/examples/hf_seqcls_demo.py',
+            ),
+            'lowrank_nb.nsn.examples.hf_seqcls_demo.seqcls_demo_parser': (
+                'nsn_example_seqcls.html#seqcls_demo_parser',
+                'lowrank_nb/nsn/examples/hf_seqcls_demo.py',
+            ),
+        },
+        'lowrank_nb.nsn.flops': {},
         'lowrank_nb.nsn.gguf': {
             'lowrank_nb.nsn.gguf._add_gguf_fields': ('nsn_gguf.html#_add_gguf_fields', 'lowrank_nb/nsn/gguf.py'),
             'lowrank_nb.nsn.gguf._add_gguf_tensors': ('nsn_gguf.html#_add_gguf_tensors', 'lowrank_nb/nsn/gguf.py'),
@@ -757,6 +825,7 @@ d = {
             'lowrank_nb.nsn.gguf.dense_state_dict': ('nsn_gguf.html#dense_state_dict', 'lowrank_nb/nsn/gguf.py'),
             'lowrank_nb.nsn.gguf.export_gguf': ('nsn_gguf.html#export_gguf', 'lowrank_nb/nsn/gguf.py'),
         },
+        'lowrank_nb.nsn.hf_auto': {},
         'lowrank_nb.nsn.hf_io': {
             'lowrank_nb.nsn.hf_io._load_tokenizer': ('nsn_hf_io.html#_load_tokenizer', 'lowrank_nb/nsn/hf_io.py'),
             'lowrank_nb.nsn.hf_io._model_class': ('nsn_hf_io.html#_model_class', 'lowrank_nb/nsn/hf_io.py'),
@@ -764,6 +833,20 @@ d = {
             'lowrank_nb.nsn.hf_io.load_hf_model': ('nsn_hf_io.html#load_hf_model', 'lowrank_nb/nsn/hf_io.py'),
             'lowrank_nb.nsn.hf_io.load_nsn': ('nsn_hf_io.html#load_nsn', 'lowrank_nb/nsn/hf_io.py'),
             'lowrank_nb.nsn.hf_io.save_nsn': ('nsn_hf_io.html#save_nsn', 'lowrank_nb/nsn/hf_io.py'),
+        },
+        'lowrank_nb.nsn.reference': {
+            'lowrank_nb.nsn.reference._doc': ('nsn_reference.html#_doc', 'lowrank_nb/nsn/reference.py'),
+            'lowrank_nb.nsn.reference._ours': ('nsn_reference.html#_ours', 'lowrank_nb/nsn/reference.py'),
+            'lowrank_nb.nsn.reference._py': ('nsn_reference.html#_py', 'lowrank_nb/nsn/reference.py'),
+            'lowrank_nb.nsn.reference.tiny_causal_lm': (
+                'nsn_reference.html#tiny_causal_lm',
+                'lowrank_nb/nsn/reference.py',
+            ),
+            'lowrank_nb.nsn.reference.tiny_gguf': ('nsn_reference.html#tiny_gguf', 'lowrank_nb/nsn/reference.py'),
+            'lowrank_nb.nsn.reference.tiny_hub_model': (
+                'nsn_reference.html#tiny_hub_model',
+                'lowrank_nb/nsn/reference.py',
+            ),
         },
         'lowrank_nb.nsn.training': {
             'lowrank_nb.nsn.training.FixedRanks': ('nsn_training.html#fixedranks', 'lowrank_nb/nsn/training.py'),
@@ -843,6 +926,8 @@ d = {
                 'lowrank_nb/nsn/training.py',
             ),
         },
+        'lowrank_nb.nsn.utils': {},
+        'lowrank_nb.nsn.wrap': {},
         'lowrank_nb.nsn_cli': {},
         'lowrank_nb.prehab.cli': {
             'lowrank_nb.prehab.cli.PrehabError': ('prehab_cli.html#prehaberror', 'lowrank_nb/prehab/cli.py'),
@@ -901,6 +986,134 @@ d = {
             'lowrank_nb.prehab.cli.run_prehab': ('prehab_cli.html#run_prehab', 'lowrank_nb/prehab/cli.py'),
             'lowrank_nb.prehab.cli.run_whiten': ('prehab_cli.html#run_whiten', 'lowrank_nb/prehab/cli.py'),
         },
+        'lowrank_nb.prehab.commands': {
+            'lowrank_nb.prehab.commands.DocTask': ('prehab_commands.html#doctask', 'lowrank_nb/prehab/commands.py'),
+            'lowrank_nb.prehab.commands.DocTask.__init__': (
+                'prehab_commands.html#doctask.__init__',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.DocTask.epochs': (
+                'prehab_commands.html#doctask.epochs',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.DocTask.folder': (
+                'prehab_commands.html#doctask.folder',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.DocTask.images': (
+                'prehab_commands.html#doctask.images',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.DocTask.metric': (
+                'prehab_commands.html#doctask.metric',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.DocTask.metric_name': (
+                'prehab_commands.html#doctask.metric_name',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.OneLineParser': (
+                'prehab_commands.html#onelineparser',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.OneLineParser.error': (
+                'prehab_commands.html#onelineparser.error',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.SplitQKV': ('prehab_commands.html#splitqkv', 'lowrank_nb/prehab/commands.py'),
+            'lowrank_nb.prehab.commands.SplitQKV.__init__': (
+                'prehab_commands.html#splitqkv.__init__',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.SplitQKV.forward': (
+                'prehab_commands.html#splitqkv.forward',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands._cut': ('prehab_commands.html#_cut', 'lowrank_nb/prehab/commands.py'),
+            'lowrank_nb.prehab.commands._factors': ('prehab_commands.html#_factors', 'lowrank_nb/prehab/commands.py'),
+            'lowrank_nb.prehab.commands._given': ('prehab_commands.html#_given', 'lowrank_nb/prehab/commands.py'),
+            'lowrank_nb.prehab.commands._input': ('prehab_commands.html#_input', 'lowrank_nb/prehab/commands.py'),
+            'lowrank_nb.prehab.commands._lora_metric': (
+                'prehab_commands.html#_lora_metric',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands._metrics': ('prehab_commands.html#_metrics', 'lowrank_nb/prehab/commands.py'),
+            'lowrank_nb.prehab.commands._train': ('prehab_commands.html#_train', 'lowrank_nb/prehab/commands.py'),
+            'lowrank_nb.prehab.commands.base_spec': ('prehab_commands.html#base_spec', 'lowrank_nb/prehab/commands.py'),
+            'lowrank_nb.prehab.commands.build_model': (
+                'prehab_commands.html#build_model',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.command_parser': (
+                'prehab_commands.html#command_parser',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.finetune_stage': (
+                'prehab_commands.html#finetune_stage',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.fold_lowrank': (
+                'prehab_commands.html#fold_lowrank',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.folder_transform': (
+                'prehab_commands.html#folder_transform',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.frac_list': ('prehab_commands.html#frac_list', 'lowrank_nb/prehab/commands.py'),
+            'lowrank_nb.prehab.commands.fuse_qkv': ('prehab_commands.html#fuse_qkv', 'lowrank_nb/prehab/commands.py'),
+            'lowrank_nb.prehab.commands.load_stage_model': (
+                'prehab_commands.html#load_stage_model',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.parse_command': (
+                'prehab_commands.html#parse_command',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.prehab_stage': (
+                'prehab_commands.html#prehab_stage',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.run_command': (
+                'prehab_commands.html#run_command',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.save_folded': (
+                'prehab_commands.html#save_folded',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.save_stage_model': (
+                'prehab_commands.html#save_stage_model',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.split_factors': (
+                'prehab_commands.html#split_factors',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.split_qkv': ('prehab_commands.html#split_qkv', 'lowrank_nb/prehab/commands.py'),
+            'lowrank_nb.prehab.commands.sweep_stage': (
+                'prehab_commands.html#sweep_stage',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.whiten_name': (
+                'prehab_commands.html#whiten_name',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.whiten_stage': (
+                'prehab_commands.html#whiten_stage',
+                'lowrank_nb/prehab/commands.py',
+            ),
+            'lowrank_nb.prehab.commands.write_image_folder': (
+                'prehab_commands.html#write_image_folder',
+                'lowrank_nb/prehab/commands.py',
+            ),
+        },
+        'lowrank_nb.prehab.finetune': {
+            'lowrank_nb.prehab.finetune.prehab_finetune_cli': (
+                'prehab_finetune.html#prehab_finetune_cli',
+                'lowrank_nb/prehab/finetune.py',
+            )
+        },
         'lowrank_nb.prehab.pipeline': {
             'lowrank_nb.prehab.pipeline._dense_info': (
                 'prehab_pipeline.html#_dense_info',
@@ -926,10 +1139,22 @@ d = {
                 'lowrank_nb/prehab/plots.py',
             ),
         },
+        'lowrank_nb.prehab.prehab': {
+            'lowrank_nb.prehab.prehab.prehab_prehab_cli': (
+                'prehab_prehab.html#prehab_prehab_cli',
+                'lowrank_nb/prehab/prehab.py',
+            )
+        },
         'lowrank_nb.prehab.recovery': {
             'lowrank_nb.prehab.recovery.lora_recover': (
                 'prehab_recovery.html#lora_recover',
                 'lowrank_nb/prehab/recovery.py',
+            )
+        },
+        'lowrank_nb.prehab.reference': {
+            'lowrank_nb.prehab.reference.write_tiny_llama': (
+                'prehab_reference.html#write_tiny_llama',
+                'lowrank_nb/prehab/reference.py',
             )
         },
         'lowrank_nb.prehab.surrogates': {
@@ -978,12 +1203,27 @@ d = {
                 'lowrank_nb/prehab/surrogates.py',
             ),
         },
+        'lowrank_nb.prehab.svd': {
+            'lowrank_nb.prehab.svd.prehab_svd_cli': ('prehab_svd.html#prehab_svd_cli', 'lowrank_nb/prehab/svd.py')
+        },
         'lowrank_nb.prehab.tasks': {
             'lowrank_nb.prehab.tasks._pool': ('prehab_tasks.html#_pool', 'lowrank_nb/prehab/tasks.py'),
             'lowrank_nb.prehab.tasks.collate_pairs': ('prehab_tasks.html#collate_pairs', 'lowrank_nb/prehab/tasks.py'),
             'lowrank_nb.prehab.tasks.cosine_loss': ('prehab_tasks.html#cosine_loss', 'lowrank_nb/prehab/tasks.py'),
             'lowrank_nb.prehab.tasks.pair_forward': ('prehab_tasks.html#pair_forward', 'lowrank_nb/prehab/tasks.py'),
             'lowrank_nb.prehab.tasks.stsb_spearman': ('prehab_tasks.html#stsb_spearman', 'lowrank_nb/prehab/tasks.py'),
+        },
+        'lowrank_nb.prehab.whiten': {
+            'lowrank_nb.prehab.whiten.prehab_whiten_cli': (
+                'prehab_whiten.html#prehab_whiten_cli',
+                'lowrank_nb/prehab/whiten.py',
+            )
+        },
+        'lowrank_nb.prehab.whiten_thresholds': {
+            'lowrank_nb.prehab.whiten_thresholds.prehab_whiten_thresholds_cli': (
+                'prehab_whiten_thresholds.html#prehab_whiten_thresholds_cli',
+                'lowrank_nb/prehab/whiten_thresholds.py',
+            )
         },
         'lowrank_nb.prehab_cli': {},
         'lowrank_nb.pretrained': {
@@ -995,9 +1235,11 @@ d = {
         'lowrank_nb.ranks': {
             'lowrank_nb.ranks.RankChoice': ('ranks.html#rankchoice', 'lowrank_nb/ranks.py'),
             'lowrank_nb.ranks._check_fraction': ('ranks.html#_check_fraction', 'lowrank_nb/ranks.py'),
+            'lowrank_nb.ranks._check_shape': ('ranks.html#_check_shape', 'lowrank_nb/ranks.py'),
             'lowrank_nb.ranks._check_spectrum': ('ranks.html#_check_spectrum', 'lowrank_nb/ranks.py'),
             'lowrank_nb.ranks._decide': ('ranks.html#_decide', 'lowrank_nb/ranks.py'),
             'lowrank_nb.ranks._energies': ('ranks.html#_energies', 'lowrank_nb/ranks.py'),
+            'lowrank_nb.ranks._include_pattern': ('ranks.html#_include_pattern', 'lowrank_nb/ranks.py'),
             'lowrank_nb.ranks._ranks_at': ('ranks.html#_ranks_at', 'lowrank_nb/ranks.py'),
             'lowrank_nb.ranks._sdpa_cpu_flop': ('ranks.html#_sdpa_cpu_flop', 'lowrank_nb/ranks.py'),
             'lowrank_nb.ranks.allocate_ranks': ('ranks.html#allocate_ranks', 'lowrank_nb/ranks.py'),
@@ -1021,10 +1263,14 @@ d = {
             'lowrank_nb.ranks.retained_energy': ('ranks.html#retained_energy', 'lowrank_nb/ranks.py'),
         },
         'lowrank_nb.reference': {
+            'lowrank_nb.reference.CliParser': ('reference.html#cliparser', 'lowrank_nb/reference.py'),
+            'lowrank_nb.reference.CliParser.__init__': ('reference.html#cliparser.__init__', 'lowrank_nb/reference.py'),
+            'lowrank_nb.reference.CliParser.error': ('reference.html#cliparser.error', 'lowrank_nb/reference.py'),
             'lowrank_nb.reference.RefCommand': ('reference.html#refcommand', 'lowrank_nb/reference.py'),
             'lowrank_nb.reference._checks': ('reference.html#_checks', 'lowrank_nb/reference.py'),
             'lowrank_nb.reference.cli_result': ('reference.html#cli_result', 'lowrank_nb/reference.py'),
             'lowrank_nb.reference.commands_table': ('reference.html#commands_table', 'lowrank_nb/reference.py'),
+            'lowrank_nb.reference.debug_flag': ('reference.html#debug_flag', 'lowrank_nb/reference.py'),
             'lowrank_nb.reference.run_ref_command': ('reference.html#run_ref_command', 'lowrank_nb/reference.py'),
             'lowrank_nb.reference.user_errors': ('reference.html#user_errors', 'lowrank_nb/reference.py'),
         },
@@ -1058,7 +1304,10 @@ d = {
         'lowrank_nb.surgery': {
             'lowrank_nb.surgery._load_strict': ('surgery.html#_load_strict', 'lowrank_nb/surgery.py'),
             'lowrank_nb.surgery.apply_layout': ('surgery.html#apply_layout', 'lowrank_nb/surgery.py'),
+            'lowrank_nb.surgery.as_linear': ('surgery.html#as_linear', 'lowrank_nb/surgery.py'),
+            'lowrank_nb.surgery.conv1d_class': ('surgery.html#conv1d_class', 'lowrank_nb/surgery.py'),
             'lowrank_nb.surgery.get_rank': ('surgery.html#get_rank', 'lowrank_nb/surgery.py'),
+            'lowrank_nb.surgery.is_projection': ('surgery.html#is_projection', 'lowrank_nb/surgery.py'),
             'lowrank_nb.surgery.load_lowrank': ('surgery.html#load_lowrank', 'lowrank_nb/surgery.py'),
             'lowrank_nb.surgery.load_lowrank_pretrained': (
                 'surgery.html#load_lowrank_pretrained',
@@ -1105,6 +1354,7 @@ d = {
             'lowrank_nb.train.Learner._save_best': ('train.html#learner._save_best', 'lowrank_nb/train.py'),
             'lowrank_nb.train.Learner._state': ('train.html#learner._state', 'lowrank_nb/train.py'),
             'lowrank_nb.train.Learner._train_batch': ('train.html#learner._train_batch', 'lowrank_nb/train.py'),
+            'lowrank_nb.train.Learner._train_state': ('train.html#learner._train_state', 'lowrank_nb/train.py'),
             'lowrank_nb.train.Learner._write_logs': ('train.html#learner._write_logs', 'lowrank_nb/train.py'),
             'lowrank_nb.train.Learner.evaluate': ('train.html#learner.evaluate', 'lowrank_nb/train.py'),
             'lowrank_nb.train.Learner.fit': ('train.html#learner.fit', 'lowrank_nb/train.py'),
@@ -1112,10 +1362,14 @@ d = {
             'lowrank_nb.train.Learner.load_checkpoint': ('train.html#learner.load_checkpoint', 'lowrank_nb/train.py'),
             'lowrank_nb.train.Learner.save_checkpoint': ('train.html#learner.save_checkpoint', 'lowrank_nb/train.py'),
             'lowrank_nb.train.TrainCfg': ('train.html#traincfg', 'lowrank_nb/train.py'),
+            'lowrank_nb.train.TrainCfg.__post_init__': ('train.html#traincfg.__post_init__', 'lowrank_nb/train.py'),
             'lowrank_nb.train._items': ('train.html#_items', 'lowrank_nb/train.py'),
+            'lowrank_nb.train._join_tensors': ('train.html#_join_tensors', 'lowrank_nb/train.py'),
             'lowrank_nb.train._logits': ('train.html#_logits', 'lowrank_nb/train.py'),
             'lowrank_nb.train._precision': ('train.html#_precision', 'lowrank_nb/train.py'),
-            'lowrank_nb.train._swap_in': ('train.html#_swap_in', 'lowrank_nb/train.py'),
+            'lowrank_nb.train._rng_state': ('train.html#_rng_state', 'lowrank_nb/train.py'),
+            'lowrank_nb.train._set_rng_state': ('train.html#_set_rng_state', 'lowrank_nb/train.py'),
+            'lowrank_nb.train._split_tensors': ('train.html#_split_tensors', 'lowrank_nb/train.py'),
             'lowrank_nb.train._terms_to_floats': ('train.html#_terms_to_floats', 'lowrank_nb/train.py'),
             'lowrank_nb.train.classification_loss': ('train.html#classification_loss', 'lowrank_nb/train.py'),
             'lowrank_nb.train.default_forward': ('train.html#default_forward', 'lowrank_nb/train.py'),

@@ -27,7 +27,8 @@ def layer_svds(
     "One float64 SVD per layer, of $W$ (raw) or $WL$ (whitened), reused for every rank."
     if factors is not None and (missing := [k for k in names if k not in factors]):
         raise ValueError(f"no whitening factor for layer {missing[0]!r}")
-    return {k: WhitenedSVD(model.get_submodule(k).weight, None if factors is None else factors[k]) for k in names}
+    get = model.get_submodule
+    return {k: WhitenedSVD(get(k).weight, None if factors is None else factors[k], k) for k in names}
 
 
 # %% ../nbs/15_compress.ipynb #6958b635

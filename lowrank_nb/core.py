@@ -18,14 +18,22 @@ import yaml
 # %% auto #0
 __all__ = [
     'DEVICES',
+    'PICKLE_SUFFIXES',
     'DATA_README',
     'get_device',
     'seed_everything',
     'atomic_path',
     'atomic_write',
+    'atomic_dir',
+    'atomic_files',
+    'refuse_pickles',
+    'check_finite',
+    'check_safetensors',
     'config_parser',
+    'read_yaml',
     'load_config',
     'save_config',
+    'check_key',
     'RunCfg',
     'project_root',
     'data_root',
@@ -41,35 +49,48 @@ __all__ = [
 
 # %% ../nbs/00_core.ipynb #7e17cbe3
 DEVICES = ('auto', 'cuda', 'mps', 'cpu')
+_ALLOWED = 'auto, cpu, cuda, cuda:N, mps'
 
 
 def _mps_ok() -> bool:
     return getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available()
 
 
+def _available() -> str:
+    "The device names this machine can run on, comma separated."
+    n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    return ', '.join(
+        ['cpu'] + (['cuda'] + [f'cuda:{i}' for i in range(n)] if n else []) + (['mps'] if _mps_ok() else [])
+    )
+
+
+def _is_device_name(name: str) -> bool:
+    "Is `name` one of the device names (whether or not this machine has it)?"
+    kind, sep, idx = name.partition(':')
+    return kind in DEVICES and (not sep or (kind == 'cuda' and idx.isdigit()))
+
+
+def _not_a_device(device) -> str:
+    return (
+        f"device must be one of {_ALLOWED}; got {device!r}, which is not a device name (available here: {_available()})"
+    )
+
+
 def get_device(
-    device: str = 'auto',  # one of `auto | cuda | mps | cpu`; `cuda:N` picks a GPU
+    device: str | torch.device | None = 'auto',  # `auto` (or None) | `cpu` | `cuda` | `cuda:N` | `mps`
 ) -> torch.device:
-    "Resolve a device name to a `torch.device`, failing clearly when it is unknown or not present."
-    kind, sep, idx = str(device).partition(':')
-    if kind not in DEVICES or (sep and (kind != 'cuda' or not idx.isdigit())):
-        raise ValueError(f"device must be one of {', '.join(DEVICES)} (or cuda:N), got {device!r}")
-    if kind == 'auto':
+    "Resolve a device name to a `torch.device`; an unknown or absent device is a `ValueError` naming it."
+    name = 'auto' if device is None else str(device)
+    if not _is_device_name(name):
+        raise ValueError(_not_a_device(device))
+    if name == 'auto':
         return torch.device('cuda' if torch.cuda.is_available() else 'mps' if _mps_ok() else 'cpu')
-    if kind == 'cuda' and not torch.cuda.is_available():
-        raise RuntimeError(
-            f"device={device!r} was asked for but no CUDA GPU is visible "
-            "(torch.cuda.is_available() is False); use 'auto' or 'cpu'"
+    if name not in _available().split(', '):
+        raise ValueError(
+            f"device {device!r} is not available on this machine (available here: {_available()}; "
+            f"device must be one of {_ALLOWED})"
         )
-    if kind == 'cuda' and idx and int(idx) >= torch.cuda.device_count():
-        raise RuntimeError(
-            f"device={device!r} was asked for but only {torch.cuda.device_count()} CUDA device(s) are visible"
-        )
-    if kind == 'mps' and not _mps_ok():
-        raise RuntimeError(
-            "device='mps' was asked for but torch.backends.mps.is_available() is False; use 'auto' or 'cpu'"
-        )
-    return torch.device(device)
+    return torch.device(name)
 
 
 # %% ../nbs/00_core.ipynb #86398738
@@ -121,6 +142,128 @@ def atomic_write(
         f.flush()
         os.fsync(f.fileno())
     return path
+
+
+# %% ../nbs/00_core.ipynb #05c32583
+def _sibling(path: Path, tag: str) -> Path:
+    "A fresh hidden name beside `path`."
+    return path.with_name(f'.{path.name}.{uuid.uuid4().hex[:8]}.{tag}')
+
+
+@contextlib.contextmanager
+def atomic_dir(
+    path: str | Path,  # the folder to (re)write as a whole
+) -> Iterator[Path]:
+    "Yield a new temporary sibling folder; on normal exit it replaces `path`, on error it is deleted."
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{path} exists and is not a folder; atomic_dir replaces folders only")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp, old = _sibling(path, 'tmp'), _sibling(path, 'old')
+    tmp.mkdir()
+    try:
+        yield tmp
+        if path.exists():
+            os.replace(path, old)
+        os.replace(tmp, path)
+    except BaseException:
+        if old.exists() and not path.exists():
+            os.replace(old, path)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+# %% ../nbs/00_core.ipynb #0382d5ae
+@contextlib.contextmanager
+def atomic_files(
+    *paths: str | Path,  # files written together, all in one folder
+) -> Iterator[list[Path]]:
+    "Yield temporary paths for `paths`; on normal exit all are moved into place together, on error none is."
+    paths = [Path(p) for p in paths]
+    if not paths or len({p.parent.resolve() for p in paths}) != 1 or len({p.name for p in paths}) != len(paths):
+        raise ValueError(f"atomic_files needs distinct files in one folder, got {[str(p) for p in paths]}")
+    paths[0].parent.mkdir(parents=True, exist_ok=True)
+    stage = _sibling(paths[0], 'tmp')
+    stage.mkdir()
+    try:
+        yield [stage / p.name for p in paths]
+        missing = [p.name for p in paths if not (stage / p.name).exists()]
+        if missing:
+            raise ValueError(f"atomic_files: the block did not write {missing}")
+        for p in paths:
+            os.replace(stage / p.name, p)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+# %% ../nbs/00_core.ipynb #7df6d86b
+PICKLE_SUFFIXES = ('.pkl', '.pickle', '.pt', '.pth', '.bin', '.ckpt', '.pyc', '.joblib', '.npy', '.npz')
+
+
+def _is_pickle(f: Path) -> bool:
+    "Does `f` look like something `pickle`/`torch.load` would read (by suffix or by its first bytes)?"
+    import zipfile
+
+    if f.suffix.lower() in PICKLE_SUFFIXES:
+        return True
+    if f.suffix == '.safetensors':  # its first 8 bytes are a header length, which may look like anything
+        return False
+    with open(f, 'rb') as fh:
+        head = fh.read(4)
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return True
+    if head == b'PK\x03\x04' and zipfile.is_zipfile(f):
+        with zipfile.ZipFile(f) as z:
+            return any(n.endswith('.pkl') for n in z.namelist())
+    return False
+
+
+def refuse_pickles(
+    folder: str | Path,  # a checkpoint folder (searched recursively) or a single file
+) -> Path:
+    "Raise `ValueError` naming the first pickle-bearing file under `folder`; returns `folder` when there is none."
+    folder = Path(folder)
+    files = [folder] if folder.is_file() else sorted(f for f in folder.rglob('*') if f.is_file())
+    for f in files:
+        if _is_pickle(f):
+            raise ValueError(
+                f"{f} is a pickle (or holds one), which can run code when loaded; refusing to read {folder}: "
+                "this library reads only safetensors and JSON/YAML"
+            )
+    return folder
+
+
+# %% ../nbs/00_core.ipynb #e7265e25
+def check_finite(
+    t: torch.Tensor,  # a matrix about to be decomposed
+    what: str,  # what it is, e.g. `'blocks.0.attn.qkv.weight'`
+) -> torch.Tensor:
+    "Raise `ValueError` naming `what` unless every value of `t` is finite; returns `t`."
+    if not torch.isfinite(t).all():
+        raise ValueError(f"{what} has NaN or infinite values")
+    return t
+
+
+# %% ../nbs/00_core.ipynb #febfb5fe
+def check_safetensors(
+    path: str | Path,  # a `.safetensors` file about to be loaded
+    expected: str = 'a safetensors file',  # what it should be, for the message: `'a NSA-ViT checkpoint'`
+) -> dict:
+    "The header metadata of `path`; a missing, truncated or non-safetensors file is one error naming it."
+    from safetensors import SafetensorError, safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist; expected {expected}")
+    try:
+        with safe_open(str(path), 'pt') as f:
+            return f.metadata() or {}
+    except (SafetensorError, OSError, ValueError, RuntimeError) as e:
+        raise ValueError(
+            f"{path} is not a readable safetensors file ({' '.join(str(e).split())}; truncated or corrupt?); "
+            f"expected {expected}"
+        ) from None
 
 
 # %% ../nbs/00_core.ipynb #02be3e0a
@@ -249,6 +392,27 @@ def config_parser(
     return p
 
 
+# %% ../nbs/00_core.ipynb #ec5e3011
+def read_yaml(
+    path: str | Path,  # a YAML file of `key: value` settings
+) -> dict:
+    "The mapping in `path`; a missing file, a syntax error or a non-mapping is one error naming the file."
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"config file {path} does not exist")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        mark = getattr(e, 'problem_mark', None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ''
+        raise ValueError(f"config file {path} is not valid YAML{where}: {getattr(e, 'problem', None) or e}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"config file {path} is not a text (UTF-8) file") from None
+    if not isinstance(data, dict | None):
+        raise ValueError(f"config file {path} must hold a mapping of key: value, got {type(data).__name__}")
+    return data or {}
+
+
 # %% ../nbs/00_core.ipynb #818b6006
 def load_config(
     cls,  # a dataclass type describing the settings
@@ -277,12 +441,7 @@ def load_config(
     else:
         cli = {}
     if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"config file {path} does not exist")
-        data = yaml.safe_load(path.read_text()) or {}
-        if not isinstance(data, dict):
-            raise ValueError(f"config file {path} must hold a mapping of key: value, got {type(data).__name__}")
+        data = read_yaml(path)
         check(data, str(path))
         values.update(data)
     check(overrides, 'keyword overrides')
@@ -304,6 +463,18 @@ def save_config(
     return atomic_write(Path(out_dir) / name, yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False))
 
 
+# %% ../nbs/00_core.ipynb #fbca201c
+def check_key(
+    key: str,  # the config key (or flag) being checked
+    value,  # its value
+    ok: bool,  # whether the value is allowed
+    allowed: str,  # what is allowed, in words: `'0 < energy_threshold <= 1'`
+):
+    "Raise `ValueError` naming `key`, `value` and what is allowed unless `ok`."
+    if not ok:
+        raise ValueError(f"config key {key!r}: got {value!r}; allowed: {allowed}")
+
+
 # %% ../nbs/00_core.ipynb #d86b45ad
 @dataclasses.dataclass
 class RunCfg:
@@ -312,8 +483,14 @@ class RunCfg:
     seed: int = 0  # seed for Python, NumPy and torch
     out_dir: str = 'runs/default'  # folder for this run's outputs (config.yaml, metrics.json, figures)
     scale: Literal['smoke', 'full'] = 'smoke'  # smoke: minutes on a CPU; full: the GPU-scale run
-    device: str = 'auto'  # auto | cuda | mps | cpu
+    device: str = 'auto'  # auto | cpu | cuda | cuda:N | mps
     wandb: bool = False  # mirror metrics to wandb (offline unless WANDB_MODE says otherwise)
+
+    def __post_init__(self):
+        check_key('seed', self.seed, self.seed >= 0, 'an int >= 0')
+        # a name only: whether this machine has the device is asked when a run starts (`get_device`)
+        if not _is_device_name(str(self.device)):
+            raise ValueError(f"config key 'device': {_not_a_device(self.device)}")
 
 
 # %% ../nbs/00_core.ipynb #26ee70a2

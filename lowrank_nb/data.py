@@ -58,9 +58,16 @@ def _missing(path, what: str) -> FileNotFoundError:
     )
 
 
+def _check_path(path, what: str, arg: str = 'root'):
+    "`path` itself, or a `TypeError` naming it unless it is a `str` or a path."
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{arg} must be a path (str or Path) to {what}, got {path!r}")
+    return path
+
+
 def _locate(root, names: tuple[str, ...], what: str) -> Path:
     "The first of `names` inside folder `root` (or `root` itself if it is one of them)."
-    root = Path(root) if root is not None else data_root()
+    root = Path(_check_path(root, what)) if root is not None else data_root()
     if root.name in names and root.exists():
         return root
     for n in names:
@@ -78,7 +85,7 @@ class FileSource:
         path: str | Path,  # a `.zip` file or a folder
         marker: str | None = None,  # a file that sits in the data set's top folder (e.g. `wnids.txt`)
     ):
-        self.path, self._zip, self._pid = Path(path), None, None
+        self.path, self._zip, self._pid = Path(_check_path(path, 'a zip file or folder', 'path')), None, None
         if not self.path.exists():
             raise _missing(self.path, 'data set')
         if self.path.is_dir():
@@ -273,6 +280,27 @@ def _class_folder_index(names: list[str], split: str, ext: tuple[str, ...]) -> t
     return files, classes, [idx[n.split('/')[1]] for n in files]
 
 
+# %% ../nbs/02_data.ipynb #0de96aeb
+_PICKLE_GLOBALS = {
+    ('numpy', 'ndarray'),
+    ('numpy', 'dtype'),
+    ('_codecs', 'encode'),
+    *((f'numpy.{m}.multiarray', f) for m in ('core', '_core') for f in ('_reconstruct', 'scalar')),
+    *((f'numpy.{m}.numeric', '_frombuffer') for m in ('core', '_core')),
+}
+
+
+class _CifarUnpickler(pickle.Unpickler):
+    "An unpickler that builds builtin containers and numpy arrays only: any other global is refused."
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in _PICKLE_GLOBALS:
+            raise pickle.UnpicklingError(
+                f"refused to load the global {module}.{name}: a CIFAR pickle holds only numpy arrays, lists and dicts"
+            )
+        return super().find_class(module, name)
+
+
 # %% ../nbs/02_data.ipynb #737afdec
 _PICKLES = {
     'cifar10': (
@@ -285,14 +313,49 @@ _PICKLES = {
 
 
 def _unpickle(path: Path) -> dict:
+    "The dict a CIFAR pickle file holds (byte-string keys decoded), through `_CifarUnpickler`."
     if not path.is_file():
         raise _missing(path, 'CIFAR pickle file')
     try:
         with open(path, 'rb') as f:
-            d = pickle.load(f, encoding='bytes')
+            d = _CifarUnpickler(f, encoding='bytes').load()
     except Exception as e:
-        raise DataLayoutError(f"{path} is not a CIFAR pickle file ({type(e).__name__}: {e})") from None
-    return {(k.decode() if isinstance(k, bytes) else k): v for k, v in d.items()}
+        raise DataLayoutError(f"{path} is not a readable CIFAR pickle file ({type(e).__name__}: {e})") from None
+    if not isinstance(d, dict):
+        raise DataLayoutError(f"{path}: expected a CIFAR pickle holding a dict, got a {type(d).__name__}")
+    return {(k.decode('utf-8', 'replace') if isinstance(k, bytes) else k): v for k, v in d.items()}
+
+
+def _keys(d: dict) -> list[str]:
+    return sorted(map(str, d))
+
+
+def _pixels(data, path: Path) -> np.ndarray:
+    "CIFAR pixel rows `[N, 3072]` as uint8; float data or values outside 0..255 are refused, never cast."
+    try:
+        x = np.asarray(data)
+    except ValueError as e:
+        raise DataLayoutError(f"{path}: 'data' is not an array of pixel rows ({e})") from None
+    if x.ndim != 2 or x.shape[1] != 3072:
+        raise DataLayoutError(f"{path}: expected 'data' [N, 3072] (32x32 RGB rows), got shape {x.shape}")
+    if x.dtype.kind not in 'iu':
+        raise DataLayoutError(f"{path}: expected integer pixels in 0..255 (uint8), got {x.dtype} 'data'")
+    if x.size and (x.min() < 0 or x.max() > 255):
+        raise DataLayoutError(f"{path}: pixel values must lie in 0..255, got [{x.min()}, {x.max()}]")
+    return x.astype(np.uint8, copy=False)
+
+
+def _labels(values, n: int, num_classes: int, key: str, path: Path) -> torch.Tensor:
+    "`n` integer labels in `[0, num_classes)` as int64, or a `DataLayoutError` naming the file."
+    try:
+        y = np.asarray(values)
+    except ValueError as e:
+        raise DataLayoutError(f"{path}: {key!r} is not a list of labels ({e})") from None
+    if y.shape != (n,) or y.dtype.kind not in 'iu':
+        raise DataLayoutError(f"{path}: expected {n} integer {key!r} (one per image), got {y.dtype} {y.shape}")
+    if n and (y.min() < 0 or y.max() >= num_classes):
+        raise DataLayoutError(f"{path}: {key!r} must lie in [0, {num_classes}), got [{y.min()}, {y.max()}]")
+    return torch.from_numpy(y.astype(np.int64))
 
 
 def cifar_pickles(
@@ -302,27 +365,30 @@ def cifar_pickles(
     label: str = 'fine',  # CIFAR-100 only: `fine` (100 classes) or `coarse` (20 superclasses)
 ) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
     "Images `[N, 3, 32, 32]` uint8, labels and class names from torchvision's CIFAR pickle folder layout."
+    if name not in _PICKLES:
+        raise ValueError(f"name must be one of {list(_PICKLES)}, got {name!r}")
     _check_split(split, ('train', 'test'))
     if label not in ('fine', 'coarse'):
         raise ValueError(f"label must be 'fine' or 'coarse', got {label!r}")
     folder_name, files, meta_name = _PICKLES[name]
     folder = _locate(root, (folder_name,), f'{name} pickle folder')
+    meta = _unpickle(folder / meta_name)
+    names_key = 'label_names' if name == 'cifar10' else f'{label}_label_names'
+    names = meta.get(names_key)
+    if not isinstance(names, (list, tuple)) or not names or not all(isinstance(c, (str, bytes)) for c in names):
+        raise DataLayoutError(
+            f"{folder / meta_name}: expected a list of class names under {names_key!r} (keys: {_keys(meta)})"
+        )
+    classes = [c.decode('utf-8', 'replace') if isinstance(c, bytes) else c for c in names]
     key = 'labels' if name == 'cifar10' else f'{label}_labels'
     xs, ys = [], []
     for f in files[split]:
         d = _unpickle(folder / f)
         if 'data' not in d or key not in d:
-            raise DataLayoutError(f"{folder / f} lacks 'data' or '{key}' (keys: {sorted(d)})")
-        x = np.asarray(d['data'], dtype=np.uint8)
-        if x.ndim != 2 or x.shape[1] != 3072 or len(x) != len(d[key]):
-            raise DataLayoutError(
-                f"{folder / f}: expected data [N, 3072] with N labels, got {x.shape} and {len(d[key])} labels"
-            )
+            raise DataLayoutError(f"{folder / f} lacks 'data' or {key!r} (keys: {_keys(d)})")
+        x = _pixels(d['data'], folder / f)
         xs.append(torch.from_numpy(x.reshape(-1, 3, 32, 32).copy()))
-        ys.append(torch.tensor(d[key], dtype=torch.long))
-    meta = _unpickle(folder / meta_name)
-    names_key = 'label_names' if name == 'cifar10' else f'{label}_label_names'
-    classes = [c.decode() if isinstance(c, bytes) else c for c in meta[names_key]]
+        ys.append(_labels(d[key], len(x), len(classes), key, folder / f))
     return torch.cat(xs), torch.cat(ys), classes
 
 
@@ -405,14 +471,24 @@ def cifar100(
 
 
 # %% ../nbs/02_data.ipynb #5f6a97c7
+def _text(src: FileSource, name: str) -> str:
+    "Member `name` of `src` as UTF-8 text, or a `DataLayoutError` naming it."
+    if name not in src.names:
+        raise DataLayoutError(f"{src.path}: expected {name} in the data set's top folder")
+    try:
+        return src.read(name).decode('utf-8')
+    except UnicodeDecodeError as e:
+        raise DataLayoutError(f"{src.path}: {name} is not UTF-8 text ({e})") from None
+
+
 def _tiny_index(src: FileSource, split: str) -> tuple[list[str], list[int], list[str], list[str]]:
     "(files, labels, wnids, names) of a Tiny-ImageNet split, checking the layout."
-    wnids = src.read('wnids.txt').decode().split()
+    wnids = _text(src, 'wnids.txt').split()
     if not wnids:
         raise DataLayoutError(f"{src.path}: wnids.txt is empty")
     idx = {w: i for i, w in enumerate(wnids)}
     words = (
-        dict(l.split('\t', 1) for l in src.read('words.txt').decode().splitlines() if '\t' in l)
+        dict(l.split('\t', 1) for l in _text(src, 'words.txt').splitlines() if '\t' in l)
         if 'words.txt' in src.names
         else {}
     )
@@ -438,10 +514,12 @@ def _tiny_index(src: FileSource, split: str) -> tuple[list[str], list[int], list
     if 'val/val_annotations.txt' not in src.names:
         raise DataLayoutError(f"{src.path}: expected val/val_annotations.txt with val/images/*.JPEG")
     files, labels, have = [], [], set(src.names)
-    for line in src.read('val/val_annotations.txt').decode().splitlines():
+    for i, line in enumerate(_text(src, 'val/val_annotations.txt').splitlines(), 1):
         if not line.strip():
             continue
-        f, w = line.split('\t')[:2]
+        if len(parts := line.split('\t')) < 2:
+            raise DataLayoutError(f"{src.path}: val_annotations.txt line {i} is not <file>TAB<wnid>...: {line!r:.80}")
+        f, w = parts[:2]
         if w not in idx:
             raise DataLayoutError(f"{src.path}: val_annotations.txt labels {f} with {w}, which is not in wnids.txt")
         if f'val/images/{f}' not in have:
@@ -490,7 +568,7 @@ def image_folder(
 
     if root is None:
         raise ValueError("image_folder needs root: the folder holding train/ and val/ (each split/<class>/<image>)")
-    folder = Path(root) / split
+    folder = Path(_check_path(root, 'an image folder')) / _check_path(split, 'a split folder', 'split')
     if not folder.is_dir():
         raise _missing(folder, f'image folder split {split!r}')
     if not any(p.is_dir() for p in folder.iterdir()):
@@ -506,7 +584,7 @@ def read_idx(
     path: str | Path,  # an IDX file, gzipped (`.gz`) or not
 ) -> torch.Tensor:
     "A uint8 IDX file (MNIST format) as a tensor, checking the header against the data."
-    path = Path(path)
+    path = Path(_check_path(path, 'an IDX file', 'path'))
     if not path.is_file():
         raise _missing(path, 'IDX file')
     try:
@@ -516,6 +594,10 @@ def read_idx(
     if len(data) < 4 or data[:2] != b'\0\0' or data[2] != 0x08:
         raise DataLayoutError(f"{path}: not a uint8 IDX file (magic {data[:4].hex()}, expected 0000 08 <rank>)")
     rank = data[3]
+    if len(data) < 4 + 4 * rank:
+        raise DataLayoutError(
+            f"{path}: truncated header (rank {rank} needs {4 + 4 * rank} bytes, file has {len(data)})"
+        )
     shape = struct.unpack(f'>{rank}I', data[4 : 4 + 4 * rank])
     body = data[4 + 4 * rank :]
     if len(body) != int(np.prod(shape)):
@@ -548,7 +630,7 @@ def fashion_mnist(
 ) -> ImageTensorDataset:
     "Fashion-MNIST (10 classes, 28x28 grey) from its IDX files."
     _check_split(split, ('train', 'test'))
-    root, pre = Path(root), {'train': 'train', 'test': 't10k'}[split]
+    root, pre = Path(_check_path(root, 'the Fashion-MNIST folder')), {'train': 'train', 'test': 't10k'}[split]
     if not root.is_dir():
         raise _missing(root, 'Fashion-MNIST folder (apt-get install dataset-fashion-mnist)')
 

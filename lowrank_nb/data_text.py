@@ -2,8 +2,9 @@
 
 # %% ../nbs/03_data_text.ipynb #ae26fea5
 from __future__ import annotations
-import csv
+import csv, os
 from pathlib import Path
+from typing import Callable
 
 import torch
 from torch.utils.data import Dataset
@@ -32,6 +33,8 @@ def _data_file(
     root: str | Path | None = None,  # the data folder; None: `data_root()`
 ) -> Path:
     "`root/rel`, or a `FileNotFoundError` naming the path looked for and the data README."
+    if root is not None and not isinstance(root, (str, os.PathLike)):
+        raise TypeError(f"root must be a path (str or Path) to the data folder, got {root!r}")
     root = data_root() if root is None else Path(root)
     path = root / rel
     if not path.is_file():
@@ -55,9 +58,15 @@ def _check_choice(
 def _read_tsv(
     path: Path,  # a tab-separated file
 ) -> list[list[str]]:
-    "The rows of a tab-separated file, every field verbatim (no quote handling)."
-    with open(path, encoding='utf-8', newline='') as f:
-        return list(csv.reader(f, delimiter='\t', quoting=csv.QUOTE_NONE))
+    "The rows of a tab-separated file, every field verbatim (no quote handling); `ValueError` if unreadable."
+    try:
+        with open(path, encoding='utf-8', newline='') as f:
+            rows = list(csv.reader(f, delimiter='\t', quoting=csv.QUOTE_NONE))
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise ValueError(f"{path} is not a UTF-8 tab-separated text file ({e})") from None
+    if not rows:
+        raise ValueError(f"{path} is empty: expected a tab-separated file with one example per row")
+    return rows
 
 
 def _columns(
@@ -70,6 +79,22 @@ def _columns(
     if missing:
         raise ValueError(f"{path}: no column(s) {missing} in its header {header}; is it the right file?")
     return [header.index(n) for n in names]
+
+
+def _parse_rows(
+    path: Path,  # the file, for the error
+    rows: list[list[str]],  # its rows (after the header, if any)
+    make: Callable,  # row -> example; may raise IndexError (too few fields) or ValueError (a bad number)
+    first: int = 2,  # the file's row number of `rows[0]` (1-based, the header counted)
+) -> list[dict]:
+    "`make(row)` for every row, or a `ValueError` naming the file, the row and what it holds."
+    out = []
+    for i, r in enumerate(rows, first):
+        try:
+            out.append(make(r))
+        except (IndexError, ValueError) as e:
+            raise ValueError(f"{path}, row {i}: cannot read {r!r:.100} ({type(e).__name__}: {e})") from None
+    return out
 
 
 # %% ../nbs/03_data_text.ipynb #779f5110
@@ -107,10 +132,10 @@ def load_sst2(
     header, *rows = _read_tsv(path)
     if split == 'test':
         (s,) = _columns(header, ('sentence',), path)
-        items = [{'sentence': r[s]} for r in rows]
+        items = _parse_rows(path, rows, lambda r: {'sentence': r[s]})
     else:
         s, l = _columns(header, ('sentence', 'label'), path)
-        items = [{'sentence': r[s], 'label': int(r[l])} for r in rows]
+        items = _parse_rows(path, rows, lambda r: {'sentence': r[s], 'label': int(r[l])})
     return TextDataset(items, f'SST-2 {split}')
 
 
@@ -126,16 +151,19 @@ def load_stsb(
     "STS-B: `{'sentence1', 'sentence2', 'score'}` examples, score in [0, 5] (none in GLUE's `test`)."
     rel = STSB_FILES[_check_choice(source, tuple(STSB_FILES), 'source')].format(split=_check_choice(split, SPLITS))
     path = _data_file(rel, root)
-    rows = _read_tsv(path)
+    rows, first = _read_tsv(path), 1
     if source == 'glue':
-        header, *rows = rows
+        (header, *rows), first = rows, 2
         a, b = _columns(header, ('sentence1', 'sentence2'), path)
         score = -1 if header[-1] == 'score' else None
     else:
         a, b, score = 5, 6, 4  # genre, file, year, id, score, sentence1, sentence2[, source1, source2]
-    items = [
-        {'sentence1': r[a], 'sentence2': r[b]} | ({} if score is None else {'score': float(r[score])}) for r in rows
-    ]
+    items = _parse_rows(
+        path,
+        rows,
+        lambda r: {'sentence1': r[a], 'sentence2': r[b]} | ({} if score is None else {'score': float(r[score])}),
+        first,
+    )
     return TextDataset(items, f'STS-B {split} ({source})')
 
 

@@ -349,7 +349,7 @@ def write_readme(
     if check:
         if not path.is_file() or path.read_text() != text:
             raise AssertionError(
-                "README.md does not match nbs/index.ipynb: run `make docs` (or lowrank_docs --readme-only) "
+                "README.md does not match nbs/index.ipynb: run `make docs` (or lowrank_docs --readme_only) "
                 "and commit README.md"
             )
         return path

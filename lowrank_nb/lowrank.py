@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from torch import nn
 
-from .core import assert_finite
+from .core import assert_finite, check_finite
 
 # %% auto #0
 __all__ = [
@@ -50,6 +50,7 @@ class LayerSVD:
     def __init__(
         self,
         w: torch.Tensor,  # the weight `[out, in]`, e.g. `linear.weight`
+        name: str | None = None,  # the layer's name, for errors
     ):
         if not isinstance(w, torch.Tensor) or w.ndim != 2:
             raise ValueError(
@@ -58,6 +59,8 @@ class LayerSVD:
             )
         self.shape = tuple(w.shape)
         _check_rank(1, *self.shape)
+        if name is not None:
+            check_finite(w.detach(), f"layer {name}")
         try:
             assert_finite(w.detach(), f"the {self.shape[0]}x{self.shape[1]} weight")
         except AssertionError as e:
@@ -206,12 +209,13 @@ def _svd_for(
     linear: nn.Module,  # the layer to factorise
     svd: LayerSVD | None,  # its precomputed SVD, or None
     who: str,  # the caller, for errors
+    name: str | None = None,  # the layer's name, for errors
 ) -> LayerSVD:
     "`svd`, checked against `linear`'s weight, or a new `LayerSVD` of it; errors name the layer and what was expected."
     if not isinstance(linear, nn.Linear):
         raise TypeError(f"{who} needs an nn.Linear, got {type(linear).__name__}")
     if svd is None:
-        return LayerSVD(linear.weight)
+        return LayerSVD(linear.weight, name)
     if not isinstance(svd, LayerSVD) or svd.shape != tuple(linear.weight.shape):
         raise ValueError(
             f"{who}: svd= must be the LayerSVD of this {linear.out_features}x{linear.in_features} weight, got {svd!r}"
@@ -241,13 +245,14 @@ def from_linear(
     rank: int,  # kept singular values, in [1, min(out, in)]
     split: str = 'sqrt',  # where $\Sigma_r$ goes (see `LayerSVD.factors`)
     svd: LayerSVD | None = None,  # the weight's SVD, if already computed
+    name: str | None = None,  # the layer's name, for errors (a non-finite weight is refused naming it)
 ) -> LowRankLinear:
     "The best rank-`rank` approximation of `linear` (Eckart–Young), with its bias."
     if not isinstance(linear, nn.Linear):
         raise TypeError(f"LowRankLinear.from_linear needs an nn.Linear, got {type(linear).__name__}")
     w = linear.weight
     new = cls(linear.in_features, linear.out_features, rank, linear.bias is not None, w.device, w.dtype)
-    u, v = _svd_for(linear, svd, 'LowRankLinear.from_linear').factors(rank, split, w.dtype, w.device)
+    u, v = _svd_for(linear, svd, 'LowRankLinear.from_linear', name).factors(rank, split, w.dtype, w.device)
     with torch.no_grad():
         new.U.copy_(u)
         new.V.copy_(v)
@@ -288,6 +293,7 @@ class NSNLinear(nn.Module):
         self.rank = R if rank is None else rank
 
     layout: str = 'auto'  # as `LowRankLinear.layout`
+    transposed: bool = False  # it replaced a transformers `Conv1D` (weight `[in, out]`): restored as one
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [..., in] -> [..., out]
         r = self._rank
@@ -344,6 +350,7 @@ def from_linear(
     linear: nn.Linear,  # the layer to approximate
     max_rank: int | None = None,  # components kept, R (default: min(out, in), exact at full rank)
     svd: LayerSVD | None = None,  # the weight's SVD, if already computed
+    name: str | None = None,  # the layer's name, for errors (a non-finite weight is refused naming it)
 ) -> NSNLinear:
     "An `NSNLinear` whose rank-r prefix is the best rank-r approximation of `linear` for every r <= R; active rank R."
     if not isinstance(linear, nn.Linear):
@@ -351,7 +358,7 @@ def from_linear(
     w = linear.weight
     R = min(w.shape) if max_rank is None else max_rank
     new = cls(linear.in_features, linear.out_features, R, linear.bias is not None, w.device, w.dtype)
-    b, a = _svd_for(linear, svd, 'NSNLinear.from_linear').factors(R, 'sqrt', w.dtype, w.device)
+    b, a = _svd_for(linear, svd, 'NSNLinear.from_linear', name).factors(R, 'sqrt', w.dtype, w.device)
     with torch.no_grad():
         new.B.copy_(b)
         new.A.copy_(a)
@@ -364,6 +371,13 @@ def from_linear(
 def to_linear(self: NSNLinear) -> nn.Linear:
     "The dense `nn.Linear` of the current rank: weight $B_{:, :r} A_{:r}$ `[out, in]`."
     return _dense(self.B[:, : self.rank], self.A[: self.rank], self.bias)
+
+
+# %% ../nbs/11_lowrank.ipynb #881db6f5
+@patch(as_prop=True)
+def weight(self: NSNLinear) -> torch.Tensor:
+    "The dense weight `[out, in]` of the active rank, $B_{:, :r} A_{:r}$ (computed on each read)."
+    return self.B[:, : self._rank] @ self.A[: self._rank]
 
 
 # %% ../nbs/11_lowrank.ipynb #13e38357
@@ -438,7 +452,9 @@ def from_linear(
     with torch.no_grad():
         for p in range(3):
             for h in range(num_heads):
-                new.U[p, h], new.V[p, h] = LayerSVD(blocks[p, h]).factors(rank, split, w.dtype, w.device)
+                new.U[p, h], new.V[p, h] = LayerSVD(blocks[p, h], name=f'qkv block {p} head {h}').factors(
+                    rank, split, w.dtype, w.device
+                )
         if qkv_linear.bias is not None:
             new.bias.copy_(qkv_linear.bias)
     return new

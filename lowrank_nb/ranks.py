@@ -2,7 +2,7 @@
 
 # %% ../nbs/12_ranks.ipynb #4bf81788
 from __future__ import annotations
-import heapq, math, re
+import heapq, math, numbers, re
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -87,7 +87,12 @@ def _decide(name: str, m: int, n: int, wanted: int, allow_larger: bool, rule: st
 # %% ../nbs/12_ranks.ipynb #2599979e
 def _check_spectrum(s: torch.Tensor, m: int, n: int, name: str) -> torch.Tensor:
     "`s` as float64, or a `ValueError` naming the layer and what was expected."
-    s = torch.as_tensor(s).detach().to('cpu', torch.float64)
+    try:
+        s = torch.as_tensor(s).detach().to('cpu', torch.float64)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise ValueError(
+            f"layer {name}: expected singular values as a 1-D tensor of numbers, got {s!r:.80} ({e})"
+        ) from None
     if s.shape != (min(m, n),):
         raise ValueError(
             f"layer {name}: expected min(m, n) = {min(m, n)} singular values [k], got shape {tuple(s.shape)}"
@@ -103,16 +108,32 @@ def _check_spectrum(s: torch.Tensor, m: int, n: int, name: str) -> torch.Tensor:
 
 def _check_fraction(value: float, what: str, name: str, upper: float | None = 1.0) -> float:
     "`value` if it lies in (0, upper], else a `ValueError` naming the layer."
-    ok = (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and 0 < value < math.inf
-        and (upper is None or value <= upper)
-    )
-    if not ok:
+    try:  # an int too large for a float is out of range too
+        v = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
+    except OverflowError:
+        v = math.inf
+    if not (0 < v < math.inf and (upper is None or v <= upper)):
         bounds = f'(0, {upper:g}]' if upper else '(0, inf)'
         raise ValueError(f"layer {name}: {what} must be in {bounds}, got {value!r}")
-    return float(value)
+    return v
+
+
+def _include_pattern(include) -> re.Pattern | None:
+    "`include` compiled, or a `ValueError` naming it when it is not a regular expression."
+    try:
+        return None if include is None else re.compile(include)
+    except (re.error, TypeError) as e:
+        raise ValueError(f"include must be a regular expression, got {include!r} ({e})") from None
+
+
+def _check_shape(shape, name: str) -> tuple[int, int]:
+    "`(m, n)` as two positive ints, or a `ValueError` naming the layer and the shape."
+    ok = isinstance(shape, (tuple, list, torch.Size)) and len(shape) == 2
+    if not ok or not all(isinstance(d, numbers.Integral) and not isinstance(d, bool) and d >= 1 for d in shape):
+        raise ValueError(
+            f"layer {name}: need a shape of two positive ints (m, n) = (out_features, in_features), got {shape!r}"
+        )
+    return int(shape[0]), int(shape[1])
 
 
 # %% ../nbs/12_ranks.ipynb #63ec3f2c
@@ -124,7 +145,7 @@ def rank_by_energy(
     name: str = 'layer',  # the layer's name, for reasons and errors
 ) -> RankChoice:
     "The smallest rank keeping `threshold` of the energy $\\sum \\sigma_i^2$, guarded by $r^*$."
-    (m, n), threshold = shape, _check_fraction(threshold, 'energy threshold', name)
+    (m, n), threshold = _check_shape(shape, name), _check_fraction(threshold, 'energy threshold', name)
     s = _check_spectrum(s, m, n, name)
     return _decide(name, m, n, max(1, energy_rank(s, threshold)), allow_larger, f"energy {threshold:g}")
 
@@ -137,7 +158,8 @@ def rank_by_rank_frac(
     name: str = 'layer',  # the layer's name, for reasons and errors
 ) -> RankChoice:
     "Rank $\\max(1, \\lfloor \\rho \\min(m, n) \\rfloor)$ for `rank_frac` $\\rho$, guarded by $r^*$."
-    (m, n), rank_frac = shape, _check_fraction(rank_frac, 'rank_frac (the fraction of min(m, n) kept)', name)
+    (m, n) = _check_shape(shape, name)
+    rank_frac = _check_fraction(rank_frac, 'rank_frac (the fraction of min(m, n) kept)', name)
     wanted = max(1, math.floor(rank_frac * min(m, n) + 1e-9))
     return _decide(name, m, n, wanted, allow_larger, f"rank_frac {rank_frac:g}")
 
@@ -151,8 +173,9 @@ def rank_by_param_ratio(
 ) -> RankChoice:
     "Rank $\\lfloor p \\, mn/(m+n) \\rfloor$ (1 to min(m, n)) for `param_ratio` $p$, guarded by $r^*$."
     what = 'param_ratio (parameters after / before)'
-    (m, n), param_ratio = shape, _check_fraction(param_ratio, what, name, upper=None)
-    wanted = min(min(m, n), max(1, math.floor(param_ratio * break_even_rank(m, n) + 1e-9)))
+    (m, n), param_ratio = _check_shape(shape, name), _check_fraction(param_ratio, what, name, upper=None)
+    # capped before the floor: a huge param_ratio would make the product infinite
+    wanted = min(min(m, n), max(1, math.floor(min(param_ratio * break_even_rank(m, n), min(m, n)) + 1e-9)))
     return _decide(name, m, n, wanted, allow_larger, f"param_ratio {param_ratio:g}")
 
 
@@ -170,16 +193,19 @@ def plan_table(
     include: str | None = None,  # regex a layer's name must contain a match of (default: every layer)
 ) -> pd.DataFrame:
     "One row per layer: shape, $r^*$, the rule's rank (`<NA>`: dense), parameters before and after, and why."
-    if rule not in RANK_RULES:
+    if not isinstance(rule, str) or rule not in RANK_RULES:
         raise ValueError(f"rule must be one of {list(RANK_RULES)}, got {rule!r}")
-    names = [k for k in shapes if include is None or re.search(include, k)]
+    if not isinstance(shapes, dict):
+        raise TypeError(f"shapes must be a dict of layer name -> (m, n), got {type(shapes).__name__}")
+    pattern = _include_pattern(include)
+    names = [k for k in shapes if pattern is None or pattern.search(str(k))]
     if not names:
         raise ValueError(f"no layer of the {len(shapes)} shapes given matches include={include!r}")
     if rule == 'energy' and (missing := [k for k in names if k not in (spectra or {})]):
         raise ValueError(f"rule 'energy' needs the singular values of every layer; none for {missing[:5]}")
     rows = []
     for name in names:
-        m, n = shapes[name]
+        m, n = _check_shape(shapes[name], name)
         args = ((m, n), spectra[name], value) if rule == 'energy' else ((m, n), value)
         c = RANK_RULES[rule](*args, allow_larger=allow_larger, name=name)
         rows.append(
@@ -208,12 +234,13 @@ def plan_ranks(
     spectra: dict[str, torch.Tensor] | None = None,  # singular values by layer name, if already computed (`energy`)
 ) -> pd.DataFrame:
     "`plan_table` for the model's `nn.Linear` layers matching `include` (`select_linear`)."
-    if rule not in RANK_RULES:
+    if not isinstance(rule, str) or rule not in RANK_RULES:
         raise ValueError(f"rule must be one of {list(RANK_RULES)}, got {rule!r}")
+    _include_pattern(include)
     lins, spectra = select_linear(model, include), spectra or {}
     shapes = {k: tuple(lin.weight.shape) for k, lin in lins.items()}
     if rule == 'energy':
-        spectra = {k: spectra[k] if k in spectra else singular_values(lin.weight) for k, lin in lins.items()}
+        spectra = {k: spectra[k] if k in spectra else singular_values(lin.weight, k) for k, lin in lins.items()}
     return plan_table(shapes, rule, value, allow_larger, spectra if rule == 'energy' else None)
 
 

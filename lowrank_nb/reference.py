@@ -2,7 +2,7 @@
 
 # %% ../nbs/07b_reference.ipynb #2caa170a
 from __future__ import annotations
-import contextlib, dataclasses, os, subprocess, sys
+import argparse, contextlib, dataclasses, os, subprocess, sys
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +10,7 @@ import pandas as pd
 from .core import project_root
 
 # %% auto #0
-__all__ = ['RefCommand', 'commands_table', 'run_ref_command', 'user_errors', 'cli_result']
+__all__ = ['RefCommand', 'commands_table', 'run_ref_command', 'user_errors', 'cli_result', 'debug_flag', 'CliParser']
 
 
 # %% ../nbs/07b_reference.ipynb #f18330a6
@@ -63,11 +63,14 @@ def run_ref_command(
 def user_errors(
     prog: str,  # the command's name, the line's prefix
     kinds: tuple = (ValueError, FileNotFoundError),  # the exceptions that are the user's mistakes
+    debug: bool = False,  # `--debug` was given: let them raise, with their traceback
 ):
-    "Turn `kinds` raised inside into one stderr line `prog: error: ...` and exit code 2."
+    "Turn `kinds` raised inside into one stderr line `prog: error: ...` and exit code 2 (unless `debug`)."
     try:
         yield
     except kinds as e:
+        if debug:
+            raise
         msg = ' '.join(str(e).split())
         print(f"{prog}: error: {msg}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -89,3 +92,25 @@ def cli_result(
         except SystemExit as e:
             code = e.code if isinstance(e.code, int) else 1
     return code, buf.getvalue()
+
+
+# %% ../nbs/07b_reference.ipynb #6c3a0e76
+def debug_flag(
+    argv: list[str] | None = None,  # a command's flags (default: `sys.argv[1:]`)
+) -> tuple[list[str], bool]:
+    "`(argv without --debug, whether --debug was given)`."
+    argv = list(sys.argv[1:] if argv is None else argv)
+    return [a for a in argv if a != '--debug'], '--debug' in argv
+
+
+# %% ../nbs/07b_reference.ipynb #53cc225c
+class CliParser(argparse.ArgumentParser):
+    "An `argparse` parser with `--debug` whose errors are one line `prog: error: ...` and exit code 2."
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_argument('--debug', action='store_true', help='show the traceback of an error (user errors too)')
+
+    def error(self, message):
+        print(f"{self.prog}: error: {' '.join(message.split())} (see --help)", file=sys.stderr)
+        raise SystemExit(2)

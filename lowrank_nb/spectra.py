@@ -8,6 +8,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from .core import check_finite
 from .surgery import select_linear
 
 # %% auto #0
@@ -26,10 +27,12 @@ __all__ = [
 # %% ../nbs/10_spectra.ipynb #330df0ea
 def singular_values(
     w: torch.Tensor,  # a matrix `[m, n]`
+    name: str | None = None,  # the layer's name, for errors
 ) -> torch.Tensor:
     "The singular values of `w`, descending, computed in float64 on the CPU."
     if w.ndim != 2:
         raise ValueError(f"expected a matrix [m, n], got shape {tuple(w.shape)}")
+    check_finite(w.detach(), f"layer {name}" if name else f"the {w.shape[0]}x{w.shape[1]} matrix")
     return torch.linalg.svdvals(w.detach().to('cpu', torch.float64))
 
 
@@ -93,7 +96,7 @@ def linear_spectra(
     "A table of every `nn.Linear`'s shape and spectral summaries, and each layer's singular values."
     rows, spectra = [], {}
     for name, mod in select_linear(model, include or None).items():
-        s = singular_values(mod.weight)
+        s = singular_values(mod.weight, name)
         spectra[name] = s
         m, n = mod.weight.shape
         rows.append(

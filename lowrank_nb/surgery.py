@@ -17,6 +17,9 @@ __all__ = [
     'FACTORISED',
     'swap_module',
     'replacement_record',
+    'conv1d_class',
+    'is_projection',
+    'as_linear',
     'select_linear',
     'replace_linear',
     'restore_linear',
@@ -64,6 +67,43 @@ def replacement_record(
     )
 
 
+# %% ../nbs/14_surgery.ipynb #5ed769e8
+def conv1d_class():
+    "transformers' `Conv1D` class (GPT-2 style: $y = xW + b$, W `[in, out]`), or None without transformers."
+    try:
+        from transformers.pytorch_utils import Conv1D
+    except ImportError:
+        return None
+    return Conv1D
+
+
+def is_projection(
+    module: nn.Module,  # any module
+) -> bool:
+    "Is `module` a linear projection surgery can factorise: an `nn.Linear` or a transformers `Conv1D`?"
+    conv1d = conv1d_class()
+    return isinstance(module, nn.Linear) or (conv1d is not None and isinstance(module, conv1d))
+
+
+# %% ../nbs/14_surgery.ipynb #130aba2f
+def as_linear(
+    module: nn.Module,  # an nn.Linear or a transformers Conv1D
+) -> nn.Linear:
+    "`module` itself if it is an `nn.Linear`; a `Conv1D` as the `nn.Linear` computing the same map (weight $W^\\top$)."
+    if isinstance(module, nn.Linear):
+        return module
+    if not is_projection(module):
+        raise TypeError(f"need an nn.Linear or a transformers Conv1D, got {type(module).__name__}")
+    # Conv1D's weight: [in, out]
+    w = module.weight
+    lin = nn.Linear(w.shape[0], w.shape[1], bias=module.bias is not None, device=w.device, dtype=w.dtype)
+    with torch.no_grad():
+        lin.weight.copy_(w.T)
+        if module.bias is not None:
+            lin.bias.copy_(module.bias)
+    return lin
+
+
 # %% ../nbs/14_surgery.ipynb #51158e2a
 def select_linear(
     model: nn.Module,  # any model
@@ -72,6 +112,13 @@ def select_linear(
     predicate: Callable[[str, nn.Module], bool] | None = None,  # `predicate(name, linear)` must be true
 ) -> dict[str, nn.Linear]:
     "The `nn.Linear` layers of `model` the filters select, by name; if none, an error listing some of its layers."
+    for key, rx in dict(include=include, exclude=exclude).items():
+        if rx is not None and not isinstance(rx, str):
+            raise TypeError(f"{key} must be a regex string or None, got {rx!r}")
+        try:
+            re.compile(rx or '')
+        except re.error as e:
+            raise ValueError(f"{key}={rx!r} is not a valid regex: {e}") from None
     linears = {n: m for n, m in model.named_modules() if isinstance(m, nn.Linear)}
     chosen = {
         n: m
@@ -200,6 +247,9 @@ def lowrank_layout(
         if isinstance(m, PerHeadLowRankQKV):
             kw = dict(dim=m.in_features) | kw
         out[n] = dict(type=type(m).__name__) | kw | dict(bias=m.bias is not None)
+        # an NSNLinear that replaced a Conv1D (GPT-2) says so: it is rebuilt on a Conv1D
+        if getattr(m, 'transposed', False):
+            out[n]['transposed'] = True
     return out
 
 
@@ -208,26 +258,43 @@ def apply_layout(
     model: nn.Module,  # a model built dense, modified in place
     layout: dict[str, dict],  # from `lowrank_layout`
 ) -> list[dict]:
-    "Replace the `nn.Linear` layers named in `layout` by empty factorised layers of the recorded type, shape and rank."
+    "Replace the `nn.Linear` (or `Conv1D`) layers named in `layout` by empty factorised layers of the recorded kind."
     if not layout:
         return []
-    linears = {n for n, m in model.named_modules() if isinstance(m, nn.Linear)}
-    if missing := [n for n in layout if n not in linears]:
+    targets = {n: m for n, m in model.named_modules() if is_projection(m)}
+    if missing := [n for n in layout if n not in targets]:
         raise ValueError(
-            f"the layout names {len(missing)} layer(s) that are not nn.Linear layers of {type(model).__name__}: "
-            f"{missing[:5]}"
+            f"the layout names {len(missing)} layer(s) that are not nn.Linear (or Conv1D) layers of "
+            f"{type(model).__name__}: {missing[:5]}"
         )
 
     def build(name, lin):
         spec = dict(layout[name])
-        kind = spec.pop('type')
+        kind, transposed = spec.pop('type'), spec.pop('transposed', False)
         if kind not in _TYPES:
             raise ValueError(f"unknown factorised type {kind!r}; known: {list(_TYPES)}")
         if lin.bias is None and spec['bias']:
             raise ValueError(f"the layout gives it a bias but the model's nn.Linear has none")
-        return _TYPES[kind](**spec, device=lin.weight.device, dtype=lin.weight.dtype)
+        new = _TYPES[kind](**spec, device=lin.weight.device, dtype=lin.weight.dtype)
+        if transposed:
+            new.transposed = True
+        return new
 
-    return replace_linear(model, build, predicate=lambda n, m: n in layout)
+    conv = {n: as_linear(targets[n]) for n in layout if not isinstance(targets[n], nn.Linear)}
+    new = {}
+    for name, lin in conv.items():
+        try:
+            new[name] = build(name, lin)
+        except (ValueError, TypeError) as e:
+            raise type(e)(f"layer {name!r}: {e}") from e
+        if (new[name].in_features, new[name].out_features) != (lin.in_features, lin.out_features):
+            raise ValueError(
+                f"layer {name!r}: the layout's {lin.in_features}x{lin.out_features} does not fit the model's Conv1D"
+            )
+    recs = replace_linear(model, build, predicate=lambda n, m: n in layout) if len(conv) < len(layout) else []
+    for name, mod in new.items():
+        swap_module(model, name, mod)
+    return recs + [replacement_record(name, conv[name], new[name]) for name in new]
 
 
 # %% ../nbs/14_surgery.ipynb #bf310bc1

@@ -8,6 +8,7 @@ from pathlib import Path
 # Literal: RunCfg.scale's annotation, resolved here when TrainCfg is documented
 from typing import Callable, Literal
 
+import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
@@ -15,7 +16,16 @@ from fastcore.basics import patch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import RunCfg, atomic_write, seed_everything
+from lowrank_nb.core import (
+    RunCfg,
+    atomic_dir,
+    atomic_write,
+    check_key,
+    check_safetensors,
+    get_device,
+    refuse_pickles,
+    seed_everything,
+)
 from .metrics import accuracy, save_json
 
 # %% auto #0
@@ -44,6 +54,26 @@ class TrainCfg(RunCfg):
     resume: bool = False  # continue from the last checkpoint in out_dir, if there is one
     checkpoints: bool = True  # write checkpoints and the best model (False: none, for throw-away runs)
     trackers: str = 'tensorboard'  # accelerate trackers, comma separated; `wandb=True` adds wandb
+
+    def __post_init__(self):
+        super().__post_init__()
+        for key, ok, allowed in (
+            ('epochs', self.epochs >= 0, 'an int >= 0'),
+            ('lr', self.lr > 0 and math.isfinite(self.lr), 'a finite float > 0'),
+            ('weight_decay', self.weight_decay >= 0, 'a float >= 0'),
+            ('warmup', 0 <= self.warmup <= 1, 'a fraction of the steps, 0 <= warmup <= 1'),
+            ('min_lr', 0 <= self.min_lr <= 1, 'a fraction of lr, 0 <= min_lr <= 1'),
+            ('grad_clip', self.grad_clip >= 0, 'a float >= 0 (0: off)'),
+            ('label_smoothing', 0 <= self.label_smoothing < 1, '0 <= label_smoothing < 1'),
+            ('grad_accum', self.grad_accum >= 1, 'an int >= 1'),
+            ('mixed_precision', self.mixed_precision in ('auto', 'no', 'bf16', 'fp16'), 'auto | no | bf16 | fp16'),
+            ('log_every', self.log_every >= 1, 'an int >= 1'),
+            ('ckpt_every', self.ckpt_every >= 0, 'an int >= 0 (0: at the end of each epoch)'),
+            ('keep_last', self.keep_last >= 1, 'an int >= 1'),
+            ('best_mode', self.best_mode in ('max', 'min'), 'max | min'),
+            ('resume', self.checkpoints or not self.resume, 'resume=True needs checkpoints=True (none to resume)'),
+        ):
+            check_key(key, getattr(self, key), ok, allowed)
 
 
 # %% ../nbs/05_train.ipynb #3fcfd7eb
@@ -112,26 +142,27 @@ class Learner:
         from accelerate import Accelerator
         from accelerate.utils import DataLoaderConfiguration, ProjectConfiguration
 
+        # the config checked its values when it was made; the device is resolved here, once
         self.cfg = cfg = cfg or TrainCfg()
-        if cfg.grad_accum < 1:
-            raise ValueError(f"grad_accum must be >= 1, got {cfg.grad_accum}")
-        if cfg.best_mode not in ('max', 'min'):
-            raise ValueError(f"best_mode must be max | min, got {cfg.best_mode!r}")
-        if cfg.resume and not cfg.checkpoints:
-            raise ValueError("resume=True needs checkpoints=True: a run that writes no checkpoints cannot be resumed")
+        dev = get_device(cfg.device)
+        if dev.type == 'cuda' and dev.index is not None:
+            torch.cuda.set_device(dev)  # a one-process run puts everything on the current GPU
         self.out_dir = Path(cfg.out_dir)
         seed_everything(cfg.seed)
         trackers = [t for t in cfg.trackers.split(',') if t.strip()] + (['wandb'] if cfg.wandb else [])
         self.accelerator = acc = Accelerator(
             mixed_precision=_precision(cfg.mixed_precision),
             gradient_accumulation_steps=cfg.grad_accum,
-            cpu=cfg.device == 'cpu',
+            cpu=dev.type == 'cpu',
             log_with=sorted(set(t.strip() for t in trackers)) or None,
             project_config=ProjectConfiguration(project_dir=str(self.out_dir), logging_dir=str(self.out_dir / 'logs')),
             dataloader_config=DataLoaderConfiguration(
                 split_batches=True, use_seedable_sampler=True, data_seed=cfg.seed
             ),
         )
+        if acc.num_processes > 1 and dev.index is not None:
+            raise ValueError(f"device {cfg.device!r} names one GPU, but this run has {acc.num_processes} processes")
+        self.device = acc.device
         self.loss_fn = loss_fn or classification_loss(cfg.label_smoothing)
         self.forward_fn, self.batch_tfm, self.callbacks = forward_fn, batch_tfm, list(callbacks)
         self.metrics_fn = self._auto_metrics if metrics_fn == 'auto' else metrics_fn
@@ -158,8 +189,6 @@ class Learner:
         )
         self.model, self.opt, self.train_dl, self.sched = acc.prepare(model, opt, train_dl, sched)
         self.valid_dl = acc.prepare(valid_dl) if valid_dl is not None else None
-        if loss_params:
-            acc.register_for_checkpointing(loss_fn)
         self.loss_params = loss_params
         self.epoch = self.batch_in_epoch = self.step = 0
         self.history, self.steps, self.best, self._sums = [], [], None, {}
@@ -262,6 +291,42 @@ def evaluate(
 
 
 # %% ../nbs/05_train.ipynb #47c072b3
+def _split_tensors(obj, tensors: dict):
+    "`obj` as JSON data, each tensor replaced by `{'__tensor__': key}` and stored in `tensors[key]`."
+    if isinstance(obj, torch.Tensor):
+        key = f't{len(tensors)}'
+        tensors[key] = obj.detach().cpu().contiguous()
+        return {'__tensor__': key}
+    if isinstance(obj, np.ndarray):
+        return {'__ndarray__': obj.tolist(), 'dtype': str(obj.dtype)}
+    if isinstance(obj, dict):
+        if all(isinstance(k, str) for k in obj):
+            return {k: _split_tensors(v, tensors) for k, v in obj.items()}
+        return {'__items__': [[k, _split_tensors(v, tensors)] for k, v in obj.items()]}
+    if isinstance(obj, (list, tuple)):
+        items = [_split_tensors(v, tensors) for v in obj]
+        return items if isinstance(obj, list) else {'__tuple__': items}
+    return obj
+
+
+def _join_tensors(obj, tensors: dict):
+    "The inverse of `_split_tensors`."
+    if isinstance(obj, list):
+        return [_join_tensors(v, tensors) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    if '__tensor__' in obj:
+        return tensors[obj['__tensor__']]
+    if '__ndarray__' in obj:
+        return np.array(obj['__ndarray__'], dtype=obj['dtype'])
+    if '__tuple__' in obj:
+        return tuple(_join_tensors(v, tensors) for v in obj['__tuple__'])
+    if '__items__' in obj:
+        return {k: _join_tensors(v, tensors) for k, v in obj['__items__']}
+    return {k: _join_tensors(v, tensors) for k, v in obj.items()}
+
+
+# %% ../nbs/05_train.ipynb #255077f7
 @patch
 def _state(self: Learner) -> dict:
     return dict(
@@ -275,32 +340,53 @@ def _state(self: Learner) -> dict:
     )
 
 
-def _swap_in(tmp: Path, final: Path):
-    "Replace folder `final` by folder `tmp` (each rename is atomic; the old one is removed after)."
-    # Not `core.atomic_path`: every process writes into `tmp`, so its name must be known to all of them (not
-    # random), and `final` may already exist as a folder, which `os.replace` cannot overwrite.
-    old = final.with_name(f'.old-{final.name}')
-    if final.exists():
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(final, old)
-    os.replace(tmp, final)
-    shutil.rmtree(old, ignore_errors=True)
+def _rng_state() -> dict:
+    import random
+
+    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else []
+    return dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(), cuda=cuda)
+
+
+def _set_rng_state(st: dict):
+    import random
+
+    random.setstate(st['python'])
+    np.random.set_state(st['numpy'])
+    torch.set_rng_state(st['torch'])
+    if st['cuda'] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(st['cuda'])
+
+
+@patch
+def _train_state(self: Learner) -> dict:
+    "Optimiser, scheduler, a loss's parameters, the gradient scaler and the RNGs: what a resume restores."
+    acc = self.accelerator
+    return dict(
+        optimizer=self.opt.state_dict(),
+        scheduler=self.sched.state_dict(),
+        loss_fn=self.loss_fn.state_dict() if isinstance(self.loss_fn, nn.Module) else None,
+        scaler=acc.scaler.state_dict() if acc.scaler is not None else None,
+        rng=_rng_state(),
+    )
 
 
 @patch
 def save_checkpoint(self: Learner) -> Path:
-    "Save the whole training state atomically to `checkpoints/step-NNNNNNNN`, keeping the last `keep_last`."
+    "Save the whole training state atomically to `checkpoints/step-NNNNNNNN` (no pickles), keeping the last few."
+    from safetensors.torch import save_file, save_model
+
     acc, root = self.accelerator, self.out_dir / 'checkpoints'
-    final, tmp = root / f'step-{self.step:08d}', root / f'.tmp-step-{self.step:08d}'
-    if acc.is_main_process:
-        shutil.rmtree(tmp, ignore_errors=True)
-    acc.wait_for_everyone()
-    acc.save_state(str(tmp))
+    final = root / f'step-{self.step:08d}'
     acc.wait_for_everyone()
     if acc.is_main_process:
-        atomic_write(tmp / 'trainer_state.json', json.dumps(self._state()))
-        _swap_in(tmp, final)
-        for old in sorted(root.glob('step-*'))[: -self.cfg.keep_last or None]:
+        tensors = {}
+        tree = _split_tensors(self._train_state(), tensors)
+        with atomic_dir(final) as tmp:
+            save_model(acc.unwrap_model(self.model), str(tmp / 'model.safetensors'))
+            save_file(tensors, str(tmp / 'state.safetensors'))
+            (tmp / 'state.json').write_text(json.dumps(tree))
+            (tmp / 'trainer_state.json').write_text(json.dumps(self._state()))
+        for old in sorted(root.glob('step-*'))[: -self.cfg.keep_last]:
             shutil.rmtree(old)
     acc.wait_for_everyone()
     return final
@@ -317,11 +403,26 @@ def last_checkpoint(self: Learner) -> Path | None:
 
 @patch
 def load_checkpoint(self: Learner, path: str | Path) -> None:
-    "Restore model, optimiser, scheduler, RNGs and loop position from a checkpoint folder."
-    path = Path(path)
+    "Restore model, optimiser, scheduler, RNGs and loop position from a checkpoint folder (a pickle in it: refused)."
+    from safetensors.torch import load_file, load_model
+
+    path, acc = Path(path), self.accelerator
+    refuse_pickles(path)
     if not (path / 'trainer_state.json').is_file():
         raise FileNotFoundError(f"{path} is not a complete checkpoint (no trainer_state.json)")
-    self.accelerator.load_state(str(path))
+    what = f'part of the Learner checkpoint {path}'
+    for f in ('model.safetensors', 'state.safetensors'):
+        check_safetensors(path / f, what)
+    load_model(acc.unwrap_model(self.model), str(path / 'model.safetensors'), strict=True)
+    tr = _join_tensors(json.loads((path / 'state.json').read_text()), load_file(str(path / 'state.safetensors')))
+    self.opt.load_state_dict(tr['optimizer'])
+    self.sched.load_state_dict(tr['scheduler'])
+    if tr['loss_fn'] is not None:
+        self.loss_fn.load_state_dict(tr['loss_fn'])
+    if tr['scaler'] is not None:
+        acc.scaler.load_state_dict(tr['scaler'])
+    if acc.is_main_process:
+        _set_rng_state(tr['rng'])
     st = json.loads((path / 'trainer_state.json').read_text())
     self.epoch, self.batch_in_epoch, self.step = st['epoch'], st['batch_in_epoch'], st['step']
     self.best, self.history, self.steps, self._sums = st['best'], st['history'], st['steps'], st['sums']
@@ -336,17 +437,13 @@ def _save_best(self: Learner, metrics: dict):
     self.best, acc = m, self.accelerator
     if not self.cfg.checkpoints:
         return  # the best value is still tracked (history.json), no file written
-    tmp, final = self.out_dir / '.tmp-best', self.out_dir / 'best'
-    if acc.is_main_process:
-        shutil.rmtree(tmp, ignore_errors=True)
     acc.wait_for_everyone()
-    acc.save_model(self.model, str(tmp))
     if acc.is_main_process:
-        atomic_write(
-            tmp / 'best.json',
-            json.dumps({'epoch': self.epoch, 'step': self.step, self.cfg.best_metric: m, **metrics}, indent=1),
-        )
-        _swap_in(tmp, final)
+        with atomic_dir(self.out_dir / 'best') as tmp:
+            acc.save_model(self.model, str(tmp))
+            (tmp / 'best.json').write_text(
+                json.dumps({'epoch': self.epoch, 'step': self.step, self.cfg.best_metric: m, **metrics}, indent=1)
+            )
     acc.wait_for_everyone()
 
 

@@ -8,11 +8,20 @@ from pathlib import Path
 # ViTCfg's generated __init__ resolves TrainCfg's Literal annotations here (show_doc evaluates them)
 from typing import Literal  # noqa: F401
 
-import yaml
 from torch import nn
 from torchvision.transforms import v2
 
-from .core import RunLogger, load_config, save_config
+from lowrank_nb.core import (
+    RunLogger,
+    atomic_files,
+    check_key,
+    check_safetensors,
+    get_device,
+    load_config,
+    read_yaml,
+    refuse_pickles,
+    save_config,
+)
 from lowrank_nb.data import (
     IMAGE_DATASETS,
     ImageDatasetName,
@@ -118,6 +127,7 @@ class ViTCfg(TrainCfg):
     wandb_entity: str | None = None  # wandb entity (team or user)
 
     def __post_init__(self):
+        super().__post_init__()
         # an unknown name is refused here, listing the known ones
         side = image_dataset(self.dataset).side
         if self.img_size is None:
@@ -127,6 +137,21 @@ class ViTCfg(TrainCfg):
                 f"img_size={self.img_size} must be a positive multiple of patch_size={self.patch_size} "
                 f"(e.g. 224 with 16, or {side}, {self.dataset}'s side, with 4)"
             )
+        for key, lo in (('train_subset', 0), ('valid_subset', 0), ('batch_size', 1), ('num_workers', 0)):
+            check_key(key, getattr(self, key), getattr(self, key) >= lo, f'an int >= {lo}')
+        for key in ('embed_dim', 'depth', 'num_heads'):
+            v = getattr(self, key)
+            check_key(key, v, v is None or v >= 1, "null (the named model's) or an int >= 1")
+        if self.embed_dim and self.num_heads:
+            check_key('num_heads', self.num_heads, self.embed_dim % self.num_heads == 0, 'a divisor of embed_dim')
+        import timm
+
+        check_key(
+            'teacher_model',
+            self.teacher_model,
+            timm.is_model(self.teacher_model),
+            "a timm ViT name, e.g. vit_small_patch16_224 or vit_tiny_patch16_224 (timm.list_models('vit_*'))",
+        )
 
 
 # %% ../nbs/08_vit.ipynb #3c8216bd
@@ -200,8 +225,9 @@ def save_vit(
     "Write `NAME.safetensors` (weights + low-rank layout) and `NAME.yaml` (the config)."
     path = Path(path)
     inner = getattr(model, 'vit', None)
-    save_lowrank(inner if isinstance(inner, nn.Module) else model, path)
-    save_config(cfg, path.parent, path.with_suffix('.yaml').name)
+    with atomic_files(path, path.with_suffix('.yaml')) as (st, yml):
+        save_lowrank(inner if isinstance(inner, nn.Module) else model, st)
+        save_config(cfg, yml.parent, yml.name)
     return path
 
 
@@ -230,16 +256,21 @@ def load_vit(
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint {path} does not exist")
+    refuse_pickles(path)
+    check_safetensors(path, 'a ViT checkpoint written by save_vit (NAME.safetensors with NAME.yaml)')
     if cfg is None:
         yml = path.with_suffix('.yaml')
         if not yml.is_file():
             raise FileNotFoundError(f"no config {yml} next to the checkpoint; pass the config it was made with")
-        if cfg_cls is None:
-            keys = {f.name for f in dataclasses.fields(ViTCfg)}
-            data = yaml.safe_load(yml.read_text()) or {}
-            cfg = load_config(ViTCfg, **{k: v for k, v in data.items() if k in keys})
-        else:
-            cfg = load_config(cfg_cls, yml)
+        data = read_yaml(yml)
+        try:
+            if cfg_cls is None:
+                keys = {f.name for f in dataclasses.fields(ViTCfg)}
+                cfg = load_config(ViTCfg, **{k: v for k, v in data.items() if k in keys})
+            else:
+                cfg = load_config(cfg_cls, yml)
+        except ValueError as e:
+            raise ValueError(f"the config {yml} of checkpoint {path}: {e}") from None
     # the weights come from the checkpoint: never look for timm's pretrained ones here
     model = build_vit(dataclasses.replace(cfg, pretrained=False))
     try:
@@ -276,6 +307,8 @@ def load_best(
 
     best = learner.out_dir / 'best' / 'model.safetensors'
     if best.is_file():
+        refuse_pickles(best.parent)
+        check_safetensors(best, "the Learner's best weights")
         load_model(model, str(best), strict=True)
 
 
@@ -284,12 +317,13 @@ def train_teacher(
     cfg: ViTCfg,  # settings (architecture, data, schedule)
     model: nn.Module | None = None,  # train this ViT in place instead of the one `cfg` describes (e.g. a `linear_vit`)
 ) -> dict:
-    "Train a dense ViT; writes `teacher_best.*` and `metrics.json` into `cfg.out_dir`; returns the summary."
+    "Train a dense ViT; writes `teacher_best.*` into `cfg.out_dir`, `metrics.json` into its `teacher/`; the summary."
+    dev = get_device(cfg.device)
     out = Path(cfg.out_dir)
     train_dl, valid_dl, classes = make_loaders(cfg)
     given = model is not None
     model = model if given else build_vit(cfg, len(classes))
-    with RunLogger(out, cfg, wandb=cfg.use_wandb, project=cfg.wandb_project) as log:
+    with RunLogger(out / 'teacher', cfg, wandb=cfg.use_wandb, project=cfg.wandb_project) as log:
         t0 = time.perf_counter()
         learner = Learner(model, train_dl, valid_dl, learner_cfg(cfg, 'teacher'))
         last = learner.fit()
@@ -300,6 +334,7 @@ def train_teacher(
         else:
             save_vit(model, out / 'teacher_best.safetensors', cfg)
         log.set(
+            device=str(dev),
             teacher_params=sum(p.numel() for p in model.parameters()),
             best_top1=learner.best,
             train_s=time.perf_counter() - t0,

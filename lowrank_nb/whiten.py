@@ -12,7 +12,7 @@ import torch
 from fastcore.basics import patch
 from torch import nn
 
-from .core import atomic_path
+from .core import atomic_path, check_finite
 from .lowrank import LayerSVD
 from .ranks import forward_inputs, rank_by_rank_frac
 from .surgery import select_linear
@@ -202,6 +202,7 @@ class WhitenedSVD(LayerSVD):
         w: torch.Tensor,  # the weight `[out, in]`
         L: torch.Tensor
         | None = None,  # a whitening factor `[in, in]` with $LL^\top = X^\top X\,(+\delta I)$; None: plain truncation
+        name: str | None = None,  # the layer's name, for errors
     ):
         w = w.detach().to('cpu', torch.float64)
         L = None if L is None else torch.as_tensor(L).to('cpu', torch.float64)
@@ -209,10 +210,10 @@ class WhitenedSVD(LayerSVD):
             raise ValueError(
                 f"need w [out, in] and L [in, in], got {tuple(w.shape)} and {None if L is None else tuple(L.shape)}"
             )
-        if not (w.isfinite().all() and (L is None or L.isfinite().all())):
-            raise ValueError(
-                f"cannot factorise: the {w.shape[0]}x{w.shape[1]} weight or its L has NaN or infinite entries"
-            )
+        what = f"layer {name}" if name is not None else f"the {w.shape[0]}x{w.shape[1]} weight"
+        check_finite(w, what)
+        if L is not None:
+            check_finite(L, f"{what}'s whitening factor L")
         # U: [out, k], S: [k], Vh: [k, in]
         self.U, self.S, self.Vh = torch.linalg.svd(w if L is None else w @ L, full_matrices=False)
         if L is None:
@@ -263,7 +264,7 @@ def whitened_svds(
         t0 = time.perf_counter()
         L, info = whitening_factor(xtx, name=name, **kwargs)
         t1 = time.perf_counter()
-        svds[name] = WhitenedSVD(w, L)
+        svds[name] = WhitenedSVD(w, L, name)
         t2 = time.perf_counter()
         rows.append(
             dict(name=name, out_features=w.shape[0], in_features=w.shape[1], **info, factor_s=t1 - t0, svd_s=t2 - t1)
@@ -283,7 +284,7 @@ def truncation_errors(
     rows = []
     for name, ws in svds.items():
         w = model.get_submodule(name).weight
-        raw = plain[name] if plain else WhitenedSVD(w)
+        raw = plain[name] if plain else WhitenedSVD(w, name=name)
         # [k+1] each; [0] = ||W X^T||^2
         e_raw, e_wh = raw.activation_errors(moments[name]), ws.activation_errors(moments[name])
         for p in rank_fracs:

@@ -10,7 +10,7 @@ import lowrank_nb.linear_vit.attention as la
 
 if not la._interpreting() or 'Interpreted' not in type(la._la_state_fwd).__name__:
     la = importlib.reload(la)
-from lowrank_nb.core import assert_rel_close
+from lowrank_nb.core import assert_rel_close, rel_rms
 
 # B, H, N, D, Dv
 SHAPES = [(1, 1, 63, 60, 60), (2, 3, 17, 16, 24), (1, 2, 100, 32, 8), (1, 1, 2, 4, 4), (2, 1, 64, 64, 64)]
@@ -86,3 +86,35 @@ def test_bf16_kernel_is_finite_and_close():
     o = la.linear_attention(q.bfloat16(), k.bfloat16(), v.bfloat16(), impl='triton')
     assert o.dtype == torch.bfloat16
     assert_rel_close(o.float(), la.linear_attention_ref(q, k, v), 2e-2)
+
+
+@pytest.mark.parametrize('qo,ko', [(-3, 3), (3, -3)], ids=['Qneg_Kpos', 'Qpos_Kneg'])
+@pytest.mark.parametrize('fm', la.FEATURE_MAPS)
+def test_offset_inputs_within_10x_of_direct_fp32(qo, ko, fm):
+    "Issue 21 item 9: on offset inputs both paths stay within 10x of the direct fp32 error (against fp64)."
+    g = torch.Generator().manual_seed(21)
+    q, k = torch.randn(1, 2, 40, 32, generator=g) + qo, torch.randn(1, 2, 40, 32, generator=g) + ko
+    v = torch.randn(1, 2, 40, 32, generator=g)
+    exact = la.linear_attention_ref(q.double(), k.double(), v.double(), fm)
+    direct = rel_rms(la.linear_attention_ref(q, k, v, fm), exact)
+    # not a degenerate case: with too few features, phi(q).phi(k) = 0 and every output is exactly 0
+    assert direct > 0
+    for impl in ('triton', 'torch'):
+        err = rel_rms(la.linear_attention(q, k, v, fm, impl=impl), exact)
+        assert err <= 10 * direct, f"{impl}: {err:.1e} vs direct fp32 {direct:.1e}"
+    # the fallback at a size where it takes the linear order (the one that used to cancel)
+    q, k = torch.randn(1, 2, 300, 32, generator=g) + qo, torch.randn(1, 2, 300, 32, generator=g) + ko
+    v = torch.randn(1, 2, 300, 32, generator=g)
+    exact = la.linear_attention_ref(q.double(), k.double(), v.double(), fm)
+    direct = rel_rms(la.linear_attention_ref(q, k, v, fm), exact)
+    err = rel_rms(la.linear_attention(q, k, v, fm, impl='torch'), exact)
+    assert err <= 10 * direct, f"torch: {err:.1e} vs direct fp32 {direct:.1e}"
+
+
+def test_fp64_falls_back_and_passes_gradcheck():
+    "Float64 inputs are computed in float64: `auto` takes the fallback and gradcheck holds."
+    g = torch.Generator().manual_seed(64)
+    q, k, v = (torch.randn(1, 1, 40, 3, generator=g, dtype=torch.float64).requires_grad_() for _ in range(3))
+    assert la._choose_impl('auto', q, v, 'relu') == 'torch'
+    assert la.linear_attention(q, k, v).dtype == torch.float64
+    assert torch.autograd.gradcheck(lambda q, k, v: la.linear_attention(q, k, v), (q, k, v))

@@ -45,7 +45,10 @@ def train_teacher(out, *flags):
     "Run the train_teacher tool into `out`; returns the teacher checkpoint (checked: it succeeded and wrote its files)."
     r = cli('train_teacher', *flags, '--out_dir', out)
     assert r.returncode == 0, r.stderr[-3000:]
-    assert {'teacher_best.safetensors', 'teacher_best.yaml', 'metrics.json'} <= {p.name for p in out.iterdir()}
+    assert {'teacher_best.safetensors', 'teacher_best.yaml'} <= {p.name for p in out.iterdir()}
+    # the teacher's run record sits in its own sub-folder, so that `train` into the same folder keeps it
+    run = json.loads((out / 'teacher' / 'metrics.json').read_text())
+    assert run['status'] == 'finished' and run['metrics']['device'] == 'cpu'
     return out / 'teacher_best.safetensors'
 
 

@@ -62,6 +62,11 @@ def _check_qkv(q, k, v):
         )
 
 
+def _compute_dtype(t: torch.Tensor) -> torch.dtype:
+    "The dtype attention is computed in: float64 for float64 inputs (so `gradcheck` works), else float32."
+    return torch.float64 if t.dtype == torch.float64 else torch.float32
+
+
 def linear_attention_ref(
     q: torch.Tensor,  # queries `[B, H, N, D]`
     k: torch.Tensor,  # keys `[B, H, M, D]`
@@ -69,11 +74,12 @@ def linear_attention_ref(
     feature_map: str = 'relu',  # one of `FEATURE_MAPS`
     eps: float = 1e-6,  # added to the normaliser
 ) -> torch.Tensor:
-    "Oracle: $AV/(A\\mathbf 1+\\epsilon)$ with $A = \\phi(Q)\\phi(K)^\\top$, in fp32; output in q's dtype."
+    "Oracle: $AV/(A\\mathbf 1+\\epsilon)$, $A = \\phi(Q)\\phi(K)^\\top$, in fp32 (fp64 for fp64); output in q's dtype."
     _check_qkv(q, k, v)
+    dtype, (q, k, v) = q.dtype, (t.to(_compute_dtype(q)) for t in (q, k, v))
     # [B, H, N, M]
-    a = _phi(q.float(), feature_map) @ _phi(k.float(), feature_map).transpose(-1, -2)
-    return ((a @ v.float()) / (a.sum(-1, keepdim=True) + eps)).to(q.dtype)
+    a = _phi(q, feature_map) @ _phi(k, feature_map).transpose(-1, -2)
+    return ((a @ v) / (a.sum(-1, keepdim=True) + eps)).to(dtype)
 
 
 # %% ../../nbs/30_linear_attention.ipynb #a9696c90
@@ -109,19 +115,21 @@ def _state(fk, v):
 
 
 def _linear_attention_torch(q, k, v, feature_map: str = 'relu', eps: float = 1e-6):
-    "Fallback: $\\phi(Q)(\\phi(K)^\\top V) / (\\phi(Q)(\\phi(K)^\\top 1) + \\epsilon)$ by fp32 matmuls."
-    dtype, (q, k, v) = q.dtype, (t.float() for t in (q, k, v))
+    "Fallback: $\\phi(Q)(\\phi(K)^\\top V) / (\\phi(Q)(\\phi(K)^\\top 1) + \\epsilon)$ by fp32 (fp64) matmuls."
+    dtype, (q, k, v) = q.dtype, (t.to(_compute_dtype(q)) for t in (q, k, v))
     quadratic, linear = core_macs(
         q.shape[-2], k.shape[-2], q.shape[-1] * (2 if feature_map == 'relu' else 1), v.shape[-1]
     )
     if quadratic < linear:  # short sequences: the quadratic order is cheaper
         a = _phi(q, feature_map) @ _phi(k, feature_map).transpose(-1, -2)  # [B, H, N, M]
         return ((a @ v) / a.sum(-1, keepdim=True).add_(eps)).to(dtype)
-    if feature_map == 'relu':  # phi(x) = [relu(x), relu(x) - x], never materialised
-        rq, rk = q.relu(), k.relu()
-        sp = _state(rk, v)
-        sm = sp - _state(k, v)  # states of relu(K) and of relu(-K) = relu(K) - K
-        num = (rq @ (sp + sm)).sub_(q @ sm)  # phi(Q) [S+; S-]  [B, H, N, Dv+1]
+    if feature_map == 'relu':  # phi(x) = [relu(x), relu(-x)], never materialised
+        # s [B, H, 1, D]: -1 on feature columns of mostly positive keys, +1 elsewhere (no gradient)
+        s = torch.where(k.detach().sum(-2, keepdim=True) >= 0, -1.0, 1.0).to(q.dtype)
+        # R: the keys' minority state, S- or S+ (in-place relu: no second [B, H, M, D] buffer)
+        r, st = _state((k * s).relu_(), v), s.transpose(-1, -2)
+        # phi(Q) [S+; S-] = relu(-sQ) (2R - sT) + Q (sR)  [B, H, N, Dv+1]
+        num = ((q * -s).relu_() @ (2 * r - st * _state(k, v))).add_(q @ (st * r))
     else:
         num = _phi(q, feature_map) @ _state(_phi(k, feature_map), v)
     return (num[..., :-1] / num[..., -1:].add(eps)).to(dtype)

@@ -9,13 +9,15 @@ from typing import Literal, NoReturn
 from pathlib import Path
 
 import torch
+import yaml
 from torch import nn
 from torch.utils.data import DataLoader
 
-from ..core import RunCfg, get_device, load_config
+from ..core import RunCfg, check_safetensors, get_device, load_config, refuse_pickles
 from ..data import DataLayoutError, ImageDatasetName, eval_transform, image_dataset, subset
 from ..metrics import accuracy, confusion_matrix, per_class_accuracy, plot_confusion, predict, save_json
 from .model import load_linear_vit
+from ..reference import debug_flag
 
 # %% auto #0
 __all__ = [
@@ -168,17 +170,27 @@ def linear_vit_evaluate_cli(
     argv: list[str] | None = None,  # command-line flags (default: sys.argv[1:])
 ) -> dict:
     "The reference's `python -m lowrank_nb.linear_vit.evaluate --checkpoint ... --dataset ... --batch_size ...`."
+    argv, debug = debug_flag(argv)
     try:
-        cfg = load_config(LinearViTEvalCfg, argv=sys.argv[1:] if argv is None else argv)
+        cfg = load_config(LinearViTEvalCfg, argv=argv)
         if not cfg.checkpoint:
             raise ValueError('--checkpoint is required (a best_model.safetensors, its .pth name, or a run folder)')
         device = get_device(cfg.device)
-    except (ValueError, RuntimeError, FileNotFoundError) as e:
+    except (ValueError, FileNotFoundError) as e:
+        if debug:
+            raise
         user_error(e)
     # the data first: a missing data set fails before any model is loaded
     ds, classes = eval_data(cfg.dataset)
     ck = find_checkpoint(cfg.checkpoint)
-    model, mcfg = load_linear_vit(ck)
+    try:
+        refuse_pickles(ck)
+        check_safetensors(ck, 'a Linear-ViT checkpoint written by linear_vit.train (X.safetensors with X.yaml)')
+        model, mcfg = load_linear_vit(ck)
+    except (ValueError, TypeError, RuntimeError, yaml.YAMLError) as e:
+        if debug:
+            raise
+        user_error(f"cannot load the checkpoint {ck}: {e}")
     side = image_dataset(cfg.dataset).side
     if (mcfg.num_classes, mcfg.img_size) != (len(classes), side):
         user_error(

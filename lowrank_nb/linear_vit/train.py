@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core import get_device, load_config, save_config, seed_everything
+from ..core import check_key, get_device, load_config, save_config, seed_everything
 from lowrank_nb.data import (
     ImageDatasetName,
     eval_transform,
@@ -25,6 +25,7 @@ from lowrank_nb.data import (
 from ..train import Learner, TrainCfg
 from .model import AttentionType, LinearViTCfg, linear_vit, save_linear_vit
 from .evaluate import eval_data, evaluate, user_error
+from ..reference import debug_flag
 
 # %% auto #0
 __all__ = [
@@ -85,6 +86,18 @@ class LinearViTTrainCfg(TrainCfg):
     )
 
     def __post_init__(self):
+        super().__post_init__()
+        for key, lo in (('batch_size', 1), ('patch_size', 1), ('dim', 1), ('depth', 1), ('heads', 1), ('mlp_dim', 1)):
+            check_key(key, getattr(self, key), getattr(self, key) >= lo, f'an int >= {lo}')
+        for key in ('train_limit', 'eval_limit', 'num_workers', 'ripple_stages', 'warmup_epochs', 'mixup_alpha'):
+            check_key(key, getattr(self, key), getattr(self, key) >= 0, 'a number >= 0')
+        check_key('dropout', self.dropout, 0 <= self.dropout < 1, '0 <= dropout < 1')
+        check_key('hydra_branches', self.hydra_branches, self.hydra_branches >= 1, 'an int >= 1')
+        # the shapes the model needs, checked here rather than after the data has loaded
+        side = image_dataset(self.dataset).side
+        check_key('patch_size', self.patch_size, side % self.patch_size == 0, f'a divisor of {side} ({self.dataset})')
+        check_key('heads', self.heads, self.dim % self.heads == 0, f'a divisor of dim ({self.dim})')
+        check_key('mlp_dim', self.mlp_dim, self.mlp_dim % self.dim == 0, f'a multiple of dim ({self.dim})')
         if not self.out_dir:
             self.out_dir = f"checkpoints/{self.attention_type}_{self.dataset}_{time.strftime('%Y%m%d_%H%M%S')}"
 
@@ -200,11 +213,14 @@ def linear_vit_train_cli(
     argv: list[str] | None = None,  # command-line flags (default: sys.argv[1:])
 ) -> dict:
     "The reference's command line: `python -m lowrank_nb.linear_vit.train --attention_type ripple ...`; the results."
+    argv, debug = debug_flag(argv)
     try:
-        cfg = load_config(LinearViTTrainCfg, argv=sys.argv[1:] if argv is None else argv)
+        cfg = load_config(LinearViTTrainCfg, argv=argv)
         # the device is the Learner's (`--device`); checked here so a wrong one is a one-line error
         get_device(cfg.device)
-    except (ValueError, RuntimeError, FileNotFoundError) as e:
+    except (ValueError, FileNotFoundError) as e:
+        if debug:
+            raise
         user_error(e)
     # a missing data set fails before any model is built
     eval_data(cfg.dataset)

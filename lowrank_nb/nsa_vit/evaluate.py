@@ -2,11 +2,11 @@
 
 # %% ../../nbs/25_nsa_evaluate.ipynb #0a8dffc4
 from __future__ import annotations
-import argparse, json, sys
+import json, sys
 
-from ..core import get_device
+from ..core import check_key, get_device
 from ..data import IMAGE_DATASETS
-from ..reference import user_errors
+from ..reference import CliParser, user_errors
 from ..vit import check_dataset, resolve_checkpoint
 from .pipeline import evaluate_checkpoint
 
@@ -20,7 +20,7 @@ def evaluate_cli(
 ) -> dict:
     "Evaluate `--checkpoint` on `--dataset`; writes `NAME_eval.json` and `NAME_confusion.png`; prints top-1/top-5."
     prog = 'python -m lowrank_nb.nsa_vit.evaluate'
-    p = argparse.ArgumentParser(prog=prog, description=evaluate_checkpoint.__doc__)
+    p = CliParser(prog=prog, description=evaluate_checkpoint.__doc__)
     p.add_argument(
         '--checkpoint',
         required=True,
@@ -37,13 +37,12 @@ def evaluate_cli(
     )
     p.add_argument('--batch_size', type=int, default=256, help='images per batch')
     p.add_argument('--subset', type=int, default=0, help='score only this many evaluation images (0: all)')
-    p.add_argument('--device', default='auto', help='auto | cuda | mps | cpu')
+    p.add_argument('--device', default='auto', help='auto | cpu | cuda | cuda:N | mps')
     a = p.parse_args(sys.argv[1:] if argv is None else argv)
-    with user_errors(prog):
-        try:
-            get_device(a.device)
-        except RuntimeError as e:
-            raise ValueError(str(e)) from None
+    with user_errors(prog, debug=a.debug):
+        check_key('batch_size', a.batch_size, a.batch_size >= 1, 'an int >= 1')
+        check_key('subset', a.subset, a.subset >= 0, 'an int >= 0 (0: all)')
+        get_device(a.device)
         if a.dataset:
             check_dataset(a.dataset)
         ck = resolve_checkpoint(a.checkpoint)

@@ -92,7 +92,9 @@ def _block_choice(w: torch.Tensor, groups: int, method: str, value: float, allow
     shape = tuple(blocks.shape[1:])
     if method == 'energy_threshold':
         choices = [
-            rank_by_energy(shape, singular_values(b), value, allow_larger=allow_larger, name=f'{name}[{i}]')
+            rank_by_energy(
+                shape, singular_values(b, f'{name}[{i}]'), value, allow_larger=allow_larger, name=f'{name}[{i}]'
+            )
             for i, b in enumerate(blocks)
         ]
     else:

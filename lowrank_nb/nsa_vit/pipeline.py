@@ -13,7 +13,7 @@ from typing import Literal  # noqa: F401
 import torch
 from torch import nn
 
-from ..core import RunLogger, config_parser, get_device, load_config, project_root
+from ..core import RunLogger, check_key, config_parser, get_device, load_config, project_root
 
 # `subset` is evaluate_checkpoint's argument: the helper goes by its module's name
 from ..data import ImageDatasetName, eval_transform, image_dataset, subset as data_subset  # noqa: F401
@@ -85,6 +85,13 @@ class NSAConfig(ViTCfg):
             raise ValueError(
                 f"rank_selection_method must be one of {list(RANK_METHODS)}, got {self.rank_selection_method!r}"
             )
+        check_key(
+            'energy_threshold', self.energy_threshold, 0 < self.energy_threshold <= 1, '0 < energy_threshold <= 1'
+        )
+        check_key(
+            'fixed_rank_ratio', self.fixed_rank_ratio, 0 < self.fixed_rank_ratio <= 1, '0 < fixed_rank_ratio <= 1'
+        )
+        check_key('kd_temperature', self.kd_temperature, self.kd_temperature > 0, 'a float > 0')
         # checks the weights and kd_metric
         NSAWeights(self.alpha, self.gamma, self.beta, self.lambda_orth, self.kd_temperature, self.kd_metric)
 
@@ -149,6 +156,7 @@ def nsa_cli_config(
     if '-h' in argv or '--help' in argv:
         p = config_parser(NSAConfig, prog=prog)
         p.add_argument('--model', metavar='TEACHER_MODEL', help="the reference's name for --teacher_model")
+        p.add_argument('--debug', action='store_true', help='show the traceback of an error (user errors too)')
         p.epilog = f"With no --config, {default_config_path()} is read ({' or '.join(REFERENCE_CONFIGS)} mean it)."
         p.print_help()
         return None
@@ -163,10 +171,8 @@ def nsa_cli_config(
         else:
             rest.append(a)
     cfg = load_config(NSAConfig, path, argv=rest)
-    try:
-        get_device(cfg.device)
-    except RuntimeError as e:
-        raise ValueError(str(e)) from None
+    # the config checked the name; here: is the device on this machine
+    get_device(cfg.device)
     return cfg
 
 
@@ -327,6 +333,7 @@ def distill(
     cfg: NSAConfig,  # settings; no `teacher_checkpoint`: timm's pretrained weights (where they are on this machine)
 ) -> dict:
     "Compress and distil the teacher; writes `best.*`, `ranks.csv` and `metrics.json`; returns the summary."
+    dev = get_device(cfg.device)  # before anything loads
     if cfg.teacher_checkpoint:
         teacher, tcfg = load_vit(cfg.teacher_checkpoint)
     else:
@@ -343,7 +350,6 @@ def distill(
     keys = ('teacher_model', 'img_size', 'patch_size', 'embed_dim', 'depth', 'num_heads')
     # the student's checkpoint is rebuilt from the teacher's architecture
     cfg = dataclasses.replace(cfg, **{k: getattr(tcfg, k) for k in keys})
-    dev = get_device(cfg.device)
     teacher.to(dev)
     with RunLogger(out, cfg, wandb=cfg.use_wandb, project=cfg.wandb_project) as log:
         t_acc = accuracy(*predict(teacher, valid_dl, dev), topk=(1, 5))

@@ -24,8 +24,12 @@ NSA_REFERENCE_COMMANDS = [
         'python -m nsa_vit.train_teacher --model vit_small_patch16_224 --epochs 20',
         'python -m lowrank_nb.nsa_vit.train_teacher --model vit_small_patch16_224 --epochs 20',
         _TEACHER,
-        outputs=('checkpoints/teacher_best.safetensors', 'checkpoints/teacher_best.yaml', 'checkpoints/metrics.json'),
-        note='checkpoints/teacher_best.pth is written as .safetensors + .yaml',
+        outputs=(
+            'checkpoints/teacher_best.safetensors',
+            'checkpoints/teacher_best.yaml',
+            'checkpoints/teacher/metrics.json',
+        ),
+        note='checkpoints/teacher_best.pth is written as .safetensors + .yaml; the run record in checkpoints/teacher/',
     ),
     RefCommand(
         'python -m nsa_vit.train --config nsa_vit/configs/default.yaml '
@@ -34,7 +38,14 @@ NSA_REFERENCE_COMMANDS = [
         '--teacher_checkpoint checkpoints/teacher_best.pth',
         f'{_TEACHER} && {_M}.train --config nsa_vit/configs/default.yaml '
         f'--teacher_checkpoint checkpoints/teacher_best.pth {TINY_FLAGS}',
-        outputs=('checkpoints/best.safetensors', 'checkpoints/best.yaml', 'checkpoints/ranks.csv'),
+        # train's record (metrics.json) beside best.*; the teacher's, in checkpoints/teacher/, is kept
+        outputs=(
+            'checkpoints/best.safetensors',
+            'checkpoints/best.yaml',
+            'checkpoints/ranks.csv',
+            'checkpoints/metrics.json',
+            'checkpoints/teacher/metrics.json',
+        ),
         note='after the tiny train_teacher; the config path and .pth resolve to ours (a note on stderr)',
     ),
     RefCommand(

@@ -2,13 +2,13 @@
 
 # %% ../../nbs/26_nsa_sweep.ipynb #e19c17e4
 from __future__ import annotations
-import argparse, itertools, os, shlex, sys
+import itertools, os, shlex, sys
 from pathlib import Path
 
 import pandas as pd
 
-from ..core import atomic_write, load_config, project_root
-from ..reference import user_errors
+from ..core import atomic_write, check_safetensors, load_config, project_root
+from ..reference import CliParser, user_errors
 from ..vit import find_pretrained, resolve_checkpoint
 from .pipeline import NSAConfig, default_config_path, nsa_cli_config, resolve_config
 
@@ -110,7 +110,7 @@ def sweep_cli(
 ):
     "Run the grid online (wandb sweep) or offline (papermill); other flags (or those after `--`) go to every run."
     prog = 'python -m lowrank_nb.nsa_vit.sweep'
-    p = argparse.ArgumentParser(prog=prog, description=sweep_cli.__doc__, allow_abbrev=False)
+    p = CliParser(prog=prog, description=sweep_cli.__doc__, allow_abbrev=False)
     p.add_argument('--config', default=None, help=f'base YAML for every run (default: {default_config_path()})')
     p.add_argument(
         '--teacher_checkpoint',
@@ -130,7 +130,7 @@ def sweep_cli(
     p.add_argument('-j', '--jobs', type=int, default=1, help='offline points run at the same time')
     p.add_argument('--offline', action='store_true', help='run offline even when wandb is online')
     a, rest = p.parse_known_args(sys.argv[1:] if argv is None else argv)
-    with user_errors(prog):
+    with user_errors(prog, debug=a.debug):
         cfg_path = resolve_config(a.config) if a.config else default_config_path()
         teacher = (
             ['--teacher_checkpoint', str(resolve_checkpoint(a.teacher_checkpoint))] if a.teacher_checkpoint else []
@@ -140,6 +140,8 @@ def sweep_cli(
         cfg = nsa_cli_config(flags, prog)
         if cfg.teacher_checkpoint and not Path(cfg.teacher_checkpoint).is_file():
             raise FileNotFoundError(f"teacher checkpoint {cfg.teacher_checkpoint} does not exist")
+        if cfg.teacher_checkpoint:
+            check_safetensors(cfg.teacher_checkpoint, 'a teacher checkpoint written by train_teacher')
         if not cfg.teacher_checkpoint:
             find_pretrained(cfg.teacher_model, cfg.pretrained_file)
         points = parse_grid(a.grid or list(DEFAULT_GRID))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses, json, sys
 from pathlib import Path
 
-from ..reference import user_errors
+from ..core import check_safetensors
+from ..reference import debug_flag, user_errors
 from ..vit import check_dataset, find_pretrained, resolve_checkpoint
 from .pipeline import distill, nsa_cli_config
 
@@ -19,8 +20,9 @@ def train_cli(
 ) -> dict:
     "Parse `--config` and flags into an `NSAConfig`, distil, print and return the summary."
     prog = 'python -m lowrank_nb.nsa_vit.train'
-    with user_errors(prog):
-        cfg = nsa_cli_config(sys.argv[1:] if argv is None else argv, prog)
+    argv, debug = debug_flag(argv)
+    with user_errors(prog, debug=debug):
+        cfg = nsa_cli_config(argv, prog)
         if cfg is None:
             return {}
         check_dataset(cfg.dataset)
@@ -28,6 +30,7 @@ def train_cli(
             cfg = dataclasses.replace(cfg, teacher_checkpoint=str(resolve_checkpoint(cfg.teacher_checkpoint)))
             if not Path(cfg.teacher_checkpoint).is_file():
                 raise FileNotFoundError(f"teacher checkpoint {cfg.teacher_checkpoint} does not exist")
+            check_safetensors(cfg.teacher_checkpoint, 'a teacher checkpoint written by train_teacher')
         else:
             find_pretrained(cfg.teacher_model, cfg.pretrained_file)
         summary = distill(cfg)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 import json, sys
 
-from ..reference import user_errors
+from ..reference import debug_flag, user_errors
 from ..vit import check_dataset, train_teacher
 from .pipeline import nsa_cli_config
 
@@ -18,8 +18,9 @@ def train_teacher_cli(
 ) -> dict:
     "Parse the flags into an `NSAConfig`, train the teacher, print and return the summary."
     prog = 'python -m lowrank_nb.nsa_vit.train_teacher'
-    with user_errors(prog):
-        cfg = nsa_cli_config(sys.argv[1:] if argv is None else argv, prog)
+    argv, debug = debug_flag(argv)
+    with user_errors(prog, debug=debug):
+        cfg = nsa_cli_config(argv, prog)
         if cfg is None:
             return {}
         check_dataset(cfg.dataset)

@@ -8,10 +8,15 @@ __all__ = []
 _NAMES = {
     'nsn.api': (
         'MODULE_PRESETS modules_regex check_max_rank replace_linear_with_nsn restore_linear_from_nsn '
-        'set_uniform_rank nsn_flop_fraction select_rank_for_target_flops'
+        'set_uniform_rank nsn_flop_fraction select_rank_for_target_flops select_ranks_for_target_flops check_modules '
+        'select_nsn_layers NSNRecords transformer_blocks projection_layers projection_kinds'
     ),
     'nsn.gguf': 'check_gguf dense_state_dict export_gguf',
     'nsn.hf_io': 'load_hf_model adapt_hf_model save_nsn load_nsn',
+    'nsn.hf_auto': (
+        'NSN_MODEL_TYPE NSNConfig NSNModel NSNForCausalLM NSNForSequenceClassification register_nsn_auto '
+        'load_nsn_pretrained resolve_model_path hf_cache_dir'
+    ),
     'nsn.training': (
         'uncertainty_weighted_loss MultiRankLoss RankSampler UniformRanks FixedRanks SandwichRanks '
         'multi_rank_forward lm_dataset fit_multi_rank hf_causal_lm_rank_sweep truncation_rank_sweep plot_rank_sweep '
@@ -41,6 +46,8 @@ def __getattr__(
         raise AttributeError(f"module 'lowrank_nb.nsn' has no attribute {name!r}")
     import importlib
 
+    # registers the NSN model type with transformers' Auto classes
+    importlib.import_module('lowrank_nb.nsn.hf_auto')
     mod, attr = _WHERE[name]
     return getattr(importlib.import_module(mod), attr)
 

@@ -2,53 +2,283 @@
 
 # %% ../../nbs/40_nsn.ipynb #6e00e80e
 from __future__ import annotations
-import re
+import re, weakref
 from typing import Sequence
 
 import torch
 from torch import nn
 
+from ..core import check_finite
 from ..lowrank import NSNLinear
 from ..ranks import ranks_for_target_flops
-from ..surgery import nsn_layers, replace_linear, replacement_record, select_linear, set_rank, swap_module
+from lowrank_nb.surgery import (
+    FACTORISED,
+    as_linear,
+    conv1d_class,
+    is_projection,
+    nsn_layers,
+    replacement_record,
+    set_rank,
+    swap_module,
+)
 from ..whiten import WhitenedSVD
 
 # %% auto #0
 __all__ = [
     'MODULE_PRESETS',
+    'transformer_blocks',
+    'projection_layers',
+    'projection_kinds',
+    'check_modules',
+    'select_nsn_layers',
     'modules_regex',
     'check_max_rank',
+    'NSNRecords',
     'replace_linear_with_nsn',
     'restore_linear_from_nsn',
     'set_uniform_rank',
     'nsn_flop_fraction',
     'select_rank_for_target_flops',
+    'select_ranks_for_target_flops',
 ]
 
-# %% ../../nbs/40_nsn.ipynb #94c7a869
-MODULE_PRESETS = {
-    'mlp': r'\.(mlp|feed_forward|ffn)\.|\.intermediate\.dense$|\.layer\.\d+\.output\.dense$',
-    'attn': r'\.(self_attn|attn|attention)\.',
+
+# %% ../../nbs/40_nsn.ipynb #4778bb24
+def transformer_blocks(
+    model: nn.Module,  # any model
+) -> dict[str, nn.Module]:
+    "The repeated blocks of `model` by name: elements of its outermost `nn.ModuleList`s that hold a projection."
+    blocks = {}
+    for name, mod in model.named_modules():
+        if not isinstance(mod, (nn.ModuleList, nn.Sequential)) or any(name.startswith(b + '.') for b in blocks):
+            continue
+        kids = {
+            f'{name}.{k}' if name else k: c
+            for k, c in mod.named_children()
+            if not is_projection(c) and any(is_projection(x) for x in c.modules())
+        }
+        # a Sequential counts only as a stack of at least two blocks of one class (timm's `blocks`)
+        if isinstance(mod, nn.Sequential) and (len(kids) < 2 or len({type(c) for c in kids.values()}) > 1):
+            continue
+        blocks.update(kids)
+    return blocks
+
+
+# %% ../../nbs/40_nsn.ipynb #6865d65f
+def projection_layers(
+    model: nn.Module,  # any model
+) -> tuple[dict[str, nn.Module], dict[str, str]]:
+    "`(inside, outside)`: the projections inside the transformer blocks by name, and every other one with why not."
+    blocks = transformer_blocks(model)
+    inside, outside = {}, {}
+    for name, mod in model.named_modules():
+        if not is_projection(mod):
+            continue
+        if isinstance(model.get_submodule(name.rpartition('.')[0]), nn.MultiheadAttention):
+            outside[name] = 'read directly by nn.MultiheadAttention'
+        elif any(name.startswith(b + '.') for b in blocks):
+            inside[name] = mod
+        else:
+            outside[name] = 'outside the transformer blocks'
+    return inside, outside
+
+
+# %% ../../nbs/40_nsn.ipynb #f2a9a5e9
+_ATTN = '<attention>'
+_PRODUCTS = {
+    torch.matmul,
+    torch.Tensor.matmul,
+    torch.Tensor.__matmul__,
+    torch.Tensor.__rmatmul__,
+    torch.bmm,
+    torch.Tensor.bmm,
+    torch.baddbmm,
+    torch.Tensor.baddbmm,
+    torch.einsum,
+    torch.nn.functional.scaled_dot_product_attention,
 }
-MODULE_PRESETS['all'] = f"{MODULE_PRESETS['mlp']}|{MODULE_PRESETS['attn']}"
 
 
-# %% ../../nbs/40_nsn.ipynb #88903a16
-def modules_regex(
+class _Provenance(torch.overrides.TorchFunctionMode):
+    "While active: tag every torch op's outputs with the projections its inputs came from; collect attention's."
+
+    def __init__(self):
+        super().__init__()
+        # projections found feeding or reading attention; every tensor tagged (weakly, to untag them after)
+        self.attn, self.tagged = set(), []
+
+    def tag(self, t: torch.Tensor, tag: frozenset):
+        "Tag `t` with the projections it comes from."
+        t._nsn_from = tag
+        self.tagged.append(weakref.ref(t))
+
+    def __exit__(self, *exc):
+        # no tag outlives the pass (a buffer updated in place would otherwise carry it into the next one)
+        for r in self.tagged:
+            if (t := r()) is not None and hasattr(t, '_nsn_from'):
+                del t._nsn_from
+        self.tagged = []
+        return super().__exit__(*exc)
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        leaves = torch.utils._pytree.tree_leaves((args, kwargs or {}))
+        tags = [t._nsn_from for t in leaves if isinstance(t, torch.Tensor) and getattr(t, '_nsn_from', None)]
+        if not tags:
+            return out
+        tag = frozenset().union(*tags)
+        # a product of two projected tensors mixes tokens by content: attention
+        if func in _PRODUCTS and len(tags) >= 2:
+            tag |= {_ATTN}
+        if _ATTN in tag:
+            self.attn |= tag - {_ATTN}
+        for t in torch.utils._pytree.tree_leaves(out):
+            if isinstance(t, torch.Tensor):
+                self.tag(t, tag)
+        return out
+
+
+# %% ../../nbs/40_nsn.ipynb #42c58c91
+def _batch_on(inputs, device):
+    "`inputs` (a dict, tuple or tensor) with its tensors moved to `device`."
+    return torch.utils._pytree.tree_map(lambda t: t.to(device) if isinstance(t, torch.Tensor) else t, inputs)
+
+
+def projection_kinds(
+    model: nn.Module,  # any model with transformer blocks
+    example_inputs=None,  # one batch (dict of keyword arguments, tuple or tensor); None: `model.dummy_inputs`
+) -> dict[str, str | None]:
+    "Each projection in the blocks: 'attn' (feeds or reads attention), 'mlp' (called otherwise) or None (never called)."
+    inside, _ = projection_layers(model)
+    inputs = example_inputs if example_inputs is not None else getattr(model, 'dummy_inputs', None)
+    if inputs is None:
+        raise ValueError(
+            f"telling attention from MLP projections runs one forward pass, and {type(model).__name__} has no "
+            "dummy_inputs: pass example_inputs= (one batch), or choose the layers with 'all' or a regex"
+        )
+    mode, called = _Provenance(), set()
+
+    def hook(name):
+        def record(mod, args, kwargs, out):
+            called.add(name)
+            src = [getattr(t, '_nsn_from', frozenset()) for t in torch.utils._pytree.tree_leaves((args, kwargs))]
+            # it reads the attention output: the output projection
+            if any(_ATTN in s for s in src):
+                mode.attn.add(name)
+            if isinstance(out, torch.Tensor):
+                mode.tag(out, frozenset({name}))
+
+        return record
+
+    # layers already adapted are projections too: their outputs start a new tag (they are not candidates)
+    projs = [(n, m) for n, m in model.named_modules() if is_projection(m) or isinstance(m, FACTORISED)]
+    hooks = [m.register_forward_hook(hook(n), with_kwargs=True) for n, m in projs]
+    was, inputs = model.training, _batch_on(inputs, next(model.parameters()).device)
+    try:
+        model.eval()
+        with torch.random.fork_rng(devices=[]), torch.no_grad(), mode:
+            if isinstance(inputs, dict):
+                model(**inputs)
+            elif isinstance(inputs, (tuple, list)):
+                model(*inputs)
+            else:
+                model(inputs)
+    finally:
+        for h in hooks:
+            h.remove()
+        model.train(was)
+    return {n: 'attn' if n in mode.attn else 'mlp' if n in called else None for n in inside}
+
+
+# %% ../../nbs/40_nsn.ipynb #f49e6241
+MODULE_PRESETS = {
+    'all': 'every nn.Linear / Conv1D inside the transformer blocks',
+    'attn': 'the projections in the blocks that feed or read an attention product (queries, keys, values, output)',
+    'mlp': 'the other projections in the blocks that the forward pass calls (the feed-forward network)',
+}
+
+
+# %% ../../nbs/40_nsn.ipynb #db081eea
+def check_modules(
     modules: str | Sequence[str],  # a preset (`mlp`, `attn`, `all`), a regex, or a list of these
-) -> str:
-    "One regex for `modules`: presets expanded, a list joined with `|`; an error for anything else or a bad regex."
+) -> list[str]:
+    "`modules` as a list of presets and regexes; a `ValueError` for anything else or a bad regex."
     pats = [modules] if isinstance(modules, str) else list(modules) if isinstance(modules, (list, tuple)) else None
     if not pats or not all(isinstance(p, str) and p for p in pats):
         raise ValueError(
             f"modules must be one of {list(MODULE_PRESETS)}, a regex or a non-empty list of them, got {modules!r}"
         )
-    rx = '|'.join(f'(?:{MODULE_PRESETS.get(p, p)})' for p in pats)
-    try:
-        re.compile(rx)
-    except re.error as e:
-        raise ValueError(f"modules={modules!r} is not a valid regular expression: {e}") from None
-    return rx
+    for p in pats:
+        try:
+            re.compile(p)
+        except re.error as e:
+            raise ValueError(f"modules={p!r} is not a valid regular expression: {e}") from None
+    return pats
+
+
+# %% ../../nbs/40_nsn.ipynb #ce5c766c
+def _names(names, k=4) -> str:
+    "The first `k` names, then how many there are."
+    names = list(names)
+    return ', '.join(names[:k]) + (f', ... ({len(names)})' if len(names) > k else '')
+
+
+def _select(model, modules, exclude, example_inputs):
+    "`(chosen, left, kinds)` of `select_nsn_layers`; `kinds` only when a preset needed the forward pass."
+    pats = check_modules(modules)
+    inside, outside = projection_layers(model)
+    every = {n: m for n, m in model.named_modules() if is_projection(m)}
+    kinds = projection_kinds(model, example_inputs) if {'mlp', 'attn'} & set(pats) else {}
+    if unknown := [n for n, k in kinds.items() if k is None]:
+        raise ValueError(
+            f"modules={modules!r}: {len(unknown)} projection(s) inside the transformer blocks could not be "
+            f"classified as attention or MLP (the example forward pass never called them): {_names(unknown)}; "
+            "pass example_inputs= that reach them, or choose the layers with 'all' or a regex"
+        )
+    chosen = set()
+    for p in pats:
+        if p == 'all':
+            got = set(inside)
+        elif p in ('mlp', 'attn'):
+            got = {n for n, k in kinds.items() if k == p}
+        else:
+            got = {n for n in every if re.search(p, n)}
+        if not got:
+            what = f"its projections include: {_names(every)}" if every else "it has no nn.Linear or Conv1D layer"
+            raise ValueError(f"modules pattern {p!r} matches no layer of {type(model).__name__}; {what}")
+        chosen |= got
+    dropped = {n for n in chosen if exclude is not None and re.search(exclude, n)}
+    if dropped == chosen:
+        raise ValueError(f"exclude={exclude!r} leaves none of the {len(chosen)} layers modules={modules!r} selects")
+    kept = chosen - dropped
+    why = {n: 'excluded' for n in dropped} | outside
+    left = {n: why.get(n, f'not selected by modules={modules!r}') for n in every if n not in kept}
+    return {n: m for n, m in every.items() if n in kept}, left, kinds
+
+
+def select_nsn_layers(
+    model: nn.Module,  # any model
+    modules: str | Sequence[str] = 'all',  # a preset (`mlp`, `attn`, `all`), a regex or a list of them
+    exclude: str | None = None,  # regex a layer's name must not contain a match of
+    example_inputs=None,  # `mlp`/`attn`: one batch for the classifying forward pass (default `model.dummy_inputs`)
+) -> tuple[dict[str, nn.Module], dict[str, str]]:
+    "`(chosen, left)`: the projections `modules` selects, by name, and every other projection with why it was left."
+    return _select(model, modules, exclude, example_inputs)[:2]
+
+
+# %% ../../nbs/40_nsn.ipynb #2e4317ab
+def modules_regex(
+    modules: str | Sequence[str],  # a preset (`mlp`, `attn`, `all`), a regex, or a list of these
+    model: nn.Module | None = None,  # the model whose layers to match; None: only check `modules`
+    exclude: str | None = None,  # regex a layer's name must not contain a match of
+    example_inputs=None,  # `mlp`/`attn`: one batch for the classifying forward pass (default `model.dummy_inputs`)
+) -> str | None:
+    "A regex for exactly the layers `modules` selects in `model`; without a model, the regexes joined (None: a preset)."
+    pats = check_modules(modules)
+    if model is None:
+        return None if set(pats) & set(MODULE_PRESETS) else '|'.join(f'(?:{p})' for p in pats)
+    chosen, _ = select_nsn_layers(model, modules, exclude, example_inputs)
+    return '^(?:' + '|'.join(re.escape(n) for n in chosen) + ')$'
 
 
 # %% ../../nbs/40_nsn.ipynb #4964f8b3
@@ -92,6 +322,30 @@ def _check_factors(
             )
 
 
+# %% ../../nbs/40_nsn.ipynb #8761a522
+class NSNRecords(list):
+    "One record per adapted layer (a list); `.left` maps every projection left as it was to why."
+
+    def __init__(
+        self,
+        records=(),  # dicts from `replacement_record`, with `source` and `kind`
+        left: dict[str, str] | None = None,  # layer name -> why it was left
+    ):
+        super().__init__(records)
+        self.left = dict(left or {})
+
+    def summary(self) -> str:
+        "One line: how many layers were adapted (by kind, when known) and which were left, by reason."
+        kinds, reasons = {}, {}
+        for r in self:
+            kinds[r['kind']] = kinds.get(r['kind'], 0) + 1
+        for n, why in self.left.items():
+            reasons.setdefault(why, []).append(n)
+        by_kind = '' if None in kinds else ' (' + ', '.join(f'{k} {c}' for k, c in kinds.items()) + ')'
+        left = '; '.join(f'{_names(ns, 3)} ({why})' for why, ns in reasons.items()) or 'none'
+        return f"NSN: adapted {len(self)} layers{by_kind}; left {len(self.left)}: {left}"
+
+
 # %% ../../nbs/40_nsn.ipynb #9bb0da2a
 def replace_linear_with_nsn(
     model: nn.Module,  # the model to modify in place
@@ -100,29 +354,32 @@ def replace_linear_with_nsn(
     exclude: str | None = None,  # regex a layer's name must not contain a match of
     # layer name -> whitening factor L `[in, in]` or its `WhitenedSVD` (whitened init); None: raw SVD
     factors: dict[str, torch.Tensor | WhitenedSVD] | None = None,
-) -> list[dict]:
-    "Replace the chosen `nn.Linear` layers by SVD-initialised `NSNLinear` layers; one record per layer."
+    example_inputs=None,  # `mlp`/`attn`: one batch for the classifying forward pass (default `model.dummy_inputs`)
+    verbose: bool = True,  # print the one-line summary
+) -> NSNRecords:
+    "Replace the chosen projections by SVD-initialised `NSNLinear` layers; one record per layer, `.left` the others."
     check_max_rank(max_rank)
-    rx = modules_regex(modules)
-    for p in [modules] if isinstance(modules, str) else modules:
-        try:
-            select_linear(model, modules_regex(p), exclude)
-        except ValueError as e:
-            raise ValueError(f"modules pattern {p!r} matches no layer: {e}") from None
+    chosen, left, kinds = _select(model, modules, exclude, example_inputs)
+    lins = {n: as_linear(m) for n, m in chosen.items()}
     if factors is not None:
-        _check_factors(factors, select_linear(model, rx, exclude))
-
-    def svd(name, lin):
-        if factors is None:
-            return None
-        f = factors[name]
-        return f if isinstance(f, WhitenedSVD) else WhitenedSVD(lin.weight, f)
-
-    def factory(name, lin):
-        rank = min(max_rank or min(lin.weight.shape), *lin.weight.shape)
-        return NSNLinear.from_linear(lin, rank, svd=svd(name, lin))
-
-    return replace_linear(model, factory, rx, exclude)
+        _check_factors(factors, lins)
+    new = {}
+    # build everything first: a failure leaves the model untouched
+    for name, lin in lins.items():
+        check_finite(lin.weight, f"layer {name}")
+        f = None if factors is None else factors[name]
+        svd = f if f is None or isinstance(f, WhitenedSVD) else WhitenedSVD(lin.weight, f, name=name)
+        new[name] = NSNLinear.from_linear(lin, min(max_rank or min(lin.weight.shape), *lin.weight.shape), svd=svd)
+        # a Conv1D: restored as one
+        new[name].transposed = lin is not chosen[name]
+    recs = NSNRecords(left=left)
+    for name, layer in new.items():
+        swap_module(model, name, layer)
+        rec = replacement_record(name, lins[name], layer)
+        recs.append(rec | dict(source=type(chosen[name]).__name__, kind=kinds.get(name)))
+    if verbose:
+        print(recs.summary())
+    return recs
 
 
 # %% ../../nbs/40_nsn.ipynb #b80aa533
@@ -130,13 +387,22 @@ def restore_linear_from_nsn(
     model: nn.Module,  # a model with NSNLinear layers, modified in place
     rank: int | dict[str, int] | None = None,  # first set this rank (see `set_rank`); None: keep the active ranks
 ) -> list[dict]:
-    "Replace every `NSNLinear` by the dense `nn.Linear` of its active rank; one record per layer."
+    "Replace every `NSNLinear` by the dense layer of its active rank (a `Conv1D` where it was one); one record each."
     if rank is not None:
         set_rank(model, rank)
     recs = []
     for name, layer in nsn_layers(model).items():
-        swap_module(model, name, lin := layer.to_linear())
-        recs.append(replacement_record(name, layer, lin) | dict(rank=layer.rank))
+        lin = dense = layer.to_linear()
+        if getattr(layer, 'transposed', False):
+            dense = conv1d_class()(lin.out_features, lin.in_features).to(lin.weight.device, lin.weight.dtype)
+            with torch.no_grad():
+                dense.weight.copy_(lin.weight.T)
+                if lin.bias is None:
+                    dense.bias.zero_()
+                else:
+                    dense.bias.copy_(lin.bias)
+        swap_module(model, name, dense)
+        recs.append(replacement_record(name, layer, lin) | dict(rank=layer.rank, type=type(dense).__name__))
     return recs
 
 
@@ -162,24 +428,53 @@ def nsn_flop_fraction(
     return cost / sum(l.in_features * l.out_features for l in layers)
 
 
-# %% ../../nbs/40_nsn.ipynb #e31ceca3
+# %% ../../nbs/40_nsn.ipynb #369305ba
+def _check_target_fraction(
+    target_fraction,  # FLOPs wanted, as a fraction of the dense layers'
+) -> float:
+    "`target_fraction` if it is a number in (0, 1], else a `ValueError` naming it."
+    f = target_fraction
+    if isinstance(f, bool) or not isinstance(f, (int, float)) or not 0 < f <= 1:
+        raise ValueError(f"target_fraction must be a number in (0, 1], got {target_fraction!r}")
+    return float(f)
+
+
+# %% ../../nbs/40_nsn.ipynb #a1d83f76
 def select_rank_for_target_flops(
+    model: nn.Module,  # a model with NSNLinear layers
+    target_fraction: float = 0.5,  # FLOPs wanted, as a fraction of the adapted layers' dense FLOPs, in (0, 1]
+) -> int:
+    "The largest one rank (at most every layer's R, so `set_rank` accepts it) whose NSN FLOP fraction is within target."
+    f = _check_target_fraction(target_fraction)
+    if not any(isinstance(m, NSNLinear) for m in model.modules()):
+        raise ValueError(
+            f"select_rank_for_target_flops needs a model with NSNLinear layers; {type(model).__name__} has none "
+            "(per-layer ranks of a dense model: select_ranks_for_target_flops)"
+        )
+    low = min(l.max_rank for l in nsn_layers(model).values())
+    if (lowest := nsn_flop_fraction(model, 1)) > f:
+        raise ValueError(
+            f"target_fraction {target_fraction} is below {lowest:.4f}, the FLOP fraction of rank 1 in every NSN layer"
+        )
+    return max(r for r in range(1, low + 1) if nsn_flop_fraction(model, r) <= f)
+
+
+# %% ../../nbs/40_nsn.ipynb #e31ceca3
+def select_ranks_for_target_flops(
     model: nn.Module,  # an NSN model (or a dense one: see `lowrank_nb.ranks.ranks_for_target_flops`)
-    target_fraction: float,  # FLOPs wanted, as a fraction of the dense layers', in (0, 1]
+    target_fraction: float = 0.5,  # FLOPs wanted, as a fraction of the dense layers', in (0, 1]
     example_inputs=None,  # dense models only: one batch to count each layer's rows
     include: str | None = None,  # dense models only: regex a layer's name must match
 ) -> dict[str, int | None]:
     "Per-layer ranks within `target_fraction`; for NSN models the largest single rank (capped per layer)."
-    f = target_fraction
-    if isinstance(f, bool) or not isinstance(f, (int, float)) or not 0 < f <= 1:
-        raise ValueError(f"target_fraction must be a number in (0, 1], got {target_fraction!r}")
+    f = _check_target_fraction(target_fraction)
     if not any(isinstance(m, NSNLinear) for m in model.modules()):
         return ranks_for_target_flops(model, target_fraction, example_inputs, include)
     layers = nsn_layers(model)
     top = max(l.max_rank for l in layers.values())
-    if (lowest := nsn_flop_fraction(model, 1)) > target_fraction:
+    if (lowest := nsn_flop_fraction(model, 1)) > f:
         raise ValueError(
             f"target_fraction {target_fraction} is below {lowest:.4f}, the FLOP fraction of rank 1 in every NSN layer"
         )
-    r = max(r for r in range(1, top + 1) if nsn_flop_fraction(model, r) <= target_fraction)
+    r = max(r for r in range(1, top + 1) if nsn_flop_fraction(model, r) <= f)
     return {n: min(r, l.max_rank) for n, l in layers.items()}

@@ -5,13 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Sequence
 
+import json
+
 import torch
 
 # sets HF_HUB_OFFLINE=1 before transformers is imported
 import lowrank_nb.core  # noqa: F401
+from ..core import atomic_dir
 from ..lowrank import NSNLinear
-from .api import check_max_rank, modules_regex, replace_linear_with_nsn
+from .api import check_max_rank, check_modules, modules_regex, replace_linear_with_nsn
 from .gguf import check_gguf
+from .hf_auto import NSN_REMOTE_CODE, NSN_REMOTE_MODULE, NSNConfig, nsn_config_dict, resolve_model_path
+from .hf_auto import NSN_AUTO_CLASSES, load_nsn_pretrained
 from ..surgery import load_lowrank_pretrained, nsn_layers, save_lowrank_pretrained
 from ..whiten import whitening_factors
 
@@ -56,18 +61,14 @@ def _load_tokenizer(
 
 # %% ../../nbs/40b_nsn_hf_io.ipynb #87205e39
 def load_hf_model(
-    name_or_path: str | Path,  # a local Hugging Face folder (an NSN folder too) or a `.gguf` file
+    name_or_path: str | Path,  # a local Hugging Face folder (an NSN folder too), a cached Hub id or a `.gguf` file
     tokenizer=None,  # a tokenizer, or the folder / GGUF file to read it from; None: the model's own
     dtype: torch.dtype = torch.float32,  # dtype of the weights (GGUF tensors are de-quantised to it)
 ):
     "`(model, tokenizer)` from a local folder or GGUF file, offline, in eval mode (NSN folders keep their ranks)."
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    p = Path(name_or_path)
-    if not p.exists():
-        raise FileNotFoundError(
-            f"no model at {p}: expected a local Hugging Face folder or a .gguf file (nothing is downloaded)"
-        )
+    p = resolve_model_path(name_or_path)
     if p.is_file():
         if p.suffix.lower() != '.gguf':
             raise ValueError(f"{p} is a file but not a .gguf file; expected a Hugging Face folder or a GGUF file")
@@ -75,13 +76,20 @@ def load_hf_model(
         # first: a GGUF without tokenizer fails before the weights are read
         tok = _load_tokenizer(tokenizer, p)
         model = AutoModelForCausalLM.from_pretrained(p.parent, gguf_file=p.name, dtype=dtype)
+        q = getattr(model, 'hf_quantizer', None)
+        # unpacked to `dtype` on load: without the GGUF quantizer the model saves (`save_nsn`) like any other
+        if q is not None and all(t.dtype.is_floating_point for t in model.parameters()):
+            q.remove_quantization_config(model)
         # export_gguf copies its tokenizer fields
         model.config.nsn_source_gguf = str(p.resolve())
         return model.eval(), tok
     if not (p / 'config.json').is_file():
         raise FileNotFoundError(f"{p} has no config.json; expected a Hugging Face model folder")
     config = AutoConfig.from_pretrained(p)
-    if getattr(config, 'lowrank_layout', None):
+    if isinstance(config, NSNConfig):
+        auto = next((a for a, c in NSN_AUTO_CLASSES.items() if c.__name__ in (config.architectures or [])), 'AutoModel')
+        model = load_nsn_pretrained(p, auto, config, dtype=dtype)
+    elif getattr(config, 'lowrank_layout', None):
         model = load_lowrank_pretrained(_model_class(config), p).to(dtype)
     else:
         model = _model_class(config).from_pretrained(p, dtype=dtype)
@@ -101,7 +109,7 @@ def adapt_hf_model(
     "`(model, tokenizer, records)`: the model loaded offline, the chosen layers made SVD-initialised `NSNLinear`."
     check_max_rank(max_rank)
     # bad arguments fail before anything is loaded
-    rx = modules_regex(modules)
+    check_modules(modules)
     if init not in ('svd', 'whitened'):
         raise ValueError(f"init must be 'svd' or 'whitened', got {init!r}")
     if init == 'whitened' and calibration is None:
@@ -114,7 +122,8 @@ def adapt_hf_model(
             f"{name_or_path} already has NSNLinear layers; load it with load_hf_model (or load_nsn) "
             "instead of adapting it again"
         )
-    factors = whitening_factors(model, calibration, include=rx)[0] if init == 'whitened' else None
+    rx = modules_regex(modules, model) if init == 'whitened' else None
+    factors = whitening_factors(model, calibration, include=rx)[0] if rx else None
     return model, tok, replace_linear_with_nsn(model, max_rank, modules, factors=factors)
 
 
@@ -122,30 +131,41 @@ def adapt_hf_model(
 def save_nsn(
     model: torch.nn.Module,  # a Hugging Face model with NSNLinear layers
     tokenizer,  # its tokenizer (saved beside it)
-    path: str | Path,  # the folder to write
+    path: str | Path,  # the folder to write (replaced as a whole)
+    keep: Sequence[str] = (),  # entries of an existing `path` carried into the new one (e.g. nsn-train's `run`)
 ) -> Path:
-    "Save an NSN model (weights, config with its layout and active ranks) and its tokenizer to `path`."
+    "Save an NSN model (weights, `lowrank_nsn` config with its layout and active ranks) and its tokenizer to `path`."
     nsn_layers(model)
-    path = save_lowrank_pretrained(model, path)
-    if tokenizer is not None:
-        tokenizer.save_pretrained(str(path))
-    return path
+    with atomic_dir(path) as tmp:
+        save_lowrank_pretrained(model, tmp)
+        cfg = tmp / 'config.json'
+        cfg.write_text(json.dumps(nsn_config_dict(json.loads(cfg.read_text())), indent=2, sort_keys=True) + '\n')
+        (tmp / f'{NSN_REMOTE_MODULE}.py').write_text(NSN_REMOTE_CODE)
+        if tokenizer is not None:
+            tokenizer.save_pretrained(str(tmp))
+        # last, so that a failure above leaves them where they were
+        for name in keep:
+            if (Path(path) / name).exists():
+                (Path(path) / name).rename(tmp / name)
+    return Path(path)
 
 
 # %% ../../nbs/40b_nsn_hf_io.ipynb #ae561a7d
 def load_nsn(
-    path: str | Path,  # a folder written by `save_nsn`
+    path: str | Path,  # a folder written by `save_nsn` (or a Hub id of one, cached locally)
     dtype: torch.dtype = torch.float32,  # dtype of the weights
 ):
     "`(model, tokenizer)` from a folder written by `save_nsn`: NSN layers and active ranks restored, eval mode."
     from transformers import AutoConfig
 
-    if not (Path(path) / 'config.json').is_file():
+    path = resolve_model_path(path)
+    if not (path / 'config.json').is_file():
         raise FileNotFoundError(f"{path} has no config.json; expected a folder written by save_nsn")
     config = AutoConfig.from_pretrained(str(path))
-    if not getattr(config, 'lowrank_layout', None):
+    if not isinstance(config, NSNConfig) and not getattr(config, 'lowrank_layout', None):
         raise ValueError(
-            f"{path} is not an NSN folder (no lowrank_layout in config.json); adapt it with adapt_hf_model"
+            f"{path} is not an NSN folder (model type {config.model_type!r}, no lowrank_layout); "
+            "adapt it with adapt_hf_model"
         )
-    model = load_lowrank_pretrained(_model_class(config), path).to(dtype).eval()
-    return model, _load_tokenizer(None, Path(path))
+    model, tok = load_hf_model(path, dtype=dtype)
+    return model, tok

@@ -206,6 +206,7 @@ def fit_multi_rank(
     valid: tuple[torch.Tensor, torch.Tensor] | None = None,  # evaluation windows
     batch_size: int = 4,  # windows per step
     eval_ranks: Sequence[int] | None = None,  # ranks scored in evaluation
+    callbacks: tuple[Callable, ...] = (),  # `cb(learner, event)`, as `Learner`'s
 ) -> Learner:
     "Train every rank of `model` at once with `MultiRankLoss` through the shared `Learner`; returns the learner."
     from torch.utils.data import DataLoader
@@ -224,6 +225,7 @@ def fit_multi_rank(
         loss_fn=MultiRankLoss(sampler.support),
         forward_fn=multi_rank_forward(sampler, eval_ranks),
         metrics_fn=None,
+        callbacks=callbacks,
     )
     learn.fit()
     return learn
