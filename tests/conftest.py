@@ -6,6 +6,9 @@ import pytest
 
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 os.environ['WANDB_MODE'] = 'disabled'
+# Triton's CPU interpreter, set before anything imports triton: tests/test_linear_attention.py runs the kernels
+# through it, and a worker that imported triton first (e.g. via accelerate) without it cannot run them
+os.environ['TRITON_INTERPRET'] = '1'
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent  # the venv the tests run in
 

@@ -141,7 +141,7 @@ def test_the_layers_issue_21_found_skipped(capsys):
     assert sum('encoder_attn' in r['name'] for r in bart) == 2 * 4
     gpt2 = replace_linear_with_nsn(build('gpt2'), 4, 'all')
     assert {r['source'] for r in gpt2} == {'Conv1D'} and len(gpt2) == 8
-    assert capsys.readouterr().out.strip() == (
+    assert capsys.readouterr().err.strip() == (
         "NSN: adapted 8 layers; left 1: lm_head (outside the transformer blocks)"
     )
 

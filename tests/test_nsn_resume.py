@@ -122,7 +122,8 @@ def test_nsn_train_resume_refuses_a_planted_pickle(tmp_path, capsys):
     "`nsn-train --resume`: one usage line naming the planted file, exit 2, and the planted code never runs."
     from transformers import AutoTokenizer
 
-    from lowrank_nb.nsn.cli import nsn_train
+    # the function, not the module `python -m lowrank_nb.nsn.cli.nsn_train` runs (which shadows it once imported)
+    from lowrank_nb.nsn.cli.nsn_train import nsn_train
     from lowrank_nb.nsn.hf_io import save_nsn
     from lowrank_nb.pretrained import pretrained_path
 

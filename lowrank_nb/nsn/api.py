@@ -2,7 +2,7 @@
 
 # %% ../../nbs/40_nsn.ipynb #6e00e80e
 from __future__ import annotations
-import re, weakref
+import re, sys, weakref
 from typing import Sequence
 
 import torch
@@ -377,8 +377,8 @@ def replace_linear_with_nsn(
         swap_module(model, name, layer)
         rec = replacement_record(name, lins[name], layer)
         recs.append(rec | dict(source=type(chosen[name]).__name__, kind=kinds.get(name)))
-    if verbose:
-        print(recs.summary())
+    if verbose:  # on stderr: a command's stdout stays its result (e.g. nsn-infer's generated text)
+        print(recs.summary(), file=sys.stderr)
     return recs
 
 
