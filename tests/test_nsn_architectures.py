@@ -99,7 +99,7 @@ def test_all_full_rank_low_rank_restore(arch, capsys):
     recs = replace_linear_with_nsn(model, None, 'all')
     assert {r['name'] for r in recs} == want and len(recs) == len(want)
     assert set(recs.left) == {n for n, m in build(arch).named_modules() if isinstance(m, (nn.Linear, Conv1D))} - want
-    assert f"adapted {len(want)} layers" in capsys.readouterr().out
+    assert f"adapted {len(want)} layers" in capsys.readouterr().err
     assert rel_rms(logits(model), ref) <= 1e-5
     set_rank(model, 2)
     assert rel_rms(logits(model), ref) > 1e-3
