@@ -80,13 +80,13 @@ sweep: $(STAMP)  ## one experiment over a grid: make sweep EXP=<name> GRID=<grid
 test: $(STAMP)  ## library and notebooks in sync and clean, every notebook run, then tests/
 	@$(MAKE) --no-print-directory lint sync-check clean-check nbtest pytest
 
-lint: $(STAMP)  ## ruff (ruff.toml): lines <= 120, no `;`-chained statements, formatted; notebooks, library and tests
+lint: $(STAMP)  ## ruff (ruff.toml): lines <= 120, no `;`-chained statements, formatted; notebooks and tests
 	@$(BIN)/ruff check --no-cache . && $(BIN)/ruff format --no-cache --check --quiet . \
-	  || { echo "FAIL: ruff found the above; fix the notebooks (then nbdev_export), or run: $(BIN)/ruff format ."; exit 1; }
+	  || { echo "FAIL: ruff found the above; fix the notebooks (then make export) or tests, or run: $(BIN)/ruff format ."; exit 1; }
 	@echo "ok: ruff check and ruff format are clean"
 
-export: $(STAMP)  ## write lowrank_nb/ from the notebooks: nbdev_export, then ruff format (nbdev's __all__ and _modidx lines exceed 120)
-	@$(BIN)/nbdev_export && $(BIN)/ruff format --no-cache --quiet lowrank_nb
+export: $(STAMP)  ## write lowrank_nb/ from the notebooks: exactly what nbdev_export writes, nothing after it
+	@$(BIN)/nbdev_export
 
 sync-check: $(STAMP)  ## make export must not change lowrank_nb/; every module names its notebook (the only source)
 	@sum() { find lowrank_nb -name '*.py' -print0 | sort -z | xargs -0 md5sum; }; before=$$(sum); \

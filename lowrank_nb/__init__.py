@@ -18,7 +18,6 @@ _MODULES = {
 # name -> the submodule that defines it
 _TOP_LEVEL = {n: mod for mod, names in _MODULES.items() for n in names.split()}
 
-
 # %% ../nbs/41_api.ipynb #303e7ede
 def __getattr__(
     name: str,  # an attribute of the package

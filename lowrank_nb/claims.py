@@ -12,26 +12,12 @@ import pandas as pd
 from .core import project_root
 
 # %% auto #0
-__all__ = [
-    'VERDICTS',
-    'Claim',
-    'experiment_metrics',
-    'claims_table',
-    'judge_ratio',
-    'judge_score',
-    'judge_energy_095',
-    'judge_flops_halved',
-    'judge_linear_vs_sdpa',
-    'judge_nsn_full_rank',
-    'judge_nsn_half',
-    'judge_nsn_half_whitened',
-    'judge_svd_llm',
-    'judge_lowrank_speed',
-]
+__all__ = ['VERDICTS', 'Claim', 'experiment_metrics', 'claims_table', 'judge_ratio', 'judge_score', 'judge_energy_095',
+           'judge_flops_halved', 'judge_linear_vs_sdpa', 'judge_nsn_full_rank', 'judge_nsn_half',
+           'judge_nsn_half_whitened', 'judge_svd_llm', 'judge_lowrank_speed']
 
 # %% ../nbs/07a_claims.ipynb #ee2e8b02
 VERDICTS = ('reproduced', 'not reproduced', 'partly', 'not testable here')
-
 
 # %% ../nbs/07a_claims.ipynb #5088b1ad
 @dataclass
@@ -45,7 +31,6 @@ class Claim:
     exp: str | None = None  # the experiment whose metrics.json measures it (None: nothing here can)
     judge: Callable[[dict], tuple[str, str]] | None = None  # metrics -> (measured, verdict)
     why: str = ''  # why it cannot be tested here (when `judge` is None)
-
 
 # %% ../nbs/07a_claims.ipynb #379528a2
 def experiment_metrics(
@@ -63,7 +48,6 @@ def experiment_metrics(
     scale = (m.get('config') or {}).get('scale', '?')
     commit = ((m.get('env') or {}).get('git_commit') or '?')[:7]
     return m['metrics'], f'{exp} · {scale} · {commit}'
-
 
 # %% ../nbs/07a_claims.ipynb #ab19fe2d
 def _judged(c: Claim, given: dict, figures) -> tuple[str, str, str]:
@@ -100,7 +84,6 @@ def claims_table(
         rows.append(row | dict(measured=got, verdict=verdict, source=source))
     return pd.DataFrame(rows)
 
-
 # %% ../nbs/07a_claims.ipynb #f6ab5d5b
 def _rel_err(a, b):
     return abs(a - b) / abs(b)
@@ -120,7 +103,6 @@ def judge_ratio(
 
     return judge
 
-
 # %% ../nbs/07a_claims.ipynb #c481d2db
 def judge_score(
     path: tuple,  # keys leading to the measured score in the metrics
@@ -139,7 +121,6 @@ def judge_score(
 
     return judge
 
-
 # %% ../nbs/07a_claims.ipynb #5c9cfd4d
 def judge_energy_095(m: dict) -> tuple[str, str]:
     "ViT-S at energy 0.95 (random weights, guard off): partly reproduced when it grows past dense."
@@ -151,7 +132,6 @@ def judge_energy_095(m: dict) -> tuple[str, str]:
     return f"{p / 1e6:.1f}M vs {d / 1e6:.1f}M ({d / p:.2f}x)", (
         grows if p > d else "not reproduced: the student is smaller than dense"
     )
-
 
 # %% ../nbs/07a_claims.ipynb #04970645
 def judge_flops_halved(m: dict) -> tuple[str, str]:
@@ -170,7 +150,6 @@ def judge_flops_halved(m: dict) -> tuple[str, str]:
         f"not reproduced: best {best} {f[best]:.2f}x; at 65 tokens QK^T and AV are {share:.1f}% of the model's FLOPs"
     )
 
-
 # %% ../nbs/07a_claims.ipynb #efedebe1
 def judge_linear_vs_sdpa(m: dict) -> tuple[str, str]:
     "Linear attention's forward speed-up over SDPA at 65 / 1,025 / 4,097 tokens: reproduced when it wins from 577."
@@ -180,13 +159,11 @@ def judge_linear_vs_sdpa(m: dict) -> tuple[str, str]:
     wins = m['fwd_linear_wins_from_577']
     return measured, 'reproduced' if wins else 'not reproduced: SDPA still wins at N = 577'
 
-
 # %% ../nbs/07a_claims.ipynb #645eb2ad
 def judge_nsn_full_rank(m: dict) -> tuple[str, str]:
     "NSN at full rank against dense: reproduced when the perplexities agree to 1e-4 (relative)."
     v, d = m['ppl_full_rank_before'], m['dense_ppl']
     return f"{v:.4f} vs dense {d:.4f}", 'reproduced' if _rel_err(v, d) <= 1e-4 else 'not reproduced'
-
 
 # %% ../nbs/07a_claims.ipynb #546fa26e
 def judge_nsn_half(m: dict) -> tuple[str, str]:
@@ -197,7 +174,6 @@ def judge_nsn_half(m: dict) -> tuple[str, str]:
     missed = "not reproduced (smoke: a few training steps; raw-SVD init of SmolLM2's MLPs is catastrophic)"
     return measured, 'reproduced' if r <= 1.25 else missed
 
-
 # %% ../nbs/07a_claims.ipynb #ff79630f
 def judge_nsn_half_whitened(m: dict) -> tuple[str, str]:
     "NSN from the whitened SVD at the 50%-FLOP rank: reproduced at most 1.25x dense, compared with raw init."
@@ -206,7 +182,6 @@ def judge_nsn_half_whitened(m: dict) -> tuple[str, str]:
     measured = f"{r:.3g}x dense ppl whitened init vs {raw:.3g}x raw init ({layers} MLP layers, rank {rank})"
     helps = f" (smoke: a few layers and steps; whitening helps by a factor {raw / r:.0f})" if r < raw else ''
     return measured, 'reproduced' if r <= 1.25 else 'not reproduced' + helps
-
 
 # %% ../nbs/07a_claims.ipynb #721584a2
 def judge_svd_llm(m: dict) -> tuple[str, str]:
@@ -218,7 +193,6 @@ def judge_svd_llm(m: dict) -> tuple[str, str]:
     )
     full = 'reproduced' if r <= 1.40 * 1.05 else 'not reproduced'
     return f"{r:.2f}x on {m['llama_layers']} SmolLM2 MLP layers (smoke)", scope if m['llama_layers'] < 210 else full
-
 
 # %% ../nbs/07a_claims.ipynb #2262cda5
 def judge_lowrank_speed(m: dict) -> tuple[str, str]:

@@ -17,7 +17,6 @@ from .whiten import WhitenedSVD
 # %% auto #0
 __all__ = ['layer_svds', 'truncated', 'sweep_ranks', 'truncation_sweep', 'lowrank_names']
 
-
 # %% ../nbs/15_compress.ipynb #7e00eba8
 def layer_svds(
     model: nn.Module,  # the model
@@ -29,7 +28,6 @@ def layer_svds(
         raise ValueError(f"no whitening factor for layer {missing[0]!r}")
     get = model.get_submodule
     return {k: WhitenedSVD(get(k).weight, None if factors is None else factors[k], k) for k in names}
-
 
 # %% ../nbs/15_compress.ipynb #6958b635
 @contextlib.contextmanager
@@ -51,7 +49,6 @@ def truncated(
     finally:
         for k, lin in originals.items():
             swap_module(model, k, lin)
-
 
 # %% ../nbs/15_compress.ipynb #1bf51184
 _PLAN_COLUMNS = ['name', 'out_features', 'in_features', 'rank', 'dense_params', 'params', 'reason']
@@ -78,7 +75,6 @@ def sweep_ranks(
         params=[ranks[k] * (m + n) for k, (m, n) in shapes.items()],
         reason='greedy allocation under one global budget',
     )
-
 
 # %% ../nbs/15_compress.ipynb #0ee400a2
 def truncation_sweep(
@@ -112,7 +108,6 @@ def truncation_sweep(
         if on_row is not None:
             on_row(pd.DataFrame(rows))
     return pd.DataFrame(rows)
-
 
 # %% ../nbs/15_compress.ipynb #13bbdff4
 def lowrank_names(

@@ -16,36 +16,11 @@ import torch
 import yaml
 
 # %% auto #0
-__all__ = [
-    'DEVICES',
-    'PICKLE_SUFFIXES',
-    'DATA_README',
-    'get_device',
-    'seed_everything',
-    'atomic_path',
-    'atomic_write',
-    'atomic_dir',
-    'atomic_files',
-    'refuse_pickles',
-    'check_finite',
-    'check_safetensors',
-    'config_parser',
-    'read_yaml',
-    'load_config',
-    'save_config',
-    'check_key',
-    'RunCfg',
-    'project_root',
-    'data_root',
-    'assert_finite',
-    'rel_rms',
-    'assert_rel_close',
-    'count_params',
-    'human_count',
-    'env_info',
-    'json_safe',
-    'RunLogger',
-]
+__all__ = ['DEVICES', 'PICKLE_SUFFIXES', 'DATA_README', 'get_device', 'seed_everything', 'atomic_path', 'atomic_write',
+           'atomic_dir', 'atomic_files', 'refuse_pickles', 'check_finite', 'check_safetensors', 'config_parser',
+           'read_yaml', 'load_config', 'save_config', 'check_key', 'RunCfg', 'project_root', 'data_root',
+           'assert_finite', 'rel_rms', 'assert_rel_close', 'count_params', 'human_count', 'env_info', 'json_safe',
+           'RunLogger']
 
 # %% ../nbs/00_core.ipynb #7e17cbe3
 DEVICES = ('auto', 'cuda', 'mps', 'cpu')
@@ -92,7 +67,6 @@ def get_device(
         )
     return torch.device(name)
 
-
 # %% ../nbs/00_core.ipynb #86398738
 def seed_everything(
     seed: int,  # the one seed for Python, NumPy and torch
@@ -108,7 +82,6 @@ def seed_everything(
     set_seed(seed)
     torch.use_deterministic_algorithms(deterministic)  # and switch it off again when not asked for
     return seed
-
 
 # %% ../nbs/00_core.ipynb #831b4a0f
 @contextlib.contextmanager
@@ -129,7 +102,6 @@ def atomic_path(
             tmp.unlink(missing_ok=True)
         raise
 
-
 # %% ../nbs/00_core.ipynb #a2f7c9c9
 def atomic_write(
     path: str | Path,  # where the file should end up
@@ -142,7 +114,6 @@ def atomic_write(
         f.flush()
         os.fsync(f.fileno())
     return path
-
 
 # %% ../nbs/00_core.ipynb #05c32583
 def _sibling(path: Path, tag: str) -> Path:
@@ -173,7 +144,6 @@ def atomic_dir(
         raise
     shutil.rmtree(old, ignore_errors=True)
 
-
 # %% ../nbs/00_core.ipynb #0382d5ae
 @contextlib.contextmanager
 def atomic_files(
@@ -195,7 +165,6 @@ def atomic_files(
             os.replace(stage / p.name, p)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-
 
 # %% ../nbs/00_core.ipynb #7df6d86b
 PICKLE_SUFFIXES = ('.pkl', '.pickle', '.pt', '.pth', '.bin', '.ckpt', '.pyc', '.joblib', '.npy', '.npz')
@@ -233,7 +202,6 @@ def refuse_pickles(
             )
     return folder
 
-
 # %% ../nbs/00_core.ipynb #e7265e25
 def check_finite(
     t: torch.Tensor,  # a matrix about to be decomposed
@@ -243,7 +211,6 @@ def check_finite(
     if not torch.isfinite(t).all():
         raise ValueError(f"{what} has NaN or infinite values")
     return t
-
 
 # %% ../nbs/00_core.ipynb #febfb5fe
 def check_safetensors(
@@ -264,7 +231,6 @@ def check_safetensors(
             f"{path} is not a readable safetensors file ({' '.join(str(e).split())}; truncated or corrupt?); "
             f"expected {expected}"
         ) from None
-
 
 # %% ../nbs/00_core.ipynb #02be3e0a
 _TRUE, _FALSE = ('true', '1', 'yes', 'on'), ('false', '0', 'no', 'off')
@@ -324,7 +290,6 @@ def _coerce(name: str, tp, value):
             pass
         raise ValueError(f"config key {name!r}: expected {tp.__name__}, got {value!r}")
     return value
-
 
 # %% ../nbs/00_core.ipynb #351f95a1
 def _field_help(cls) -> dict:
@@ -391,7 +356,6 @@ def config_parser(
         )
     return p
 
-
 # %% ../nbs/00_core.ipynb #ec5e3011
 def read_yaml(
     path: str | Path,  # a YAML file of `key: value` settings
@@ -411,7 +375,6 @@ def read_yaml(
     if not isinstance(data, dict | None):
         raise ValueError(f"config file {path} must hold a mapping of key: value, got {type(data).__name__}")
     return data or {}
-
 
 # %% ../nbs/00_core.ipynb #818b6006
 def load_config(
@@ -450,7 +413,6 @@ def load_config(
     hints = get_type_hints(cls)
     return cls(**{k: _coerce(k, hints[k], v) for k, v in values.items()})
 
-
 # %% ../nbs/00_core.ipynb #b529492f
 def save_config(
     cfg,  # a dataclass instance
@@ -462,7 +424,6 @@ def save_config(
         raise TypeError(f"save_config needs a dataclass instance, got {cfg!r}")
     return atomic_write(Path(out_dir) / name, yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False))
 
-
 # %% ../nbs/00_core.ipynb #fbca201c
 def check_key(
     key: str,  # the config key (or flag) being checked
@@ -473,7 +434,6 @@ def check_key(
     "Raise `ValueError` naming `key`, `value` and what is allowed unless `ok`."
     if not ok:
         raise ValueError(f"config key {key!r}: got {value!r}; allowed: {allowed}")
-
 
 # %% ../nbs/00_core.ipynb #d86b45ad
 @dataclasses.dataclass
@@ -492,7 +452,6 @@ class RunCfg:
         if not _is_device_name(str(self.device)):
             raise ValueError(f"config key 'device': {_not_a_device(self.device)}")
 
-
 # %% ../nbs/00_core.ipynb #26ee70a2
 def project_root() -> Path:
     "The folder holding `settings.ini`: searched upwards from this package, then from the working directory."
@@ -504,7 +463,6 @@ def project_root() -> Path:
     raise FileNotFoundError(
         f"cannot find the lowrank_nb project root (a folder with settings.ini and nbs/) above {here} or {Path.cwd()}"
     )
-
 
 # %% ../nbs/00_core.ipynb #9dd31535
 DATA_README = 'shared/data/README.md'
@@ -530,7 +488,6 @@ def data_root() -> Path:
         f"see {DATA_README} for what it holds"
     )
 
-
 # %% ../nbs/00_core.ipynb #cb2f90f2
 def assert_finite(
     x: torch.Tensor,  # any tensor
@@ -547,7 +504,6 @@ def assert_finite(
         )
     return x
 
-
 # %% ../nbs/00_core.ipynb #f7f993be
 def rel_rms(
     actual: torch.Tensor,  # what the code under test produced
@@ -563,7 +519,6 @@ def rel_rms(
     # complex: both parts count
     a, e = (torch.view_as_real(t.to(torch.complex128)) if t.is_complex() else t.double() for t in (a, e))
     return ((a - e).pow(2).mean().sqrt() / e.pow(2).mean().sqrt().clamp_min(floor)).item()
-
 
 # %% ../nbs/00_core.ipynb #d7816b55
 def assert_rel_close(
@@ -588,7 +543,6 @@ def assert_rel_close(
         )
     return err
 
-
 # %% ../nbs/00_core.ipynb #f3e79425
 def count_params(
     model: torch.nn.Module,  # any module
@@ -596,7 +550,6 @@ def count_params(
 ) -> int:
     "Number of scalar parameters in `model`, shared tensors counted once."
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
-
 
 # %% ../nbs/00_core.ipynb #77d5e904
 def human_count(
@@ -607,7 +560,6 @@ def human_count(
         if abs(n) >= k:
             return f"{n / k:.1f}{unit}"
     return str(int(n))
-
 
 # %% ../nbs/00_core.ipynb #2e43e7ee
 def env_info() -> dict:
@@ -641,7 +593,6 @@ def env_info() -> dict:
         info['git_commit'] = info['git_dirty'] = None
     return info
 
-
 # %% ../nbs/00_core.ipynb #dae034c2
 def json_safe(
     o,  # dicts, lists, numbers, strings; tensors, NumPy values, paths, dtypes and dataclasses are converted
@@ -673,7 +624,6 @@ def json_safe(
         return o
 
     return finite(json.loads(json.dumps(o, default=convert)))
-
 
 # %% ../nbs/00_core.ipynb #f5088e31
 class RunLogger:

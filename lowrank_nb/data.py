@@ -16,36 +16,11 @@ from tqdm.auto import tqdm
 from .core import DATA_README, atomic_write, data_root
 
 # %% auto #0
-__all__ = [
-    'CIFAR10_CLASSES',
-    'IMAGE_STATS',
-    'FASHION_MNIST_DIR',
-    'FASHION_MNIST_CLASSES',
-    'IMAGE_DATASETS',
-    'ImageDatasetName',
-    'DataLayoutError',
-    'FileSource',
-    'ImageTensorDataset',
-    'subset',
-    'cache_dir',
-    'decode_images',
-    'cached',
-    'cifar_pickles',
-    'write_cifar100_pickles',
-    'cifar10',
-    'cifar100',
-    'tiny_imagenet',
-    'image_folder',
-    'read_idx',
-    'fashion_mnist',
-    'train_transform',
-    'eval_transform',
-    'mixup',
-    'image_loaders',
-    'ImageDataSpec',
-    'image_dataset',
-]
-
+__all__ = ['CIFAR10_CLASSES', 'IMAGE_STATS', 'FASHION_MNIST_DIR', 'FASHION_MNIST_CLASSES', 'IMAGE_DATASETS', 'ImageDatasetName',
+           'DataLayoutError', 'FileSource', 'ImageTensorDataset', 'subset', 'cache_dir', 'decode_images', 'cached',
+           'cifar_pickles', 'write_cifar100_pickles', 'cifar10', 'cifar100', 'tiny_imagenet', 'image_folder',
+           'read_idx', 'fashion_mnist', 'train_transform', 'eval_transform', 'mixup', 'image_loaders', 'ImageDataSpec',
+           'image_dataset']
 
 # %% ../nbs/02_data.ipynb #726ffcbe
 class DataLayoutError(ValueError):
@@ -74,7 +49,6 @@ def _locate(root, names: tuple[str, ...], what: str) -> Path:
         if (root / n).exists():
             return root / n
     raise _missing(root if not root.is_dir() else ' or '.join(str(root / n) for n in names), what)
-
 
 # %% ../nbs/02_data.ipynb #7a819817
 class FileSource:
@@ -137,7 +111,6 @@ class FileSource:
     def __repr__(self):
         return f"FileSource({self.path}, {len(self.names)} files)"
 
-
 # %% ../nbs/02_data.ipynb #20526777
 class ImageTensorDataset(Dataset):
     "Images as one uint8 tensor `[N, 3, H, W]` with integer labels and class names; `transform` is applied per item."
@@ -185,7 +158,6 @@ class ImageTensorDataset(Dataset):
     def __repr__(self):
         return f"ImageTensorDataset({len(self)} images {tuple(self.images.shape[1:])}, {len(self.classes)} classes)"
 
-
 # %% ../nbs/02_data.ipynb #c5cd646d
 def subset(
     ds: Dataset,  # any indexable data set
@@ -204,14 +176,12 @@ def subset(
         sub.class_names = ds.class_names
     return sub
 
-
 # %% ../nbs/02_data.ipynb #4c6f57de
 def cache_dir() -> Path:
     "Where decoded data sets are cached: `$LOWRANK_CACHE`, else `$XDG_CACHE_HOME/lowrank_nb` or `~/.cache/lowrank_nb`."
     if os.environ.get('LOWRANK_CACHE'):
         return Path(os.environ['LOWRANK_CACHE'])
     return Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'lowrank_nb'
-
 
 # %% ../nbs/02_data.ipynb #9bd0b96b
 def decode_images(
@@ -235,7 +205,6 @@ def decode_images(
         out[i] = img
     return out if out is not None else torch.empty(0, 3, *(size or (0, 0)), dtype=torch.uint8)
 
-
 # %% ../nbs/02_data.ipynb #cc641592
 def cached(
     key: str,  # a name for the cache file, e.g. `cifar10-train-<signature>`
@@ -254,7 +223,6 @@ def cached(
         return torch.load(path, mmap=True, weights_only=True)
     except Exception as e:
         raise DataLayoutError(f"the cache file {path} is unreadable ({e}); delete it to rebuild") from None
-
 
 # %% ../nbs/02_data.ipynb #18d31ccf
 CIFAR10_CLASSES = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck')
@@ -279,7 +247,6 @@ def _class_folder_index(names: list[str], split: str, ext: tuple[str, ...]) -> t
     idx = {c: i for i, c in enumerate(classes)}
     return files, classes, [idx[n.split('/')[1]] for n in files]
 
-
 # %% ../nbs/02_data.ipynb #0de96aeb
 _PICKLE_GLOBALS = {
     ('numpy', 'ndarray'),
@@ -299,7 +266,6 @@ class _CifarUnpickler(pickle.Unpickler):
                 f"refused to load the global {module}.{name}: a CIFAR pickle holds only numpy arrays, lists and dicts"
             )
         return super().find_class(module, name)
-
 
 # %% ../nbs/02_data.ipynb #737afdec
 _PICKLES = {
@@ -391,7 +357,6 @@ def cifar_pickles(
         ys.append(_labels(d[key], len(x), len(classes), key, folder / f))
     return torch.cat(xs), torch.cat(ys), classes
 
-
 # %% ../nbs/02_data.ipynb #35c90ad2
 def write_cifar100_pickles(
     folder: str | Path,  # where to create `cifar-100-python/`
@@ -421,7 +386,6 @@ def write_cifar100_pickles(
             f,
         )
     return out
-
 
 # %% ../nbs/02_data.ipynb #0e2873c2
 def _cifar(name: str, split: str, root, transform, cache: bool, label: str = 'fine') -> ImageTensorDataset:
@@ -468,7 +432,6 @@ def cifar100(
 ) -> ImageTensorDataset:
     "CIFAR-100 from torchvision's `cifar-100-python` pickle folder."
     return _cifar('cifar100', split, root, transform, cache=False, label=label)
-
 
 # %% ../nbs/02_data.ipynb #5f6a97c7
 def _text(src: FileSource, name: str) -> str:
@@ -556,7 +519,6 @@ def tiny_imagenet(
     ds.class_names = d['names']
     return ds
 
-
 # %% ../nbs/02_data.ipynb #bc0c8dc1
 def image_folder(
     split: str = 'train',  # a subfolder of `root`, e.g. `train` or `val`
@@ -577,7 +539,6 @@ def image_folder(
             "(sort a flat ImageNet val/ into class folders first)"
         )
     return ImageFolder(str(folder), transform=transform)
-
 
 # %% ../nbs/02_data.ipynb #19bce969
 def read_idx(
@@ -603,7 +564,6 @@ def read_idx(
     if len(body) != int(np.prod(shape)):
         raise DataLayoutError(f"{path}: header says {shape} = {int(np.prod(shape))} bytes, file has {len(body)}")
     return torch.frombuffer(bytearray(body), dtype=torch.uint8).reshape(shape)
-
 
 # %% ../nbs/02_data.ipynb #63727d15
 FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist'
@@ -649,7 +609,6 @@ def fashion_mnist(
         raise DataLayoutError(f"{root}: images {tuple(x.shape)} and labels {tuple(y.shape)} do not match")
     return ImageTensorDataset(x.unsqueeze(1), y.long(), list(FASHION_MNIST_CLASSES), transform)
 
-
 # %% ../nbs/02_data.ipynb #7cbb3aaf
 def train_transform(
     stats: str | tuple = 'cifar10',  # a key of `IMAGE_STATS` or a `(mean, std)` pair
@@ -684,7 +643,6 @@ def eval_transform(
         ([v2.Resize(size)] if size else []) + [v2.ToDtype(torch.float32, scale=True), v2.Normalize(mean, std)]
     )
 
-
 # %% ../nbs/02_data.ipynb #1f0cd6a7
 def mixup(
     num_classes: int,  # classes of the data set
@@ -696,7 +654,6 @@ def mixup(
     from timm.data import Mixup
 
     return Mixup(mixup_alpha=alpha, cutmix_alpha=cutmix_alpha, label_smoothing=label_smoothing, num_classes=num_classes)
-
 
 # %% ../nbs/02_data.ipynb #3d54af56
 def image_loaders(
@@ -714,7 +671,6 @@ def image_loaders(
         train_ds, shuffle=True, drop_last=drop_last, generator=torch.Generator().manual_seed(seed), **kw
     )
     return train_dl, (DataLoader(valid_ds, shuffle=False, **kw) if valid_ds is not None else None)
-
 
 # %% ../nbs/02_data.ipynb #7eb58c92
 class ImageDataSpec(NamedTuple):

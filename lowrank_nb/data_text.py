@@ -12,17 +12,8 @@ from torch.utils.data import Dataset
 from .core import DATA_README, data_root
 
 # %% auto #0
-__all__ = [
-    'SPLITS',
-    'STSB_FILES',
-    'WIKITEXT_SPLITS',
-    'TextDataset',
-    'load_sst2',
-    'load_stsb',
-    'load_wikitext2',
-    'token_windows',
-    'collate_text',
-]
+__all__ = ['SPLITS', 'STSB_FILES', 'WIKITEXT_SPLITS', 'TextDataset', 'load_sst2', 'load_stsb', 'load_wikitext2', 'token_windows',
+           'collate_text']
 
 # %% ../nbs/03_data_text.ipynb #7eaf36e5
 SPLITS = ('train', 'dev', 'test')
@@ -52,7 +43,6 @@ def _check_choice(
     if value not in choices:
         raise ValueError(f"{what} must be one of {list(choices)}, got {value!r}")
     return value
-
 
 # %% ../nbs/03_data_text.ipynb #6998d566
 def _read_tsv(
@@ -96,7 +86,6 @@ def _parse_rows(
             raise ValueError(f"{path}, row {i}: cannot read {r!r:.100} ({type(e).__name__}: {e})") from None
     return out
 
-
 # %% ../nbs/03_data_text.ipynb #779f5110
 class TextDataset(Dataset):
     "A map-style dataset of examples, each a dict such as `{'sentence': str, 'label': int}`."
@@ -121,7 +110,6 @@ class TextDataset(Dataset):
     def __repr__(self):
         return f"TextDataset({self.name!r}, {len(self)} examples)"
 
-
 # %% ../nbs/03_data_text.ipynb #93ad368f
 def load_sst2(
     split: str = 'train',  # `train`, `dev` or `test`
@@ -137,7 +125,6 @@ def load_sst2(
         s, l = _columns(header, ('sentence', 'label'), path)
         items = _parse_rows(path, rows, lambda r: {'sentence': r[s], 'label': int(r[l])})
     return TextDataset(items, f'SST-2 {split}')
-
 
 # %% ../nbs/03_data_text.ipynb #2e976188
 STSB_FILES = {'glue': 'glue/STS-B/{split}.tsv', 'original': 'stsbenchmark/sts-{split}.csv'}
@@ -166,7 +153,6 @@ def load_stsb(
     )
     return TextDataset(items, f'STS-B {split} ({source})')
 
-
 # %% ../nbs/03_data_text.ipynb #ed500900
 WIKITEXT_SPLITS = ('train', 'valid', 'test')
 
@@ -179,7 +165,6 @@ def load_wikitext2(
     path = _data_file(f'wikitext-2-raw/wiki.{_check_choice(split, WIKITEXT_SPLITS)}.raw', root)
     with open(path, encoding='utf-8') as f:
         return '\n\n'.join(line if line.strip() else '' for line in f)
-
 
 # %% ../nbs/03_data_text.ipynb #d005d1e2
 def token_windows(
@@ -214,7 +199,6 @@ def token_windows(
         if end == len(ids) or len(xs) == max_windows:
             break
     return torch.stack(xs), torch.stack(ys)
-
 
 # %% ../nbs/03_data_text.ipynb #0ee1f884
 def collate_text(

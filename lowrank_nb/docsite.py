@@ -11,18 +11,8 @@ from fastcore.script import call_parse
 from .core import atomic_write, project_root
 
 # %% auto #0
-__all__ = [
-    'front_matter',
-    'split_directives',
-    'fix_links',
-    'prep_notebook',
-    'nav_html',
-    'render_page',
-    'build_site',
-    'readme_text',
-    'write_readme',
-    'lowrank_docs',
-]
+__all__ = ['front_matter', 'split_directives', 'fix_links', 'prep_notebook', 'nav_html', 'render_page', 'build_site',
+           'readme_text', 'write_readme', 'lowrank_docs']
 
 # %% ../nbs/09_docsite.ipynb #b16e91e6
 _DIRECTIVE = re.compile(r'^\s*#\s*\|\s*([\w-]+)\s*:?\s*(.*?)\s*$')
@@ -47,7 +37,6 @@ def split_directives(src: str) -> tuple[dict, str]:
         d[m.group(1)] = m.group(2)
         lines.pop(0)
     return d, '\n'.join(lines)
-
 
 # %% ../nbs/09_docsite.ipynb #a3a733aa
 def _rel(target: str, page: str) -> str:
@@ -77,7 +66,6 @@ def fix_links(
         return f"{m.group(1)}({_rel(pages[key], page)}{'#' + anchor if anchor else ''})"
 
     return re.sub(r'(\]|^\[[^\]]+\]:\s*)\(?([^)\s#]+\.ipynb(?:#[^)\s]*)?)\)?', local, md, flags=re.M)
-
 
 # %% ../nbs/09_docsite.ipynb #ee0c532f
 def prep_notebook(
@@ -121,7 +109,6 @@ def prep_notebook(
     )
     return nb
 
-
 # %% ../nbs/09_docsite.ipynb #7b44218a
 _HEAD = """<style>
 .lr-nav{position:fixed;top:0;left:0;bottom:0;width:230px;overflow-y:auto;padding:1rem;box-sizing:border-box;
@@ -152,7 +139,6 @@ def nav_html(
         cls = ' class="active"' if p == page else ''
         out.append(f'<a href="{_rel(p, page)}"{cls}>{htmllib.escape(title)}</a>')
     return '\n'.join(out + ['</nav>'])
-
 
 # %% ../nbs/09_docsite.ipynb #41154d41
 def _copy_local_images(html: str, page: str, src_dir: Path, root: Path, dest: Path) -> str:
@@ -193,7 +179,6 @@ def render_page(
     html = re.sub(r'<script[^>]*src="https?://[^"]*require[^"]*"[^>]*>\s*</script>', '', html)
     html = html.replace('</head>', _HEAD + '\n</head>', 1)
     return re.sub(r'(<body[^>]*>)', lambda m: m.group(1) + '\n' + nav, html, count=1)
-
 
 # %% ../nbs/09_docsite.ipynb #9834510b
 _MARK = '.lowrank_docs'
@@ -306,7 +291,6 @@ def build_site(
         written.append(atomic_write(dest / pages[r], html))
     return written
 
-
 # %% ../nbs/09_docsite.ipynb #11d08ff5
 def readme_text(root: str | Path | None = None) -> str:
     "The README that `nbs/index.ipynb` produces."
@@ -354,7 +338,6 @@ def write_readme(
             )
         return path
     return atomic_write(path, text)
-
 
 # %% ../nbs/09_docsite.ipynb #6fd8eb7d
 @call_parse

@@ -13,20 +13,8 @@ from torch import nn
 from .core import assert_finite, check_finite
 
 # %% auto #0
-__all__ = [
-    'FACTOR_SPLITS',
-    'LAYOUTS',
-    'LayerSVD',
-    'resolved_layout',
-    'factored_linear',
-    'LowRankLinear',
-    'NSNLinear',
-    'active_rank',
-    'PerHeadLowRankQKV',
-    'bench_lowrank',
-    'plot_speedup',
-]
-
+__all__ = ['FACTOR_SPLITS', 'LAYOUTS', 'LayerSVD', 'resolved_layout', 'factored_linear', 'LowRankLinear', 'NSNLinear',
+           'active_rank', 'PerHeadLowRankQKV', 'bench_lowrank', 'plot_speedup']
 
 # %% ../nbs/11_lowrank.ipynb #16de4e87
 def _check_rank(
@@ -41,7 +29,6 @@ def _check_rank(
     if isinstance(rank, bool) or not isinstance(rank, numbers.Integral) or not 1 <= rank <= min(m, n):
         raise ValueError(f"{what} must be an int in [1, {min(m, n)}] for a {m}x{n} weight [out, in], got {rank!r}")
     return int(rank)
-
 
 # %% ../nbs/11_lowrank.ipynb #20f1482f
 class LayerSVD:
@@ -72,7 +59,6 @@ class LayerSVD:
 
     def __repr__(self):
         return f"LayerSVD({self.shape[0]}x{self.shape[1]}, sigma_1={self.S[0].item():.4g})"
-
 
 # %% ../nbs/11_lowrank.ipynb #d3e1e9d9
 FACTOR_SPLITS = ('sqrt', 'left', 'right')
@@ -115,7 +101,6 @@ def error(
     "$\\|W - W_r\\|_F^2 = \\sum_{i > r} \\sigma_i^2$, the squared Frobenius error of the rank-`rank` truncation."
     return self.S[_check_rank(rank, *self.shape) :].pow(2).sum().item()
 
-
 # %% ../nbs/11_lowrank.ipynb #cf74406d
 def _init_factors(
     left: torch.Tensor,  # `[out, r]`
@@ -129,7 +114,6 @@ def _init_factors(
         left.uniform_(-math.sqrt(3 / r), math.sqrt(3 / r))
         if bias is not None:
             bias.uniform_(-1 / math.sqrt(n), 1 / math.sqrt(n))
-
 
 # %% ../nbs/11_lowrank.ipynb #024989ae
 LAYOUTS = ('auto', 'tokens', 'rank')
@@ -147,7 +131,6 @@ def resolved_layout(
         return layout
     return 'rank' if x.device.type == 'cpu' and rank % 8 else 'tokens'
 
-
 # %% ../nbs/11_lowrank.ipynb #188c9ec3
 def factored_linear(
     x: torch.Tensor,  # `[..., in]`
@@ -162,7 +145,6 @@ def factored_linear(
         return F.linear(F.linear(x, right), left, bias)
     x2 = x.reshape(-1, x.shape[-1])  # a view for contiguous x
     return F.linear(torch.mm(right, x2.t()).t(), left, bias).view(*x.shape[:-1], left.shape[0])
-
 
 # %% ../nbs/11_lowrank.ipynb #b57c5a67
 class LowRankLinear(nn.Module):
@@ -203,7 +185,6 @@ class LowRankLinear(nn.Module):
             f"bias={self.bias is not None}"
         )
 
-
 # %% ../nbs/11_lowrank.ipynb #f366160c
 def _svd_for(
     linear: nn.Module,  # the layer to factorise
@@ -236,7 +217,6 @@ def _dense(
             lin.bias.copy_(bias)
     return lin
 
-
 # %% ../nbs/11_lowrank.ipynb #d1f36ce9
 @patch(cls_method=True)
 def from_linear(
@@ -265,7 +245,6 @@ def from_linear(
 def to_linear(self: LowRankLinear) -> nn.Linear:
     "The dense `nn.Linear` with weight $UV$ `[out, in]` and the same bias."
     return _dense(self.U, self.V, self.bias)
-
 
 # %% ../nbs/11_lowrank.ipynb #29e82ad6
 class NSNLinear(nn.Module):
@@ -305,7 +284,6 @@ class NSNLinear(nn.Module):
             f"rank={self.rank}, bias={self.bias is not None}"
         )
 
-
 # %% ../nbs/11_lowrank.ipynb #604a3ff1
 def active_rank(
     layer: NSNLinear,  # the layer
@@ -320,7 +298,6 @@ def active_rank(
             f"{layer.out_features}x{layer.in_features} NSNLinear, got {r!r}"
         )
     return int(r)
-
 
 # %% ../nbs/11_lowrank.ipynb #492724d0
 @patch
@@ -341,7 +318,6 @@ def rank(self: NSNLinear) -> int:
 @patch(set_prop=True)
 def rank(self: NSNLinear, r: int):
     self.set_rank(r)  # the active rank, in [1, max_rank]
-
 
 # %% ../nbs/11_lowrank.ipynb #3fcf1e20
 @patch(cls_method=True)
@@ -372,13 +348,11 @@ def to_linear(self: NSNLinear) -> nn.Linear:
     "The dense `nn.Linear` of the current rank: weight $B_{:, :r} A_{:r}$ `[out, in]`."
     return _dense(self.B[:, : self.rank], self.A[: self.rank], self.bias)
 
-
 # %% ../nbs/11_lowrank.ipynb #881db6f5
 @patch(as_prop=True)
 def weight(self: NSNLinear) -> torch.Tensor:
     "The dense weight `[out, in]` of the active rank, $B_{:, :r} A_{:r}$ (computed on each read)."
     return self.B[:, : self._rank] @ self.A[: self._rank]
-
 
 # %% ../nbs/11_lowrank.ipynb #13e38357
 class PerHeadLowRankQKV(nn.Module):
@@ -404,7 +378,6 @@ class PerHeadLowRankQKV(nn.Module):
         self.register_parameter('bias', nn.Parameter(torch.empty(3 * dim, **kw)) if bias else None)
         _init_factors(self.U.view(-1, r), self.V.view(-1, dim), self.bias)  # each head's U V gets nn.Linear's variance
 
-
 # %% ../nbs/11_lowrank.ipynb #069e5901
 @patch(as_prop=True)
 def rank(self: PerHeadLowRankQKV) -> int:
@@ -426,7 +399,6 @@ def forward(
 @patch
 def extra_repr(self: PerHeadLowRankQKV) -> str:
     return f"dim={self.in_features}, num_heads={self.num_heads}, rank={self.rank}, bias={self.bias is not None}"
-
 
 # %% ../nbs/11_lowrank.ipynb #bf531dc8
 @patch(cls_method=True)
@@ -464,7 +436,6 @@ def from_linear(
 def to_linear(self: PerHeadLowRankQKV) -> nn.Linear:
     "The dense fused `nn.Linear(D, 3D)` whose (projection, head) blocks are $U_{p,h} V_{p,h}$."
     return _dense(torch.block_diag(*self.U.flatten(0, 1)), self.V.flatten(0, 2), self.bias)
-
 
 # %% ../nbs/11_lowrank.ipynb #9b9faefd
 def bench_lowrank(
@@ -526,7 +497,6 @@ def bench_lowrank(
     df = pd.DataFrame(rows)
     df['of_ideal'] = df.speedup / df.ideal
     return df
-
 
 # %% ../nbs/11_lowrank.ipynb #cd511647
 def plot_speedup(

@@ -17,17 +17,8 @@ from scipy.stats import spearmanr
 from .core import atomic_write, json_safe
 
 # %% auto #0
-__all__ = [
-    'accuracy',
-    'predict',
-    'confusion_matrix',
-    'per_class_accuracy',
-    'plot_confusion',
-    'spearman',
-    'perplexity',
-    'save_json',
-]
-
+__all__ = ['accuracy', 'predict', 'confusion_matrix', 'per_class_accuracy', 'plot_confusion', 'spearman', 'perplexity',
+           'save_json']
 
 # %% ../nbs/04_metrics.ipynb #2e66e2c1
 def accuracy(
@@ -44,7 +35,6 @@ def accuracy(
         raise ValueError(f"top{max(topk)} accuracy needs at least {max(topk)} classes, got {logits.shape[1]}")
     hit = logits.topk(max(topk), dim=1).indices == targets[:, None].to(logits.device)  # [N, K]: rank of the true class
     return {f'top{k}': hit[:, :k].any(1).float().mean().item() for k in topk}
-
 
 # %% ../nbs/04_metrics.ipynb #cb83cf22
 @torch.no_grad()
@@ -68,7 +58,6 @@ def predict(
         raise ValueError("the loader gave no batches to evaluate")
     return torch.cat(logits), torch.cat(targets)
 
-
 # %% ../nbs/04_metrics.ipynb #cd3111ba
 def confusion_matrix(
     preds: torch.Tensor,  # predicted classes `[N]`
@@ -87,7 +76,6 @@ def confusion_matrix(
     idx = targets.long().cpu() * num_classes + preds.long().cpu()
     return torch.bincount(idx, minlength=num_classes**2).reshape(num_classes, num_classes)
 
-
 # %% ../nbs/04_metrics.ipynb #cbf8c3e3
 def per_class_accuracy(
     preds: torch.Tensor,  # predicted classes `[N]`
@@ -97,7 +85,6 @@ def per_class_accuracy(
     "Accuracy of each true class `[C]` (float; NaN for a class with no samples)."
     cm = confusion_matrix(preds, targets, num_classes)
     return cm.diag() / cm.sum(1)
-
 
 # %% ../nbs/04_metrics.ipynb #87f8b971
 def plot_confusion(
@@ -139,7 +126,6 @@ def plot_confusion(
     ax.tick_params(axis='y', labelrotation=0)
     return fig
 
-
 # %% ../nbs/04_metrics.ipynb #f6000b12
 def spearman(
     x,  # predictions `[N]` (tensor, array or list)
@@ -152,7 +138,6 @@ def spearman(
     if np.ptp(x) == 0 or np.ptp(y) == 0:
         return float('nan')
     return float(spearmanr(x, y).statistic)
-
 
 # %% ../nbs/04_metrics.ipynb #f08b4927
 @torch.inference_mode()
@@ -179,7 +164,6 @@ def perplexity(
     if n == 0:
         raise ValueError("no token is scored: every label is -100")
     return math.exp(nll / n)
-
 
 # %% ../nbs/04_metrics.ipynb #c326380b
 def save_json(

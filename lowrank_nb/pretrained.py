@@ -36,7 +36,6 @@ def pretrained_path(
         )
     return path
 
-
 # %% ../nbs/01_pretrained.ipynb #a60c5254
 def load_minilm(
     device: str | torch.device = 'cpu',  # where to put the model
@@ -53,7 +52,6 @@ def load_minilm(
     else:
         model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=num_labels)
     return model.to(device).eval(), AutoTokenizer.from_pretrained(path)
-
 
 # %% ../nbs/01_pretrained.ipynb #5ba61a90
 @torch.no_grad()
@@ -74,7 +72,6 @@ def mean_pool_embed(
         h, m = model(**enc).last_hidden_state, enc['attention_mask'].unsqueeze(-1).to(torch.float32)
         out.append((h * m).sum(1) / m.sum(1).clamp_min(1e-9))
     return torch.cat(out)[torch.argsort(torch.tensor(order))]  # back to the order of `sentences`
-
 
 # %% ../nbs/01_pretrained.ipynb #72dd3330
 def load_smollm2(

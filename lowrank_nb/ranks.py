@@ -15,30 +15,10 @@ from .spectra import energy_rank, singular_values
 from .surgery import select_linear
 
 # %% auto #0
-__all__ = [
-    'RANK_RULES',
-    'break_even_rank',
-    'max_saving_rank',
-    'RankChoice',
-    'rank_by_energy',
-    'rank_by_rank_frac',
-    'rank_by_param_ratio',
-    'plan_table',
-    'plan_ranks',
-    'planned_params',
-    'param_frac_removed',
-    'allocate_ranks',
-    'retained_energy',
-    'compare_allocations',
-    'plot_allocations',
-    'forward_inputs',
-    'estimate_model_flops',
-    'linear_flops',
-    'linear_tokens',
-    'lowrank_flops',
-    'ranks_for_target_flops',
-]
-
+__all__ = ['RANK_RULES', 'break_even_rank', 'max_saving_rank', 'RankChoice', 'rank_by_energy', 'rank_by_rank_frac',
+           'rank_by_param_ratio', 'plan_table', 'plan_ranks', 'planned_params', 'param_frac_removed', 'allocate_ranks',
+           'retained_energy', 'compare_allocations', 'plot_allocations', 'forward_inputs', 'estimate_model_flops',
+           'linear_flops', 'linear_tokens', 'lowrank_flops', 'ranks_for_target_flops']
 
 # %% ../nbs/12_ranks.ipynb #3525349d
 def break_even_rank(
@@ -50,7 +30,6 @@ def break_even_rank(
         raise ValueError(f"need a shape of two positive ints (m, n), got ({m!r}, {n!r})")
     return m * n / (m + n)
 
-
 # %% ../nbs/12_ranks.ipynb #307d0c8f
 def max_saving_rank(
     m: int,  # output features
@@ -59,7 +38,6 @@ def max_saving_rank(
     "The largest rank $r$ with $r(m+n) < mn$: strictly fewer parameters than dense (0 when no rank saves)."
     break_even_rank(m, n)
     return (m * n - 1) // (m + n)
-
 
 # %% ../nbs/12_ranks.ipynb #faecb150
 @dataclass(frozen=True)
@@ -82,7 +60,6 @@ def _decide(name: str, m: int, n: int, wanted: int, allow_larger: bool, rule: st
         why = f"{what}; not below r* = {r_star:.1f}, factorised anyway (allow_larger=True)"
         return RankChoice(wanted, wanted, r_star, why)
     return RankChoice(None, wanted, r_star, f"{what}; not below r* = {r_star:.1f}: left dense")
-
 
 # %% ../nbs/12_ranks.ipynb #2599979e
 def _check_spectrum(s: torch.Tensor, m: int, n: int, name: str) -> torch.Tensor:
@@ -135,7 +112,6 @@ def _check_shape(shape, name: str) -> tuple[int, int]:
         )
     return int(shape[0]), int(shape[1])
 
-
 # %% ../nbs/12_ranks.ipynb #63ec3f2c
 def rank_by_energy(
     shape: tuple[int, int],  # (m, n) = (out_features, in_features)
@@ -149,7 +125,6 @@ def rank_by_energy(
     s = _check_spectrum(s, m, n, name)
     return _decide(name, m, n, max(1, energy_rank(s, threshold)), allow_larger, f"energy {threshold:g}")
 
-
 # %% ../nbs/12_ranks.ipynb #d267cab2
 def rank_by_rank_frac(
     shape: tuple[int, int],  # (m, n) = (out_features, in_features)
@@ -162,7 +137,6 @@ def rank_by_rank_frac(
     rank_frac = _check_fraction(rank_frac, 'rank_frac (the fraction of min(m, n) kept)', name)
     wanted = max(1, math.floor(rank_frac * min(m, n) + 1e-9))
     return _decide(name, m, n, wanted, allow_larger, f"rank_frac {rank_frac:g}")
-
 
 # %% ../nbs/12_ranks.ipynb #7864e106
 def rank_by_param_ratio(
@@ -178,10 +152,8 @@ def rank_by_param_ratio(
     wanted = min(min(m, n), max(1, math.floor(min(param_ratio * break_even_rank(m, n), min(m, n)) + 1e-9)))
     return _decide(name, m, n, wanted, allow_larger, f"param_ratio {param_ratio:g}")
 
-
 # %% ../nbs/12_ranks.ipynb #51a98d7f
 RANK_RULES = {'energy': rank_by_energy, 'rank_frac': rank_by_rank_frac, 'param_ratio': rank_by_param_ratio}
-
 
 # %% ../nbs/12_ranks.ipynb #cc46b271
 def plan_table(
@@ -223,7 +195,6 @@ def plan_table(
         )
     return pd.DataFrame(rows).astype({'rank': 'Int64'})
 
-
 # %% ../nbs/12_ranks.ipynb #b8fd4adb
 def plan_ranks(
     model: nn.Module,  # any model
@@ -243,7 +214,6 @@ def plan_ranks(
         spectra = {k: spectra[k] if k in spectra else singular_values(lin.weight, k) for k, lin in lins.items()}
     return plan_table(shapes, rule, value, allow_larger, spectra if rule == 'energy' else None)
 
-
 # %% ../nbs/12_ranks.ipynb #754e9a55
 def planned_params(
     model: nn.Module,  # the dense model the plan was made for
@@ -252,14 +222,12 @@ def planned_params(
     "Parameters of the model after the plan's factorisations, from ranks and shapes (no layer is built)."
     return sum(p.numel() for p in model.parameters()) - int(plan.dense_params.sum()) + int(plan.params.sum())
 
-
 # %% ../nbs/12_ranks.ipynb #744923f8
 def param_frac_removed(
     plan: pd.DataFrame,  # from `plan_table` / `plan_ranks` (or any table with `dense_params` and `params`)
 ) -> float:
     "The fraction of the plan's layers' parameters removed: $1 - \\sum p^{after} / \\sum mn$."
     return 1 - plan.params.sum() / plan.dense_params.sum()
-
 
 # %% ../nbs/12_ranks.ipynb #7cc2339b
 def _energies(
@@ -275,7 +243,6 @@ def _energies(
         e = _check_spectrum(s, *shapes[k], k).pow(2)
         out[k] = (e / e.sum() if normalize and e.sum() > 0 else e).tolist()
     return out
-
 
 # %% ../nbs/12_ranks.ipynb #1dec38c8
 def allocate_ranks(
@@ -303,7 +270,6 @@ def allocate_ranks(
             heapq.heappush(heap, (-e[k][ranks[k]] / cost[k], k))
     return ranks
 
-
 # %% ../nbs/12_ranks.ipynb #53f47dc2
 def retained_energy(
     spectra: dict[str, torch.Tensor],  # layer name -> singular values, descending
@@ -313,7 +279,6 @@ def retained_energy(
     "Fraction of $\\sum \\sigma^2$ the ranks keep: per layer then averaged (`normalize`), or pooled over all layers."
     kept = [(s.double().pow(2)[: ranks[k]].sum().item(), s.double().pow(2).sum().item()) for k, s in spectra.items()]
     return sum(a / b for a, b in kept) / len(kept) if normalize else sum(a for a, _ in kept) / sum(b for _, b in kept)
-
 
 # %% ../nbs/12_ranks.ipynb #988774a4
 def compare_allocations(
@@ -342,7 +307,6 @@ def compare_allocations(
         )
     return pd.DataFrame(rows)
 
-
 # %% ../nbs/12_ranks.ipynb #6f1b5c22
 def plot_allocations(
     table: pd.DataFrame,  # from `compare_allocations`
@@ -360,7 +324,6 @@ def plot_allocations(
     plt.close(fig)
     return fig
 
-
 # %% ../nbs/12_ranks.ipynb #779af07a
 def forward_inputs(
     model: nn.Module,  # any model
@@ -370,7 +333,6 @@ def forward_inputs(
     if isinstance(inputs, dict):
         return model(**inputs)
     return model(*inputs) if isinstance(inputs, (tuple, list)) else model(inputs)
-
 
 # %% ../nbs/12_ranks.ipynb #39ecb80a
 def _sdpa_cpu_flop(q, k, v, *args, out_shape=None, **kwargs) -> int:
@@ -390,7 +352,6 @@ def estimate_model_flops(
         forward_inputs(model, example_inputs)
     return fc.get_total_flops()
 
-
 # %% ../nbs/12_ranks.ipynb #d9edc346
 def linear_flops(
     m: int,  # output features
@@ -400,7 +361,6 @@ def linear_flops(
 ) -> int:
     "Multiply-add FLOPs of an $m \\times n$ linear on `tokens` rows: $2tmn$ dense, $2tr(m+n)$ factorised (no biases)."
     return 2 * tokens * (m * n if rank is None else rank * (m + n))
-
 
 # %% ../nbs/12_ranks.ipynb #84017617
 def linear_tokens(
@@ -425,7 +385,6 @@ def linear_tokens(
                 h.remove()
     return {k: (lin.out_features, lin.in_features, rows[k]) for k, lin in lins.items()}
 
-
 # %% ../nbs/12_ranks.ipynb #793ff7c1
 def lowrank_flops(
     layers: dict[str, tuple[int, int, int]],  # from `linear_tokens`
@@ -433,7 +392,6 @@ def lowrank_flops(
 ) -> int:
     "FLOPs of the linear layers `layers` at `ranks`, analytically."
     return sum(linear_flops(m, n, t, ranks.get(k)) for k, (m, n, t) in layers.items())
-
 
 # %% ../nbs/12_ranks.ipynb #bd28d662
 def _ranks_at(layers: dict[str, tuple[int, int, int]], rank_frac: float) -> dict[str, int | None]:

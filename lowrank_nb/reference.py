@@ -12,7 +12,6 @@ from .core import project_root
 # %% auto #0
 __all__ = ['RefCommand', 'commands_table', 'run_ref_command', 'user_errors', 'cli_result', 'debug_flag', 'CliParser']
 
-
 # %% ../nbs/07b_reference.ipynb #f18330a6
 @dataclasses.dataclass(frozen=True)
 class RefCommand:
@@ -25,7 +24,6 @@ class RefCommand:
     exit_code: int = 0  # 0, or 2 for a command that must fail cleanly here (e.g. its data is absent)
     stderr: str = ''  # a substring its one-line stderr must contain (exit code 2)
     note: str = ''  # what differs from the document, in a few words
-
 
 # %% ../nbs/07b_reference.ipynb #1803d23f
 def _checks(c: RefCommand) -> str:
@@ -44,7 +42,6 @@ def commands_table(
         columns=['reference', 'ours', 'test/notes'],
     )
 
-
 # %% ../nbs/07b_reference.ipynb #887baa88
 def run_ref_command(
     cmd: RefCommand,  # the command
@@ -56,7 +53,6 @@ def run_ref_command(
     line = cmd.tiny.format(python=sys.executable, root=root)
     env = {**os.environ, 'PYTHONPATH': os.pathsep.join(filter(None, [str(root), os.environ.get('PYTHONPATH')]))}
     return subprocess.run(['bash', '-c', line], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-
 
 # %% ../nbs/07b_reference.ipynb #c764c23d
 @contextlib.contextmanager
@@ -75,7 +71,6 @@ def user_errors(
         print(f"{prog}: error: {msg}", file=sys.stderr)
         raise SystemExit(2) from None
 
-
 # %% ../nbs/07b_reference.ipynb #3bc0da26
 def cli_result(
     fn,  # a command-line entry point taking `argv`
@@ -93,7 +88,6 @@ def cli_result(
             code = e.code if isinstance(e.code, int) else 1
     return code, buf.getvalue()
 
-
 # %% ../nbs/07b_reference.ipynb #6c3a0e76
 def debug_flag(
     argv: list[str] | None = None,  # a command's flags (default: `sys.argv[1:]`)
@@ -101,7 +95,6 @@ def debug_flag(
     "`(argv without --debug, whether --debug was given)`."
     argv = list(sys.argv[1:] if argv is None else argv)
     return [a for a in argv if a != '--debug'], '--debug' in argv
-
 
 # %% ../nbs/07b_reference.ipynb #53cc225c
 class CliParser(argparse.ArgumentParser):

@@ -12,17 +12,8 @@ from .core import check_finite
 from .surgery import select_linear
 
 # %% auto #0
-__all__ = [
-    'singular_values',
-    'stable_rank',
-    'effective_rank',
-    'nuclear_norm',
-    'energy_rank',
-    'layer_kind',
-    'linear_spectra',
-    'plot_spectra',
-]
-
+__all__ = ['singular_values', 'stable_rank', 'effective_rank', 'nuclear_norm', 'energy_rank', 'layer_kind', 'linear_spectra',
+           'plot_spectra']
 
 # %% ../nbs/10_spectra.ipynb #330df0ea
 def singular_values(
@@ -35,7 +26,6 @@ def singular_values(
     check_finite(w.detach(), f"layer {name}" if name else f"the {w.shape[0]}x{w.shape[1]} matrix")
     return torch.linalg.svdvals(w.detach().to('cpu', torch.float64))
 
-
 # %% ../nbs/10_spectra.ipynb #b9a9c760
 def stable_rank(
     s: torch.Tensor,  # singular values
@@ -43,7 +33,6 @@ def stable_rank(
     "Stable rank $\\sum \\sigma_i^2 / \\sigma_1^2$ (0 for a zero matrix)."
     s = s.double()
     return (s.pow(2).sum() / s.max().pow(2)).item() if s.max() > 0 else 0.0
-
 
 # %% ../nbs/10_spectra.ipynb #10aaab16
 def effective_rank(
@@ -56,14 +45,12 @@ def effective_rank(
     p = p[p > 0]
     return math.exp(-(p * p.log()).sum().item())
 
-
 # %% ../nbs/10_spectra.ipynb #7e34c6f0
 def nuclear_norm(
     s: torch.Tensor,  # singular values
 ) -> float:
     "Nuclear norm $\\|W\\|_* = \\sum \\sigma_i$, the convex surrogate of rank that rank-reducing regularisers penalise."
     return s.double().sum().item()
-
 
 # %% ../nbs/10_spectra.ipynb #ef42ae2f
 def energy_rank(
@@ -79,14 +66,12 @@ def energy_rank(
     e = e / e[-1]
     return min(int(torch.searchsorted(e, torch.tensor(frac, dtype=e.dtype) - 1e-12).item()) + 1, len(s))
 
-
 # %% ../nbs/10_spectra.ipynb #12e9f0f7
 def layer_kind(
     name: str,  # a module name from `named_modules()`
 ) -> str:
     "A module name with its numeric layer indices removed (a name that is only indices stays as it is)."
     return '.'.join(p for p in name.split('.') if not p.isdigit()) or name
-
 
 # %% ../nbs/10_spectra.ipynb #f8aca5b9
 def linear_spectra(
@@ -115,7 +100,6 @@ def linear_spectra(
             )
         )
     return pd.DataFrame(rows), spectra
-
 
 # %% ../nbs/10_spectra.ipynb #ba8eea67
 def plot_spectra(

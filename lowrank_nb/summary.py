@@ -12,20 +12,8 @@ import pandas as pd
 from .core import atomic_write, env_info, project_root
 
 # %% auto #0
-__all__ = [
-    'SUITE',
-    'md_table',
-    'machine_label',
-    'write_summary',
-    'summary_from_metrics',
-    'met_or_missed',
-    'Target',
-    'target_flags',
-    'targets_table',
-    'headline_table',
-    'results_markdown',
-]
-
+__all__ = ['SUITE', 'md_table', 'machine_label', 'write_summary', 'summary_from_metrics', 'met_or_missed', 'Target',
+           'target_flags', 'targets_table', 'headline_table', 'results_markdown']
 
 # %% ../nbs/07_summary.ipynb #734d5ca8
 def md_table(
@@ -45,7 +33,6 @@ def md_table(
         head
         + ['| ' + ' | '.join(cell(c, v) for c, v in zip(df.columns, row)) + ' |' for row in df.itertuples(index=False)]
     )
-
 
 # %% ../nbs/07_summary.ipynb #c63eaa4a
 def machine_label() -> str:
@@ -116,7 +103,6 @@ def _summary_md(title, rel, scale, seed, info, day, text='', table=None, floatfm
     ]
     return '\n\n'.join(p for p in parts if p) + '\n'
 
-
 # %% ../nbs/07_summary.ipynb #0ea0d7d1
 def summary_from_metrics(
     out_dir: str | Path,  # an experiment's output folder holding metrics.json
@@ -179,14 +165,12 @@ def summary_from_metrics(
         figs[0] if figs else None,
     )
 
-
 # %% ../nbs/07_summary.ipynb #159adaa2
 def met_or_missed(
     ok: bool,  # whether the target holds
 ) -> str:
     "The word a summary uses for a target: 'met' or 'missed'."
     return 'met' if ok else 'missed'
-
 
 # %% ../nbs/07_summary.ipynb #bec2344e
 _OPS = {'<=': operator.le, '<': operator.lt, '>=': operator.ge, '>': operator.gt, '==': operator.eq}
@@ -221,7 +205,6 @@ class Target:
         bound = f'{self.op} {self.threshold:g}{self.unit}'
         return f"{self.what or self.name}: {self.value:.4g}{self.unit} ({bound}) {self.verdict}"
 
-
 # %% ../nbs/07_summary.ipynb #4bddad32
 def target_flags(
     targets: list[Target],  # the experiment's targets
@@ -229,7 +212,6 @@ def target_flags(
 ) -> dict[str, bool]:
     "`{prefix + name: met}` for `metrics.json`."
     return {prefix + t.name: t.met for t in targets}
-
 
 # %% ../nbs/07_summary.ipynb #913b7b9f
 def targets_table(
@@ -246,7 +228,6 @@ def targets_table(
         for t in targets
     ]
     return pd.DataFrame(rows, columns=['target', 'measured', 'threshold', 'verdict'])
-
 
 # %% ../nbs/07_summary.ipynb #255d9930
 def headline_table(
@@ -268,7 +249,6 @@ def headline_table(
             dict(method=method, result=result, scale=scale, verdict=f'{target.what or target.name}: {target.verdict}')
         )
     return pd.DataFrame(out, columns=['method', 'result', 'scale', 'verdict'])
-
 
 # %% ../nbs/07_summary.ipynb #2b4cbc3f
 from .claims import VERDICTS, Claim, claims_table, experiment_metrics  # noqa: F401 (re-exported)

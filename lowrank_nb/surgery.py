@@ -13,30 +13,12 @@ from .core import atomic_path
 from .lowrank import LowRankLinear, NSNLinear, PerHeadLowRankQKV, active_rank
 
 # %% auto #0
-__all__ = [
-    'FACTORISED',
-    'swap_module',
-    'replacement_record',
-    'conv1d_class',
-    'is_projection',
-    'as_linear',
-    'select_linear',
-    'replace_linear',
-    'restore_linear',
-    'nsn_layers',
-    'get_rank',
-    'set_rank',
-    'lowrank_layout',
-    'apply_layout',
-    'save_lowrank',
-    'load_lowrank',
-    'save_lowrank_pretrained',
-    'load_lowrank_pretrained',
-]
+__all__ = ['FACTORISED', 'swap_module', 'replacement_record', 'conv1d_class', 'is_projection', 'as_linear', 'select_linear',
+           'replace_linear', 'restore_linear', 'nsn_layers', 'get_rank', 'set_rank', 'lowrank_layout', 'apply_layout',
+           'save_lowrank', 'load_lowrank', 'save_lowrank_pretrained', 'load_lowrank_pretrained']
 
 # %% ../nbs/14_surgery.ipynb #b7904731
 FACTORISED = (LowRankLinear, NSNLinear, PerHeadLowRankQKV)
-
 
 # %% ../nbs/14_surgery.ipynb #ab818d47
 def swap_module(
@@ -47,7 +29,6 @@ def swap_module(
     "Set `new` at `name` on its parent module."
     parent, _, child = name.rpartition('.')
     setattr(model.get_submodule(parent), child, new)
-
 
 # %% ../nbs/14_surgery.ipynb #e42eb7b1
 def replacement_record(
@@ -66,7 +47,6 @@ def replacement_record(
         params_after=sum(p.numel() for p in new.parameters()),
     )
 
-
 # %% ../nbs/14_surgery.ipynb #5ed769e8
 def conv1d_class():
     "transformers' `Conv1D` class (GPT-2 style: $y = xW + b$, W `[in, out]`), or None without transformers."
@@ -83,7 +63,6 @@ def is_projection(
     "Is `module` a linear projection surgery can factorise: an `nn.Linear` or a transformers `Conv1D`?"
     conv1d = conv1d_class()
     return isinstance(module, nn.Linear) or (conv1d is not None and isinstance(module, conv1d))
-
 
 # %% ../nbs/14_surgery.ipynb #130aba2f
 def as_linear(
@@ -102,7 +81,6 @@ def as_linear(
         if module.bias is not None:
             lin.bias.copy_(module.bias)
     return lin
-
 
 # %% ../nbs/14_surgery.ipynb #51158e2a
 def select_linear(
@@ -136,7 +114,6 @@ def select_linear(
         )
     return chosen
 
-
 # %% ../nbs/14_surgery.ipynb #fbf5577b
 def replace_linear(
     model: nn.Module,  # the model to modify in place
@@ -165,7 +142,6 @@ def replace_linear(
         swap_module(model, name, mod)
     return [replacement_record(name, chosen[name], new[name]) for name in new]
 
-
 # %% ../nbs/14_surgery.ipynb #8f0246c3
 def restore_linear(
     model: nn.Module,  # a model with factorised layers, modified in place
@@ -182,7 +158,6 @@ def restore_linear(
         recs.append(replacement_record(name, mod, lin) | dict(rank=mod.rank))
     return recs
 
-
 # %% ../nbs/14_surgery.ipynb #f84c7dcb
 def nsn_layers(
     model: nn.Module,  # any model
@@ -195,14 +170,12 @@ def nsn_layers(
         )
     return found
 
-
 # %% ../nbs/14_surgery.ipynb #fceca65b
 def get_rank(
     model: nn.Module,  # a model with NSNLinear layers
 ) -> dict[str, int]:
     "The active rank of each `NSNLinear` layer, by name."
     return {n: m.rank for n, m in nsn_layers(model).items()}
-
 
 # %% ../nbs/14_surgery.ipynb #5cba7c99
 def set_rank(
@@ -224,7 +197,6 @@ def set_rank(
     for n, r in ranks.items():
         layers[n].set_rank(r)
     return ranks
-
 
 # %% ../nbs/14_surgery.ipynb #d3fff6ab
 _LAYOUT_ARGS = {
@@ -251,7 +223,6 @@ def lowrank_layout(
         if getattr(m, 'transposed', False):
             out[n]['transposed'] = True
     return out
-
 
 # %% ../nbs/14_surgery.ipynb #eb368891
 def apply_layout(
@@ -296,7 +267,6 @@ def apply_layout(
         swap_module(model, name, mod)
     return recs + [replacement_record(name, conv[name], new[name]) for name in new]
 
-
 # %% ../nbs/14_surgery.ipynb #bf310bc1
 def save_lowrank(
     model: nn.Module,  # any model, factorised or not
@@ -309,7 +279,6 @@ def save_lowrank(
     with atomic_path(path) as tmp:
         save_model(model, str(tmp), metadata={'lowrank_layout': json.dumps(lowrank_layout(model))})
     return path
-
 
 # %% ../nbs/14_surgery.ipynb #95797e0a
 def load_lowrank(
@@ -328,7 +297,6 @@ def load_lowrank(
     load_model(model, str(path), strict=True)
     return model
 
-
 # %% ../nbs/14_surgery.ipynb #d45f5e53
 def save_lowrank_pretrained(
     model,  # a Hugging Face `PreTrainedModel`, factorised or not
@@ -339,7 +307,6 @@ def save_lowrank_pretrained(
     model.config.lowrank_layout = lowrank_layout(model)
     model.save_pretrained(str(path), **kwargs)
     return Path(path)
-
 
 # %% ../nbs/14_surgery.ipynb #e29cfadc
 def _load_strict(

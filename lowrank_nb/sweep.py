@@ -16,7 +16,6 @@ from .summary import md_table
 # %% auto #0
 __all__ = ['expand_grid', 'notebook_parameters', 'check_grid', 'run_status', 'run_sweep', 'gather', 'lowrank_sweep']
 
-
 # %% ../nbs/06_sweep.ipynb #09f1dc72
 def _run_name(
     params: dict,  # one run's parameters (without `name`)
@@ -62,7 +61,6 @@ def expand_grid(
         raise ValueError("grid: no runs (grid and runs are both empty)")
     return out
 
-
 # %% ../nbs/06_sweep.ipynb #d5c2d71e
 def notebook_parameters(
     nb: str | Path,  # an experiment notebook
@@ -93,7 +91,6 @@ def check_grid(
             raise ValueError(
                 f"run {name!r} sets {bad}, which {Path(nb).name} does not have; its parameters are {sorted(known)}"
             )
-
 
 # %% ../nbs/06_sweep.ipynb #62e2f12a
 def run_status(
@@ -166,7 +163,6 @@ def _to_wandb(exp: str, group: str, name: str, run_dir: Path, params: dict):
     run.summary.update({**scalars, 'status': run_status(run_dir)})
     run.finish()
 
-
 # %% ../nbs/06_sweep.ipynb #aa59947e
 def run_sweep(
     exp: str | Path,  # an experiment name (nbs/experiments/<exp>.ipynb) or a notebook path
@@ -223,7 +219,6 @@ def _read_grid(path: str | Path) -> dict:
     except yaml.YAMLError as e:
         raise ValueError(f"grid file {path} is not valid YAML: {e}") from None
 
-
 # %% ../nbs/06_sweep.ipynb #fd86e952
 def gather(
     root: str | Path,  # folder of the run folders
@@ -255,7 +250,6 @@ def gather(
         f"Sweep of {root.parent.name} ({len(df)} runs; folder {root.name}/)\n\n" + md_table(df) + '\n',
     )
     return df
-
 
 # %% ../nbs/06_sweep.ipynb #8a30b8da
 def _parser() -> argparse.ArgumentParser:

@@ -31,7 +31,6 @@ from .metrics import accuracy, save_json
 # %% auto #0
 __all__ = ['TrainCfg', 'classification_loss', 'default_forward', 'Learner', 'reseed', 'plot_history']
 
-
 # %% ../nbs/05_train.ipynb #8bffde94
 @dataclasses.dataclass
 class TrainCfg(RunCfg):
@@ -75,7 +74,6 @@ class TrainCfg(RunCfg):
         ):
             check_key(key, getattr(self, key), ok, allowed)
 
-
 # %% ../nbs/05_train.ipynb #3fcfd7eb
 def _logits(out):
     return getattr(out, 'logits', out)
@@ -99,7 +97,6 @@ def classification_loss(
 
     return loss_fn
 
-
 # %% ../nbs/05_train.ipynb #519db387
 def default_forward(
     model: nn.Module,  # the model
@@ -107,7 +104,6 @@ def default_forward(
 ):
     "Call `model` on a batch: a dict is passed as keyword arguments, a tuple's first element positionally."
     return model(**batch) if isinstance(batch, dict) else model(batch[0])
-
 
 # %% ../nbs/05_train.ipynb #1368ea09
 def _precision(choice: str) -> str:
@@ -204,7 +200,6 @@ class Learner:
             return {}
         return accuracy(logits, targets, topk=tuple(k for k in (1, 5) if k <= logits.shape[1]))
 
-
 # %% ../nbs/05_train.ipynb #97a96c71
 def reseed(*key: int) -> int:
     "Seed Python, NumPy and torch from a tuple of integers (seed, epoch, batch, process); returns the seed."
@@ -218,7 +213,6 @@ def reseed(*key: int) -> int:
         # (torch.manual_seed would also queue a lazy CUDA seed: ~3 ms a call)
         torch.cuda.manual_seed_all(s)
     return s
-
 
 # %% ../nbs/05_train.ipynb #fd8a8102
 @torch.no_grad()
@@ -254,7 +248,6 @@ def _train_batch(self: Learner, batch) -> dict:
     logs = {'loss': float(loss.detach())}
     return {**logs, **_terms_to_floats(terms)} if len(terms) > 1 else logs
 
-
 # %% ../nbs/05_train.ipynb #88ce9b97
 @patch
 @torch.no_grad()
@@ -288,7 +281,6 @@ def evaluate(
         res.update({f'{prefix}{k}': v for k, v in self.metrics_fn(torch.cat(logits), torch.cat(targets)).items()})
     self.model.train(was)
     return res
-
 
 # %% ../nbs/05_train.ipynb #47c072b3
 def _split_tensors(obj, tensors: dict):
@@ -324,7 +316,6 @@ def _join_tensors(obj, tensors: dict):
     if '__items__' in obj:
         return {k: _join_tensors(v, tensors) for k, v in obj['__items__']}
     return {k: _join_tensors(v, tensors) for k, v in obj.items()}
-
 
 # %% ../nbs/05_train.ipynb #255077f7
 @patch
@@ -391,7 +382,6 @@ def save_checkpoint(self: Learner) -> Path:
     acc.wait_for_everyone()
     return final
 
-
 # %% ../nbs/05_train.ipynb #8e910510
 @patch
 def last_checkpoint(self: Learner) -> Path | None:
@@ -427,7 +417,6 @@ def load_checkpoint(self: Learner, path: str | Path) -> None:
     self.epoch, self.batch_in_epoch, self.step = st['epoch'], st['batch_in_epoch'], st['step']
     self.best, self.history, self.steps, self._sums = st['best'], st['history'], st['steps'], st['sums']
 
-
 # %% ../nbs/05_train.ipynb #5ff2a908
 @patch
 def _save_best(self: Learner, metrics: dict):
@@ -445,7 +434,6 @@ def _save_best(self: Learner, metrics: dict):
                 json.dumps({'epoch': self.epoch, 'step': self.step, self.cfg.best_metric: m, **metrics}, indent=1)
             )
     acc.wait_for_everyone()
-
 
 # %% ../nbs/05_train.ipynb #e937012c
 @patch
@@ -469,7 +457,6 @@ def _write_logs(self: Learner):
         self.out_dir / 'history.json',
     )
 
-
 # %% ../nbs/05_train.ipynb #23cfb324
 @patch
 def fit(self: Learner) -> dict:
@@ -491,7 +478,6 @@ def fit(self: Learner) -> dict:
     for cb in self.callbacks:
         cb(self, 'after_fit')
     return self.history[-1] if self.history else {}
-
 
 # %% ../nbs/05_train.ipynb #5699e9ae
 @patch
@@ -570,7 +556,6 @@ def _epochs(self: Learner):
         self._write_logs()
         for cb in self.callbacks:
             cb(self, 'after_epoch')
-
 
 # %% ../nbs/05_train.ipynb #ca7d68b8
 def plot_history(

@@ -35,22 +35,8 @@ from .surgery import load_lowrank, save_lowrank
 from .train import Learner, TrainCfg
 
 # %% auto #0
-__all__ = [
-    'create_vit',
-    'find_pretrained',
-    'ViTCfg',
-    'class_names',
-    'check_dataset',
-    'make_loaders',
-    'build_vit',
-    'save_vit',
-    'resolve_checkpoint',
-    'load_vit',
-    'learner_cfg',
-    'load_best',
-    'train_teacher',
-]
-
+__all__ = ['create_vit', 'find_pretrained', 'ViTCfg', 'class_names', 'check_dataset', 'make_loaders', 'build_vit', 'save_vit',
+           'resolve_checkpoint', 'load_vit', 'learner_cfg', 'load_best', 'train_teacher']
 
 # %% ../nbs/08_vit.ipynb #8bab166a
 def create_vit(
@@ -75,7 +61,6 @@ def create_vit(
         name, pretrained=pretrained, num_classes=num_classes, img_size=img_size, patch_size=patch_size, **kw
     )
 
-
 # %% ../nbs/08_vit.ipynb #d691d7e0
 def find_pretrained(
     name: str,  # a timm model name, e.g. `vit_small_patch16_224`
@@ -99,7 +84,6 @@ def find_pretrained(
         f"cache {HF_HUB_CACHE} (nothing is downloaded); pass --teacher_checkpoint checkpoints/teacher_best.safetensors "
         "(from train_teacher) or --pretrained_file FILE.safetensors (timm's weights)"
     )
-
 
 # %% ../nbs/08_vit.ipynb #162aeae5
 @dataclasses.dataclass
@@ -153,14 +137,12 @@ class ViTCfg(TrainCfg):
             "a timm ViT name, e.g. vit_small_patch16_224 or vit_tiny_patch16_224 (timm.list_models('vit_*'))",
         )
 
-
 # %% ../nbs/08_vit.ipynb #3c8216bd
 def class_names(
     ds,  # an image data set with `.classes` (and maybe `.class_names`)
 ) -> list[str]:
     "Readable class names in label order (Tiny-ImageNet's words, not its wnids)."
     return list(getattr(ds, 'class_names', ds.classes))
-
 
 # %% ../nbs/08_vit.ipynb #681ec8e6
 def check_dataset(
@@ -175,7 +157,6 @@ def check_dataset(
         raise FileNotFoundError(
             f"{e}; set LOWRANK_DATA to the folder holding it, or pick another --dataset ({others})"
         ) from None
-
 
 # %% ../nbs/08_vit.ipynb #483653ca
 def make_loaders(
@@ -196,7 +177,6 @@ def make_loaders(
     train_dl, valid_dl = image_loaders(tr, te, batch_size=cfg.batch_size, num_workers=cfg.num_workers, seed=cfg.seed)
     return train_dl, valid_dl, class_names(full)
 
-
 # %% ../nbs/08_vit.ipynb #762e67d3
 def build_vit(
     cfg: ViTCfg,  # architecture keys
@@ -215,7 +195,6 @@ def build_vit(
         cfg.pretrained_file,
     )
 
-
 # %% ../nbs/08_vit.ipynb #973872f5
 def save_vit(
     model: nn.Module,  # a timm ViT, dense or factorised (or a wrapper holding it as `.vit`)
@@ -230,7 +209,6 @@ def save_vit(
         save_config(cfg, yml.parent, yml.name)
     return path
 
-
 # %% ../nbs/08_vit.ipynb #021a5c60
 def resolve_checkpoint(
     path: str | Path,  # a checkpoint path, perhaps the reference's `X.pth`
@@ -244,7 +222,6 @@ def resolve_checkpoint(
         raise ValueError(f"{p} is a pickle, which is never loaded here; pass a .safetensors checkpoint of ours")
     print(f"note: {p} -> {st} (+ {st.with_suffix('.yaml').name}): checkpoints are safetensors here", file=sys.stderr)
     return st
-
 
 # %% ../nbs/08_vit.ipynb #d18f1d62
 def load_vit(
@@ -282,7 +259,6 @@ def load_vit(
         ) from None
     return model.eval(), cfg
 
-
 # %% ../nbs/08_vit.ipynb #aeb88f25
 def learner_cfg(
     cfg: ViTCfg,  # the run's settings
@@ -295,7 +271,6 @@ def learner_cfg(
         wandb=cfg.wandb or cfg.use_wandb,
         trackers='' if not (cfg.wandb or cfg.use_wandb) else cfg.trackers,
     )
-
 
 # %% ../nbs/08_vit.ipynb #ccf4a7d5
 def load_best(
@@ -310,7 +285,6 @@ def load_best(
         refuse_pickles(best.parent)
         check_safetensors(best, "the Learner's best weights")
         load_model(model, str(best), strict=True)
-
 
 # %% ../nbs/08_vit.ipynb #ec104020
 def train_teacher(

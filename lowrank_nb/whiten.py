@@ -18,20 +18,9 @@ from .ranks import forward_inputs, rank_by_rank_frac
 from .surgery import select_linear
 
 # %% auto #0
-__all__ = [
-    'collect_second_moments',
-    'calibration_batches',
-    'whitening_factor',
-    'whitening_factors',
-    'save_whitening',
-    'load_whitening',
-    'WhitenedSVD',
-    'activation_error',
-    'whitened_svds',
-    'truncation_errors',
-    'plot_truncation_errors',
-]
-
+__all__ = ['collect_second_moments', 'calibration_batches', 'whitening_factor', 'whitening_factors', 'save_whitening',
+           'load_whitening', 'WhitenedSVD', 'activation_error', 'whitened_svds', 'truncation_errors',
+           'plot_truncation_errors']
 
 # %% ../nbs/13_whiten.ipynb #934a9571
 def collect_second_moments(
@@ -71,7 +60,6 @@ def collect_second_moments(
         )
     return {k: v.cpu() for k, v in xtx.items()}, rows
 
-
 # %% ../nbs/13_whiten.ipynb #7b05a92c
 def calibration_batches(
     tokenizer,  # a Hugging Face tokenizer
@@ -92,7 +80,6 @@ def calibration_batches(
             )
         )
 
-
 # %% ../nbs/13_whiten.ipynb #6df0135e
 def _check_xtx(xtx: torch.Tensor, name: str) -> torch.Tensor:
     "`xtx` as a symmetric float64 matrix, or a `ValueError` naming the layer."
@@ -106,7 +93,6 @@ def _check_xtx(xtx: torch.Tensor, name: str) -> torch.Tensor:
     if (a - a.T).abs().max() > 1e-8 * a.abs().max():
         raise ValueError(f"layer {name}: X^T X is not symmetric")
     return (a + a.T) / 2
-
 
 # %% ../nbs/13_whiten.ipynb #9df3d7f4
 def whitening_factor(
@@ -129,7 +115,6 @@ def whitening_factor(
         method='eig', jitter=d, rel_jitter=jitter, tries=max_tries + 2, clamped=int((lam < d).sum())
     )
 
-
 # %% ../nbs/13_whiten.ipynb #dfd0e29c
 def whitening_factors(
     model: nn.Module,  # the model to calibrate
@@ -146,7 +131,6 @@ def whitening_factors(
         info.append(dict(name=k, rows=rows[k], **d))
     return out, pd.DataFrame(info)
 
-
 # %% ../nbs/13_whiten.ipynb #e2625eb8
 def save_whitening(
     factors: dict[str, torch.Tensor],  # name -> L, from `whitening_factors`
@@ -162,7 +146,6 @@ def save_whitening(
         tensors = {k: v.to(dtype).contiguous() for k, v in factors.items()}
         save_file(tensors, str(tmp), metadata={'shapes': json.dumps(shapes)})
     return Path(path)
-
 
 # %% ../nbs/13_whiten.ipynb #144054a2
 def load_whitening(
@@ -191,7 +174,6 @@ def load_whitening(
                 f"in the model but {shape} (L {list(out[k].shape)}) in the file"
             )
     return out
-
 
 # %% ../nbs/13_whiten.ipynb #07d3f563
 class WhitenedSVD(LayerSVD):
@@ -224,7 +206,6 @@ class WhitenedSVD(LayerSVD):
             self.Vr = torch.linalg.solve(L, self.Vh, left=False)
         self.shape = tuple(w.shape)
 
-
 # %% ../nbs/13_whiten.ipynb #45034e1b
 def activation_error(
     w: torch.Tensor,  # the weight `[out, in]`
@@ -238,7 +219,6 @@ def activation_error(
     err = ((d @ a) * d).sum().clamp_min(0).sqrt().item()
     return err / ((w @ a) * w).sum().sqrt().item() if relative else err
 
-
 # %% ../nbs/13_whiten.ipynb #f1f074d9
 @patch
 def activation_errors(
@@ -249,7 +229,6 @@ def activation_errors(
     B = self.S[:, None] * self.Vr
     d = ((B @ xtx.to(B)) * B).sum(1).clamp_min(0)  # B: [k, in]; d[i] = ||B_i X^T||^2
     return torch.cat([d.flip(0).cumsum(0).flip(0), d.new_zeros(1)])  # [r] = sum of d[r:]
-
 
 # %% ../nbs/13_whiten.ipynb #0b53c946
 def whitened_svds(
@@ -271,7 +250,6 @@ def whitened_svds(
         )
     return svds, pd.DataFrame(rows)
 
-
 # %% ../nbs/13_whiten.ipynb #091818c7
 def truncation_errors(
     model: nn.Module,  # the calibrated model
@@ -292,7 +270,6 @@ def truncation_errors(
             a, b = (e[r].div(e[0]).sqrt().item() for e in (e_raw, e_wh))
             rows.append(dict(name=name, ratio=p, rank=r, raw=a, whitened=b, whitened_over_raw=b / a))
     return pd.DataFrame(rows)
-
 
 # %% ../nbs/13_whiten.ipynb #7225244b
 def plot_truncation_errors(

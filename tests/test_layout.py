@@ -89,12 +89,15 @@ def test_the_rules_see_the_library():
 
 
 def test_library_lines_fit_120_columns():
-    "Lines <= 120 characters in the generated library too (`make export` formats nbdev's `__all__` and `_modidx`)."
+    """Lines <= 120 characters in the generated library, as in the notebooks it comes from. The library is exactly what
+    `nbdev_export` writes, so two things of nbdev's own are exempt: its index `_modidx.py` and the first line of each
+    `__all__` (wrapped at 120 before nbdev prefixes `__all__ = `)."""
     long = [
         f'{p.relative_to(ROOT)}:{i}'
         for p in sorted(LIB.rglob('*.py'))
+        if p.name != '_modidx.py'
         for i, line in enumerate(p.read_text(encoding='utf-8').splitlines(), 1)
-        if len(line) > 120
+        if len(line) > 120 and not (line.startswith('__all__ = [') and len(line) <= 130)
     ]
     assert not long, long
 

@@ -13,18 +13,8 @@ except ImportError:
     triton = tl = None  # the fallback runs everywhere; `impl='triton'` then says why it cannot
 
 # %% auto #0
-__all__ = [
-    'FEATURE_MAPS',
-    'ENV_IMPL',
-    'IMPLS',
-    'feature_map',
-    'linear_attention_ref',
-    'linear_attention_naive',
-    'core_macs',
-    'LinearAttentionTriton',
-    'triton_unsupported',
-    'linear_attention',
-]
+__all__ = ['FEATURE_MAPS', 'ENV_IMPL', 'IMPLS', 'feature_map', 'linear_attention_ref', 'linear_attention_naive', 'core_macs',
+           'LinearAttentionTriton', 'triton_unsupported', 'linear_attention']
 
 # %% ../../nbs/30_linear_attention.ipynb #cc50706c
 # relu: [relu(x), relu(-x)] (the reference's); elu: elu(x) + 1
@@ -47,7 +37,6 @@ def feature_map(
 
 # the functions below take an argument named `feature_map` (the reference's), which hides this one
 _phi = feature_map
-
 
 # %% ../../nbs/30_linear_attention.ipynb #ddf9ebea
 def _check_qkv(q, k, v):
@@ -81,7 +70,6 @@ def linear_attention_ref(
     a = _phi(q, feature_map) @ _phi(k, feature_map).transpose(-1, -2)
     return ((a @ v) / (a.sum(-1, keepdim=True) + eps)).to(dtype)
 
-
 # %% ../../nbs/30_linear_attention.ipynb #a9696c90
 def linear_attention_naive(
     q: torch.Tensor,  # queries `[B, H, N, D]`
@@ -96,7 +84,6 @@ def linear_attention_naive(
     kv, z = torch.einsum('bhmf,bhmd->bhfd', fk, v), fk.sum(2)
     return torch.einsum('bhnf,bhfd->bhnd', fq, kv) / (torch.einsum('bhnf,bhf->bhn', fq, z)[..., None] + eps)
 
-
 # %% ../../nbs/30_linear_attention.ipynb #9c98da7b
 def core_macs(
     N: int,  # queries
@@ -106,7 +93,6 @@ def core_macs(
 ) -> tuple[int, int]:
     "Multiply-adds per head: quadratic order $(\\phi(Q)\\phi(K)^\\top)V$, linear order $\\phi(Q)(\\phi(K)^\\top[V|1])$."
     return N * M * (F + Dv), M * F * Dv + N * F * (Dv + 1)
-
 
 # %% ../../nbs/30_linear_attention.ipynb #24d22556
 def _state(fk, v):
@@ -133,7 +119,6 @@ def _linear_attention_torch(q, k, v, feature_map: str = 'relu', eps: float = 1e-
     else:
         num = _phi(q, feature_map) @ _state(_phi(k, feature_map), v)
     return (num[..., :-1] / num[..., -1:].add(eps)).to(dtype)
-
 
 # %% ../../nbs/30_linear_attention.ipynb #a76f4258
 if triton is not None:
@@ -301,7 +286,6 @@ if triton is not None:
         )
         tl.store(DVV + pmd, tl.dot(a, ds, input_precision=PREC).to(DVV.dtype.element_ty), mask=mmd)
 
-
 # %% ../../nbs/30_linear_attention.ipynb #8630f804
 _NAN_FILL = False  # tests set True: kernel outputs start as NaN, so an unwritten element shows
 
@@ -353,7 +337,6 @@ class LinearAttentionTriton(torch.autograd.Function):
         _la_rows_bwd_kv[(triton.cdiv(M, kw['BLOCK_N']), B * H)](fk, v, dS, dZ, dfk, dv, M, NF, DV, **kw)
         return dfq, dfk, dv, None
 
-
 # %% ../../nbs/30_linear_attention.ipynb #34b89284
 _log = logging.getLogger(__name__)
 _WARNED: set[str] = set()
@@ -378,7 +361,6 @@ def triton_unsupported(
     if nf > 256 or v.shape[-1] > 256:
         return f"feature dim {nf} or value dim {v.shape[-1]} > 256"
     return None
-
 
 # %% ../../nbs/30_linear_attention.ipynb #256370ac
 def _choose_impl(impl: str, q, v, feature_map: str) -> str:

@@ -17,7 +17,6 @@ from .evaluate import user_error
 # %% auto #0
 __all__ = ['time_ms', 'LinearViTBenchCfg', 'bench_core', 'bench_lines', 'linear_vit_bench_cli']
 
-
 # %% ../../nbs/36_linear_vit_bench.ipynb #f1e59248
 def time_ms(
     fn,  # a function of no arguments
@@ -37,7 +36,6 @@ def time_ms(
         times.append(time.perf_counter() - t0)
     return sorted(times)[len(times) // 2] * 1e3
 
-
 # %% ../../nbs/36_linear_vit_bench.ipynb #75848116
 @dataclasses.dataclass
 class LinearViTBenchCfg(RunCfg):
@@ -50,7 +48,6 @@ class LinearViTBenchCfg(RunCfg):
     repeats: int = 10  # timed calls (median)
     backward: bool = True  # time forward + backward (False: forward only)
     dtype: Literal['float32', 'float16', 'bfloat16'] = 'float32'  # the inputs' dtype
-
 
 # %% ../../nbs/36_linear_vit_bench.ipynb #f0db5be7
 def bench_core(
@@ -91,7 +88,6 @@ def bench_core(
 
     ms = [time_ms(call(f), repeats=cfg.repeats) for f in fns]
     return dict(labels=labels, ms=ms, speedup=ms[0] / ms[1], note=note)
-
 
 # %% ../../nbs/36_linear_vit_bench.ipynb #1ba91473
 def bench_lines(

@@ -20,17 +20,8 @@ from .model import load_linear_vit
 from ..reference import debug_flag
 
 # %% auto #0
-__all__ = [
-    'DATA_LAYOUTS',
-    'summary_text',
-    'evaluate',
-    'user_error',
-    'eval_data',
-    'find_checkpoint',
-    'LinearViTEvalCfg',
-    'linear_vit_evaluate_cli',
-]
-
+__all__ = ['DATA_LAYOUTS', 'summary_text', 'evaluate', 'user_error', 'eval_data', 'find_checkpoint', 'LinearViTEvalCfg',
+           'linear_vit_evaluate_cli']
 
 # %% ../../nbs/33_linear_vit_evaluate.ipynb #09fd5805
 def summary_text(
@@ -47,7 +38,6 @@ def summary_text(
             f"worst {lo} {pc[lo]:.2%}, best {hi} {pc[hi]:.2%}",
         ]
     )
-
 
 # %% ../../nbs/33_linear_vit_evaluate.ipynb #34aeb585
 def evaluate(
@@ -82,7 +72,6 @@ def evaluate(
         (out / 'summary.txt').write_text(summary_text(res) + '\n')
     return res
 
-
 # %% ../../nbs/33_linear_vit_evaluate.ipynb #fecf0c7a
 def user_error(
     msg,  # what went wrong and what to do (an exception: its message)
@@ -90,7 +79,6 @@ def user_error(
     "Print `error: msg` as one line on stderr and exit with status 2 (a command line's user error)."
     print(f"error: {' '.join(str(msg).split())}", file=sys.stderr)
     raise SystemExit(2)
-
 
 # %% ../../nbs/33_linear_vit_evaluate.ipynb #137ca1af
 DATA_LAYOUTS = {
@@ -112,7 +100,6 @@ def eval_data(
             f"{e}. Expected layout: {DATA_LAYOUTS[dataset]}. To read it from elsewhere set LOWRANK_DATA=<folder>"
         )
     return ds, list(getattr(ds, 'class_names', ds.classes))
-
 
 # %% ../../nbs/33_linear_vit_evaluate.ipynb #2a648f4e
 def find_checkpoint(
@@ -145,7 +132,6 @@ def find_checkpoint(
         user_error(f"checkpoint {p} (with {p.with_suffix('.yaml').name} beside it) not found")
     return p
 
-
 # %% ../../nbs/33_linear_vit_evaluate.ipynb #1b50dc9c
 @dataclasses.dataclass
 class LinearViTEvalCfg(RunCfg):
@@ -163,7 +149,6 @@ class LinearViTEvalCfg(RunCfg):
     eval_limit: int = 0  # score a seeded random subset of this many images (0: all)
     num_workers: int = 2  # DataLoader worker processes
     out_dir: str = ''  # where the four outputs go (empty: the checkpoint's folder / eval_<dataset>)
-
 
 # %% ../../nbs/33_linear_vit_evaluate.ipynb #fddcbad4
 def linear_vit_evaluate_cli(

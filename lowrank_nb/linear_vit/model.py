@@ -43,7 +43,6 @@ class LinearViTCfg:
         "The linear-attention core's `impl`: 'auto' (Triton where it can run) if `use_cuda_kernels`, else 'torch'."
         return 'auto' if self.use_cuda_kernels else 'torch'
 
-
 # %% ../../nbs/32_linear_vit_model.ipynb #8b74e765
 def _attn_kwargs(cfg: LinearViTCfg) -> dict:
     impl = dict(impl=cfg.impl)
@@ -81,7 +80,6 @@ def linear_vit(
         attn_layer=attn_layer(cfg.attention_type, **_attn_kwargs(cfg)),
     )
 
-
 # %% ../../nbs/32_linear_vit_model.ipynb #790aa3f7
 def model_flops(
     cfg: LinearViTCfg | None = None,  # the architecture
@@ -104,7 +102,6 @@ def model_flops(
         attention_share=attn / (attn + rest),
     )
 
-
 # %% ../../nbs/32_linear_vit_model.ipynb #3f58f9c9
 def save_linear_vit(
     model: VisionTransformer,  # a model built by `linear_vit(cfg)`
@@ -117,7 +114,6 @@ def save_linear_vit(
     save_file({k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}, str(path))
     path.with_suffix('.yaml').write_text(yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False))
     return path
-
 
 # %% ../../nbs/32_linear_vit_model.ipynb #9c0cb8a3
 def load_linear_vit(

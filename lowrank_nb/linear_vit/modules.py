@@ -20,21 +20,9 @@ from lowrank_nb.linear_vit.attention import (
 )
 
 # %% auto #0
-__all__ = [
-    'ATTENTION_TYPES',
-    'OPS',
-    'SoftmaxAttention',
-    'LinearAttention',
-    'HydraAttention',
-    'BolyaHydraAttention',
-    'RippleAttention',
-    'attn_layer',
-    'attention_flops',
-    'bench_attention',
-    'plot_attention_times',
-    'speed_summary',
-]
-
+__all__ = ['ATTENTION_TYPES', 'OPS', 'SoftmaxAttention', 'LinearAttention', 'HydraAttention', 'BolyaHydraAttention',
+           'RippleAttention', 'attn_layer', 'attention_flops', 'bench_attention', 'plot_attention_times',
+           'speed_summary']
 
 # %% ../../nbs/31_attention_modules.ipynb #d01864da
 def _no_mask(attn_mask, is_causal, name: str):
@@ -51,7 +39,6 @@ def _heads(x: torch.Tensor, H: int) -> torch.Tensor:
 def _check_heads(dim: int, num_heads: int):
     if dim % num_heads:
         raise ValueError(f"dim ({dim}) must be divisible by num_heads ({num_heads})")
-
 
 # %% ../../nbs/31_attention_modules.ipynb #45a7f91a
 class SoftmaxAttention(nn.Module):
@@ -83,7 +70,6 @@ class SoftmaxAttention(nn.Module):
         q, k, v = (_heads(t, self.num_heads) for t in self.qkv(x).chunk(3, -1))
         o = F.scaled_dot_product_attention(q, k, v, dropout_p=self.attn_drop if self.training else 0.0)
         return self.proj_drop(self.proj(o.transpose(1, 2).flatten(2)))
-
 
 # %% ../../nbs/31_attention_modules.ipynb #05b1f907
 class LinearAttention(nn.Module):
@@ -118,7 +104,6 @@ class LinearAttention(nn.Module):
         q, k, v = (_heads(t, self.num_heads) for t in self.qkv(x).chunk(3, -1))
         o = linear_attention(q, k, v, self.feature_map, impl=self.impl)
         return self.proj_drop(self.proj(o.transpose(1, 2).flatten(2)))
-
 
 # %% ../../nbs/31_attention_modules.ipynb #48cc0d10
 class HydraAttention(nn.Module):
@@ -166,7 +151,6 @@ class HydraAttention(nn.Module):
         o = o.transpose(1, 2).reshape(B, b, N, D)
         return self.proj_drop(self.proj(torch.einsum('g,bgnd->bnd', self.fusion.softmax(0), o)))
 
-
 # %% ../../nbs/31_attention_modules.ipynb #d3012092
 class BolyaHydraAttention(nn.Module):
     "Hydra attention of Bolya et al. (2022): D heads of one feature each, cosine kernel, $O(ND)$ core."
@@ -194,7 +178,6 @@ class BolyaHydraAttention(nn.Module):
         q, k, v = self.qkv(x).chunk(3, -1)
         q, k = F.normalize(q, dim=-1), F.normalize(k, dim=-1)
         return self.proj_drop(self.proj(q * (k * v).sum(1, keepdim=True)))
-
 
 # %% ../../nbs/31_attention_modules.ipynb #b9f81005
 class RippleAttention(nn.Module):
@@ -252,7 +235,6 @@ class RippleAttention(nn.Module):
             g = expand(g)[..., :h, :w]
         return torch.cat([y[:, :p], g.flatten(2).transpose(1, 2)], 1)
 
-
 # %% ../../nbs/31_attention_modules.ipynb #c72a7901
 ATTENTION_TYPES = {
     'baseline': SoftmaxAttention,
@@ -280,7 +262,6 @@ def attn_layer(
         (cls,),
         {'__init__': __init__},
     )
-
 
 # %% ../../nbs/31_attention_modules.ipynb #0b3a5e7f
 def attention_flops(
@@ -312,7 +293,6 @@ def attention_flops(
         Nc = prefix + sides[-1] ** 2
         return attention_flops('linear', Nc, D, heads, feature_map) + 2 * 8 * D * sum(s * s for s in sides[1:])
     raise ValueError(f"attention type must be one of {list(ATTENTION_TYPES)}, got {kind!r}")
-
 
 # %% ../../nbs/31_attention_modules.ipynb #5b30d4cd
 OPS = ('sdpa', 'naive_linear', 'fallback', 'triton')  # attention ops on [B, H, N, d]
@@ -395,7 +375,6 @@ def bench_attention(
             ]
     return pd.DataFrame(rows)
 
-
 # %% ../../nbs/31_attention_modules.ipynb #ea5f6831
 def plot_attention_times(
     df: 'pd.DataFrame',  # from `bench_attention`
@@ -418,7 +397,6 @@ def plot_attention_times(
     fig.tight_layout()
     plt.close(fig)
     return fig
-
 
 # %% ../../nbs/31_attention_modules.ipynb #2d015509
 def speed_summary(

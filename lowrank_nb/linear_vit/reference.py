@@ -43,7 +43,6 @@ def _train(args: str, note: str = '') -> RefCommand:
         f'python train.py {args}', ours, tiny + ' --patch_size 16', outs, note=note or 'our Tiny-ImageNet subset'
     )
 
-
 # %% ../../nbs/35_linear_vit_reference.ipynb #41d1b0e3
 _EVAL_CK = 'checkpoints/ripple_cifar100_*/best_model.pth'
 

@@ -28,20 +28,8 @@ from .evaluate import eval_data, evaluate, user_error
 from ..reference import debug_flag
 
 # %% auto #0
-__all__ = [
-    'LinearViTTrainCfg',
-    'model_cfg',
-    'datasets',
-    'train',
-    'save_best_model',
-    'log_graph',
-    'linear_vit_train_cli',
-    'linear_vit_cli',
-    'tensorboard_smoke',
-    'train_summary',
-    'bench_train_step',
-]
-
+__all__ = ['LinearViTTrainCfg', 'model_cfg', 'datasets', 'train', 'save_best_model', 'log_graph', 'linear_vit_train_cli',
+           'linear_vit_cli', 'tensorboard_smoke', 'train_summary', 'bench_train_step']
 
 # %% ../../nbs/34_linear_vit_train.ipynb #099ae6ca
 @dataclasses.dataclass
@@ -101,7 +89,6 @@ class LinearViTTrainCfg(TrainCfg):
         if not self.out_dir:
             self.out_dir = f"checkpoints/{self.attention_type}_{self.dataset}_{time.strftime('%Y%m%d_%H%M%S')}"
 
-
 # %% ../../nbs/34_linear_vit_train.ipynb #81d646b4
 def model_cfg(
     cfg: LinearViTTrainCfg,  # training settings
@@ -124,7 +111,6 @@ def model_cfg(
         use_cuda_kernels=cfg.use_cuda_kernels,
     )
 
-
 # %% ../../nbs/34_linear_vit_train.ipynb #82c458d5
 def datasets(
     cfg: LinearViTTrainCfg,  # which data set, limits, seed
@@ -139,7 +125,6 @@ def datasets(
         subset(valid, cfg.eval_limit, cfg.seed + 1, as_subset=True),
         list(getattr(train, 'class_names', train.classes)),
     )
-
 
 # %% ../../nbs/34_linear_vit_train.ipynb #830da686
 def train(
@@ -169,7 +154,6 @@ def train(
             log_graph(net, torch.zeros(1, 3, mcfg.img_size, mcfg.img_size), t.logging_dir)
     return dict(fit=fit, eval={k: v for k, v in res.items() if k != 'confusion'})
 
-
 # %% ../../nbs/34_linear_vit_train.ipynb #29a05ffe
 def save_best_model(
     model: nn.Module,  # the trained model (its weights are saved when the Learner kept no best)
@@ -183,7 +167,6 @@ def save_best_model(
     if best.is_file():
         shutil.copyfile(best, path)
     return path
-
 
 # %% ../../nbs/34_linear_vit_train.ipynb #1a261376
 def log_graph(
@@ -206,7 +189,6 @@ def log_graph(
         return False
     finally:
         model.train(was)
-
 
 # %% ../../nbs/34_linear_vit_train.ipynb #14240af4
 def linear_vit_train_cli(
@@ -240,7 +222,6 @@ def linear_vit_cli() -> None:
 # `python -m`, not a notebook kernel or nbdev_test
 if __name__ == '__main__' and Path(sys.argv[0]).name == 'train.py':
     linear_vit_cli()
-
 
 # %% ../../nbs/34_linear_vit_train.ipynb #368936b7
 def tensorboard_smoke(
@@ -277,7 +258,6 @@ def tensorboard_smoke(
             proc.kill()
             proc.wait()
 
-
 # %% ../../nbs/34_linear_vit_train.ipynb #9062ebda
 def train_summary(
     cfg: LinearViTTrainCfg,  # one setting
@@ -293,7 +273,6 @@ def train_summary(
         n_eval=res['eval']['n'],
         cpu_s=time.process_time() - t0,
     )
-
 
 # %% ../../nbs/34_linear_vit_train.ipynb #991a3220
 def bench_train_step(

@@ -13,7 +13,6 @@ from .pipeline import evaluate_checkpoint
 # %% auto #0
 __all__ = ['evaluate_cli']
 
-
 # %% ../../nbs/25_nsa_evaluate.ipynb #81d470e4
 def evaluate_cli(
     argv: list[str] | None = None,  # command-line flags (default: `sys.argv[1:]`)
@@ -49,7 +48,6 @@ def evaluate_cli(
         res = evaluate_checkpoint(ck, a.dataset, a.out_dir, a.batch_size, a.subset, a.device)
     print(json.dumps({k: res[k] for k in ('checkpoint', 'dataset', 'images', 'top1', 'top5')}, indent=1))
     return res
-
 
 # %% ../../nbs/25_nsa_evaluate.ipynb #38a73472
 #| eval: false

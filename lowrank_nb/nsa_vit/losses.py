@@ -12,20 +12,8 @@ from torch import nn
 from ..lowrank import LowRankLinear, PerHeadLowRankQKV
 
 # %% auto #0
-__all__ = [
-    'KD_METRICS',
-    'null_space_loss',
-    'attention_loss',
-    'class_cost',
-    'sinkhorn_cost',
-    'sinkhorn_divergence',
-    'kd_loss',
-    'factor_orthonormality',
-    'orthonormality_loss',
-    'NSAWeights',
-    'nsa_loss',
-]
-
+__all__ = ['KD_METRICS', 'null_space_loss', 'attention_loss', 'class_cost', 'sinkhorn_cost', 'sinkhorn_divergence', 'kd_loss',
+           'factor_orthonormality', 'orthonormality_loss', 'NSAWeights', 'nsa_loss']
 
 # %% ../../nbs/20_nsa_losses.ipynb #67efa45d
 def _same_shape(a: torch.Tensor, b: torch.Tensor, what: str, names=('teacher', 'student')):
@@ -54,7 +42,6 @@ def null_space_loss(
     e = F.linear(h_s - h_t if fused else h_t - h_s, w_next)
     return e.pow(2).sum(-1).mean()
 
-
 # %% ../../nbs/20_nsa_losses.ipynb #23ae0230
 def attention_loss(
     a_t: torch.Tensor,  # teacher attention weights `[B, H, N, N]`
@@ -69,7 +56,6 @@ def attention_loss(
         return F.mse_loss(a_s, a_t, reduction='sum') / (a_t.shape[0] * a_t.shape[1])
     return (a_t - a_s).pow(2).sum((-2, -1)).mean()
 
-
 # %% ../../nbs/20_nsa_losses.ipynb #adbd938f
 def class_cost(
     head_weight: torch.Tensor,  # the teacher's classifier weight `[C, D]`
@@ -82,7 +68,6 @@ def class_cost(
     if d.max() <= 0:
         raise ValueError("class_cost: every class-head row is the same; the cost would be zero everywhere")
     return (d / d.max()).to(head_weight.dtype)
-
 
 # %% ../../nbs/20_nsa_losses.ipynb #ffe00b86
 def sinkhorn_cost(
@@ -107,7 +92,6 @@ def sinkhorn_cost(
     plan = (f[:, :, None] + K + g[:, None, :]).exp()  # [B, C, C]
     return (plan * cost).sum((-2, -1))
 
-
 # %% ../../nbs/20_nsa_losses.ipynb #c566fc95
 def sinkhorn_divergence(
     p: torch.Tensor,  # distributions `[B, C]`
@@ -119,7 +103,6 @@ def sinkhorn_divergence(
     "Debiased $S(p, q)$ per row `[B]`: zero for equal rows, $C_{ij}$ for point masses at i and j."
     ot = lambda a, b: sinkhorn_cost(a, b, cost, eps, iters)
     return ot(p, q) - 0.5 * ot(p, p) - 0.5 * ot(q, q)
-
 
 # %% ../../nbs/20_nsa_losses.ipynb #41046b4f
 KD_METRICS = ('kl', 'wasserstein')
@@ -152,7 +135,6 @@ def kd_loss(
         * sinkhorn_divergence(t.softmax(-1), (s_logits / temperature).softmax(-1), cost.to(s_logits), eps, iters).mean()
     )
 
-
 # %% ../../nbs/20_nsa_losses.ipynb #5019f838
 def factor_orthonormality(
     U: torch.Tensor,  # left factor `[..., m, r]`
@@ -162,7 +144,6 @@ def factor_orthonormality(
     u, v = F.normalize(U, dim=-2), F.normalize(V, dim=-1)
     eye = torch.eye(U.shape[-1], dtype=U.dtype, device=U.device)
     return (u.mT @ u - eye).pow(2).sum() + (v @ v.mT - eye).pow(2).sum()
-
 
 # %% ../../nbs/20_nsa_losses.ipynb #e6a0eef2
 def _cosine_gram_error(
@@ -192,7 +173,6 @@ def orthonormality_loss(
         by_rank.setdefault(m.U.shape[-1], []).extend([m.U.mT @ m.U, m.V @ m.V.mT])
     return sum(_cosine_gram_error(gs) for gs in by_rank.values())
 
-
 # %% ../../nbs/20_nsa_losses.ipynb #df1f8ade
 @dataclasses.dataclass
 class NSAWeights:
@@ -211,7 +191,6 @@ class NSAWeights:
                 raise ValueError(f"loss weight {k} must be >= 0, got {getattr(self, k)!r}")
         if self.kd_metric not in KD_METRICS:
             raise ValueError(f"kd_metric must be one of {KD_METRICS}, got {self.kd_metric!r}")
-
 
 # %% ../../nbs/20_nsa_losses.ipynb #cd7a375d
 def nsa_loss(

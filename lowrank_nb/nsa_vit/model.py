@@ -18,15 +18,7 @@ from ..surgery import replace_linear
 from ..vit import create_vit
 
 # %% auto #0
-__all__ = [
-    'RANK_METHODS',
-    'has_attention_map',
-    'check_vit',
-    'plan_vit_ranks',
-    'LowRankViT',
-    'ViTCapture',
-    'compression_summary',
-]
+__all__ = ['RANK_METHODS', 'has_attention_map', 'check_vit', 'plan_vit_ranks', 'LowRankViT', 'ViTCapture', 'compression_summary']
 
 # %% ../../nbs/21_nsa_vit.ipynb #c21b6dc6
 _BLOCK_PARTS = ('norm1', 'attn', 'norm2', 'mlp.fc1', 'mlp.act', 'mlp.fc2')
@@ -39,7 +31,6 @@ def has_attention_map(
 ) -> bool:
     "Whether the block's attention is timm's `Attention` (`fused_attn` + `attn_drop`): `ViTCapture` reads its map."
     return hasattr(block.attn, 'fused_attn') and isinstance(getattr(block.attn, 'attn_drop', None), nn.Module)
-
 
 # %% ../../nbs/21_nsa_vit.ipynb #75a5411f
 def check_vit(
@@ -79,10 +70,8 @@ def check_vit(
             )
     return model
 
-
 # %% ../../nbs/21_nsa_vit.ipynb #58aed071
 RANK_METHODS = {'energy_threshold': 'energy', 'fixed_ratio': 'rank_frac'}
-
 
 # %% ../../nbs/21_nsa_vit.ipynb #e4c106e9
 def _block_choice(w: torch.Tensor, groups: int, method: str, value: float, allow_larger: bool, name: str):
@@ -120,7 +109,6 @@ def _attn_linears(vit: nn.Module, per_head_svd: bool) -> tuple[dict, list[str]]:
                 raise TypeError(f"{name}: per_head_svd needs num_heads on {type(owner).__name__}")
             qkv[name] = (m, owner.num_heads if per_head_svd else 1)
     return qkv, other
-
 
 # %% ../../nbs/21_nsa_vit.ipynb #f61b1bd1
 def plan_vit_ranks(
@@ -164,7 +152,6 @@ def plan_vit_ranks(
         .astype({'rank': 'Int64'})
     )
 
-
 # %% ../../nbs/21_nsa_vit.ipynb #b230b071
 class LowRankViT(nn.Module):
     "A low-rank student of a timm ViT: SVD-initialised Q/K/V, proj, fc1, fc2 (or a linear attention's); rest copied."
@@ -195,7 +182,6 @@ class LowRankViT(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.vit(x)  # x: [B, 3, H, W] -> logits [B, C]
-
 
 # %% ../../nbs/21_nsa_vit.ipynb #8111b7b6
 class ViTCapture:
@@ -246,7 +232,6 @@ class ViTCapture:
         for attn, fused in self._fused:
             attn.fused_attn = fused
         self._hooks, self._fused = [], []
-
 
 # %% ../../nbs/21_nsa_vit.ipynb #40c05b80
 def compression_summary(

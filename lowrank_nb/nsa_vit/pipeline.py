@@ -41,23 +41,9 @@ from lowrank_nb.nsa_vit.model import (
 )
 
 # %% auto #0
-__all__ = [
-    'REFERENCE_KEYS',
-    'REFERENCE_CONFIGS',
-    'NSAConfig',
-    'default_config_path',
-    'resolve_config',
-    'nsa_cli_config',
-    'Distiller',
-    'bench_distill',
-    'build_student',
-    'fit_student',
-    'distill',
-    'evaluate_checkpoint',
-    'plot_variants',
-    'plot_tradeoff',
-]
-
+__all__ = ['REFERENCE_KEYS', 'REFERENCE_CONFIGS', 'NSAConfig', 'default_config_path', 'resolve_config', 'nsa_cli_config',
+           'Distiller', 'bench_distill', 'build_student', 'fit_student', 'distill', 'evaluate_checkpoint',
+           'plot_variants', 'plot_tradeoff']
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #d7c10751
 @dataclasses.dataclass
@@ -99,7 +85,6 @@ class NSAConfig(ViTCfg):
     def weights(self) -> NSAWeights:
         return NSAWeights(self.alpha, self.gamma, self.beta, self.lambda_orth, self.kd_temperature, self.kd_metric)
 
-
 # %% ../../nbs/22_nsa_pipeline.ipynb #9289cd8f
 REFERENCE_KEYS = (
     'teacher_model',
@@ -119,12 +104,10 @@ REFERENCE_KEYS = (
     'wandb_entity',
 )
 
-
 # %% ../../nbs/22_nsa_pipeline.ipynb #e27ccb97
 def default_config_path() -> Path:
     "The repository's default NSA-ViT YAML (`configs/nsa_vit/default.yaml`)."
     return project_root() / 'configs' / 'nsa_vit' / 'default.yaml'
-
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #c9c13b59
 REFERENCE_CONFIGS = ('nsa_vit/configs/default.yaml', 'configs/default.yaml')
@@ -141,7 +124,6 @@ def resolve_config(
         print(f"note: {p} -> {default_config_path()} (the repository's default NSA-ViT config)", file=sys.stderr)
         return default_config_path()
     raise FileNotFoundError(f"config file {p} does not exist (the default NSA-ViT config is {default_config_path()})")
-
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #6c31d3b3
 def nsa_cli_config(
@@ -175,11 +157,9 @@ def nsa_cli_config(
     get_device(cfg.device)
     return cfg
 
-
 # %% ../../nbs/22_nsa_pipeline.ipynb #7b9fa847
 # moved to the toolkit (`lowrank_nb.vit`); re-exported under their old names
 from ..vit import build_vit as build_teacher, load_vit as load_checkpoint, save_vit as save_checkpoint
-
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #d63c8350
 class Distiller:
@@ -237,7 +217,6 @@ class Distiller:
             self.fused,
         )
 
-
 # %% ../../nbs/22_nsa_pipeline.ipynb #a188f97a
 def bench_distill(
     distiller: Distiller,  # teacher, student and weights
@@ -277,7 +256,6 @@ def bench_distill(
         repeats=repeats,
     )
 
-
 # %% ../../nbs/22_nsa_pipeline.ipynb #64019dd1
 def build_student(
     teacher: nn.Module,  # the dense teacher
@@ -292,7 +270,6 @@ def build_student(
         cfg.per_head_svd,
         cfg.allow_larger_rank,
     )
-
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #7bbec014
 def fit_student(
@@ -327,7 +304,6 @@ def fit_student(
         layers=len(student.plan),
     )
 
-
 # %% ../../nbs/22_nsa_pipeline.ipynb #44f19057
 def distill(
     cfg: NSAConfig,  # settings; no `teacher_checkpoint`: timm's pretrained weights (where they are on this machine)
@@ -358,7 +334,6 @@ def distill(
         student.plan.to_csv(out / 'ranks.csv', index=False)
         log.set(teacher_top1=t_acc['top1'], teacher_top5=t_acc['top5'], **res)
     return log.summary
-
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #bc5c7487
 def evaluate_checkpoint(
@@ -401,7 +376,6 @@ def evaluate_checkpoint(
     plot_confusion(torch.tensor(res['confusion']), list(classes)).savefig(out / f'{stem}_confusion.png', dpi=100)
     return res
 
-
 # %% ../../nbs/22_nsa_pipeline.ipynb #a1f39a0b
 def plot_variants(
     table,  # one row per variant: `variant`, `top1`
@@ -423,7 +397,6 @@ def plot_variants(
     fig.tight_layout()
     plt.close(fig)
     return fig
-
 
 # %% ../../nbs/22_nsa_pipeline.ipynb #09e5ea57
 def plot_tradeoff(

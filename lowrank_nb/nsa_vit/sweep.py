@@ -15,7 +15,6 @@ from .pipeline import NSAConfig, default_config_path, nsa_cli_config, resolve_co
 # %% auto #0
 __all__ = ['RUN_NB', 'DEFAULT_GRID', 'parse_grid', 'wandb_online', 'run_offline', 'run_wandb', 'sweep_cli']
 
-
 # %% ../../nbs/26_nsa_sweep.ipynb #4f376e00
 def parse_grid(
     specs: list[str],  # `key=v1,v2,...` items
@@ -33,7 +32,6 @@ def parse_grid(
         load_config(NSAConfig, **p)
     return points
 
-
 # %% ../../nbs/26_nsa_sweep.ipynb #873090bd
 def wandb_online() -> bool:
     "True when wandb can reach its server: an API key and `WANDB_MODE` not offline / disabled / dryrun."
@@ -42,7 +40,6 @@ def wandb_online() -> bool:
         'disabled',
         'dryrun',
     )
-
 
 # %% ../../nbs/26_nsa_sweep.ipynb #e859aaa3
 RUN_NB = 'nbs/experiments/nsa_vit_run.ipynb'
@@ -71,7 +68,6 @@ def run_offline(
     atomic_write(out / 'sweep.csv', df.to_csv(index=False))
     return df
 
-
 # %% ../../nbs/26_nsa_sweep.ipynb #2c60e666
 def run_wandb(
     points: list[dict],  # from `parse_grid`
@@ -99,7 +95,6 @@ def run_wandb(
 
     wandb.agent(sid, function=one, count=len(points), project=project, entity=entity)
     return sid
-
 
 # %% ../../nbs/26_nsa_sweep.ipynb #0c9532af
 DEFAULT_GRID = ('rank_selection_method=fixed_ratio', 'fixed_rank_ratio=0.5,0.25,0.125')
@@ -154,7 +149,6 @@ def sweep_cli(
             f"{(df.status != 'finished').sum()} of {len(df)} runs failed; see error.txt in {Path(a.out_dir) / 'runs'}"
         )
     return df
-
 
 # %% ../../nbs/26_nsa_sweep.ipynb #7a74f3b6
 #| eval: false

@@ -13,7 +13,6 @@ from .pipeline import distill, nsa_cli_config
 # %% auto #0
 __all__ = ['train_cli']
 
-
 # %% ../../nbs/24_nsa_train.ipynb #a1301a58
 def train_cli(
     argv: list[str] | None = None,  # command-line flags (default: `sys.argv[1:]`)
@@ -36,7 +35,6 @@ def train_cli(
         summary = distill(cfg)
     print(json.dumps(summary, indent=1, default=str))
     return summary
-
 
 # %% ../../nbs/24_nsa_train.ipynb #ffaf7ccd
 #| eval: false

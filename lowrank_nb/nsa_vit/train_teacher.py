@@ -11,7 +11,6 @@ from .pipeline import nsa_cli_config
 # %% auto #0
 __all__ = ['train_teacher_cli']
 
-
 # %% ../../nbs/23_nsa_train_teacher.ipynb #edf1a50b
 def train_teacher_cli(
     argv: list[str] | None = None,  # command-line flags (default: `sys.argv[1:]`)
@@ -27,7 +26,6 @@ def train_teacher_cli(
         summary = train_teacher(cfg)
     print(json.dumps(summary, indent=1, default=str))
     return summary
-
 
 # %% ../../nbs/23_nsa_train_teacher.ipynb #e5a60252
 #| eval: false

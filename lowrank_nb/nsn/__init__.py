@@ -36,7 +36,6 @@ _WHERE = {n: (f'lowrank_nb.{mod}', n) for mod, names in _NAMES.items() for n in 
 # the per-layer dense rule, under the name the single `nsn` module gave it
 _WHERE['dense_ranks_for_target_flops'] = ('lowrank_nb.ranks', 'ranks_for_target_flops')
 
-
 # %% ../../nbs/40d_nsn_package.ipynb #69c5667f
 def __getattr__(
     name: str,  # an attribute of the package

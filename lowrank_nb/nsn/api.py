@@ -24,24 +24,9 @@ from lowrank_nb.surgery import (
 from ..whiten import WhitenedSVD
 
 # %% auto #0
-__all__ = [
-    'MODULE_PRESETS',
-    'transformer_blocks',
-    'projection_layers',
-    'projection_kinds',
-    'check_modules',
-    'select_nsn_layers',
-    'modules_regex',
-    'check_max_rank',
-    'NSNRecords',
-    'replace_linear_with_nsn',
-    'restore_linear_from_nsn',
-    'set_uniform_rank',
-    'nsn_flop_fraction',
-    'select_rank_for_target_flops',
-    'select_ranks_for_target_flops',
-]
-
+__all__ = ['MODULE_PRESETS', 'transformer_blocks', 'projection_layers', 'projection_kinds', 'check_modules', 'select_nsn_layers',
+           'modules_regex', 'check_max_rank', 'NSNRecords', 'replace_linear_with_nsn', 'restore_linear_from_nsn',
+           'set_uniform_rank', 'nsn_flop_fraction', 'select_rank_for_target_flops', 'select_ranks_for_target_flops']
 
 # %% ../../nbs/40_nsn.ipynb #4778bb24
 def transformer_blocks(
@@ -63,7 +48,6 @@ def transformer_blocks(
         blocks.update(kids)
     return blocks
 
-
 # %% ../../nbs/40_nsn.ipynb #6865d65f
 def projection_layers(
     model: nn.Module,  # any model
@@ -81,7 +65,6 @@ def projection_layers(
         else:
             outside[name] = 'outside the transformer blocks'
     return inside, outside
-
 
 # %% ../../nbs/40_nsn.ipynb #f2a9a5e9
 _ATTN = '<attention>'
@@ -137,7 +120,6 @@ class _Provenance(torch.overrides.TorchFunctionMode):
                 self.tag(t, tag)
         return out
 
-
 # %% ../../nbs/40_nsn.ipynb #42c58c91
 def _batch_on(inputs, device):
     "`inputs` (a dict, tuple or tensor) with its tensors moved to `device`."
@@ -189,14 +171,12 @@ def projection_kinds(
         model.train(was)
     return {n: 'attn' if n in mode.attn else 'mlp' if n in called else None for n in inside}
 
-
 # %% ../../nbs/40_nsn.ipynb #f49e6241
 MODULE_PRESETS = {
     'all': 'every nn.Linear / Conv1D inside the transformer blocks',
     'attn': 'the projections in the blocks that feed or read an attention product (queries, keys, values, output)',
     'mlp': 'the other projections in the blocks that the forward pass calls (the feed-forward network)',
 }
-
 
 # %% ../../nbs/40_nsn.ipynb #db081eea
 def check_modules(
@@ -214,7 +194,6 @@ def check_modules(
         except re.error as e:
             raise ValueError(f"modules={p!r} is not a valid regular expression: {e}") from None
     return pats
-
 
 # %% ../../nbs/40_nsn.ipynb #ce5c766c
 def _names(names, k=4) -> str:
@@ -265,7 +244,6 @@ def select_nsn_layers(
     "`(chosen, left)`: the projections `modules` selects, by name, and every other projection with why it was left."
     return _select(model, modules, exclude, example_inputs)[:2]
 
-
 # %% ../../nbs/40_nsn.ipynb #2e4317ab
 def modules_regex(
     modules: str | Sequence[str],  # a preset (`mlp`, `attn`, `all`), a regex, or a list of these
@@ -280,7 +258,6 @@ def modules_regex(
     chosen, _ = select_nsn_layers(model, modules, exclude, example_inputs)
     return '^(?:' + '|'.join(re.escape(n) for n in chosen) + ')$'
 
-
 # %% ../../nbs/40_nsn.ipynb #4964f8b3
 def check_max_rank(
     max_rank,  # R: a positive int, or None for full rank
@@ -289,7 +266,6 @@ def check_max_rank(
     if max_rank is not None and (isinstance(max_rank, bool) or not isinstance(max_rank, int) or max_rank < 1):
         raise ValueError(f"max_rank must be a positive int (or None: full rank), got {max_rank!r}")
     return max_rank
-
 
 # %% ../../nbs/40_nsn.ipynb #373e1b1d
 def _check_factors(
@@ -321,7 +297,6 @@ def _check_factors(
                 f"the whitening factor of {k!r} has shape {got}; expected [{n}, {n}] (that layer's in_features)"
             )
 
-
 # %% ../../nbs/40_nsn.ipynb #8761a522
 class NSNRecords(list):
     "One record per adapted layer (a list); `.left` maps every projection left as it was to why."
@@ -344,7 +319,6 @@ class NSNRecords(list):
         by_kind = '' if None in kinds else ' (' + ', '.join(f'{k} {c}' for k, c in kinds.items()) + ')'
         left = '; '.join(f'{_names(ns, 3)} ({why})' for why, ns in reasons.items()) or 'none'
         return f"NSN: adapted {len(self)} layers{by_kind}; left {len(self.left)}: {left}"
-
 
 # %% ../../nbs/40_nsn.ipynb #9bb0da2a
 def replace_linear_with_nsn(
@@ -381,7 +355,6 @@ def replace_linear_with_nsn(
         print(recs.summary(), file=sys.stderr)
     return recs
 
-
 # %% ../../nbs/40_nsn.ipynb #b80aa533
 def restore_linear_from_nsn(
     model: nn.Module,  # a model with NSNLinear layers, modified in place
@@ -405,7 +378,6 @@ def restore_linear_from_nsn(
         recs.append(replacement_record(name, layer, lin) | dict(rank=layer.rank, type=type(dense).__name__))
     return recs
 
-
 # %% ../../nbs/40_nsn.ipynb #d607c9b2
 def set_uniform_rank(
     model: nn.Module,  # a model with NSNLinear layers
@@ -415,7 +387,6 @@ def set_uniform_rank(
     if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
         raise ValueError(f"rank must be a positive int, got {rank!r}")
     return set_rank(model, {n: min(rank, l.max_rank) for n, l in nsn_layers(model).items()})
-
 
 # %% ../../nbs/40_nsn.ipynb #fe5ad367
 def nsn_flop_fraction(
@@ -427,7 +398,6 @@ def nsn_flop_fraction(
     cost = sum((l.rank if rank is None else min(rank, l.max_rank)) * (l.in_features + l.out_features) for l in layers)
     return cost / sum(l.in_features * l.out_features for l in layers)
 
-
 # %% ../../nbs/40_nsn.ipynb #369305ba
 def _check_target_fraction(
     target_fraction,  # FLOPs wanted, as a fraction of the dense layers'
@@ -437,7 +407,6 @@ def _check_target_fraction(
     if isinstance(f, bool) or not isinstance(f, (int, float)) or not 0 < f <= 1:
         raise ValueError(f"target_fraction must be a number in (0, 1], got {target_fraction!r}")
     return float(f)
-
 
 # %% ../../nbs/40_nsn.ipynb #a1d83f76
 def select_rank_for_target_flops(
@@ -457,7 +426,6 @@ def select_rank_for_target_flops(
             f"target_fraction {target_fraction} is below {lowest:.4f}, the FLOP fraction of rank 1 in every NSN layer"
         )
     return max(r for r in range(1, low + 1) if nsn_flop_fraction(model, r) <= f)
-
 
 # %% ../../nbs/40_nsn.ipynb #e31ceca3
 def select_ranks_for_target_flops(

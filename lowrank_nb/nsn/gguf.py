@@ -15,7 +15,6 @@ from ..surgery import get_rank, nsn_layers, set_rank
 # %% auto #0
 __all__ = ['check_gguf', 'dense_state_dict', 'export_gguf']
 
-
 # %% ../../nbs/40a_nsn_gguf.ipynb #b910f52d
 @functools.lru_cache(maxsize=4)
 def _gguf_reader(path: Path, size: int, mtime_ns: int):
@@ -23,7 +22,6 @@ def _gguf_reader(path: Path, size: int, mtime_ns: int):
     import gguf
 
     return gguf.GGUFReader(path)
-
 
 # %% ../../nbs/40a_nsn_gguf.ipynb #119d72f1
 def check_gguf(
@@ -52,7 +50,6 @@ def check_gguf(
         )
     return reader
 
-
 # %% ../../nbs/40a_nsn_gguf.ipynb #969dcd76
 def dense_state_dict(
     model: nn.Module,  # a model, NSN or not
@@ -70,7 +67,6 @@ def dense_state_dict(
                 continue
         out[k] = v.detach()
     return out
-
 
 # %% ../../nbs/40a_nsn_gguf.ipynb #c6b2fabb
 # HF Llama -> llama.cpp names
@@ -99,7 +95,6 @@ def _permute_qk(
 ) -> torch.Tensor:
     "llama.cpp's rotary reordering of a query or key projection (transformers' `_reverse_permute_weights` undoes it)."
     return w.reshape(n_head, 2, w.shape[0] // n_head // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
-
 
 # %% ../../nbs/40a_nsn_gguf.ipynb #ab958120
 def _add_gguf_fields(
@@ -148,7 +143,6 @@ def _add_gguf_tensors(
             t = _permute_qk(t, cfg.num_key_value_heads)
         a = t.numpy().astype(np.float16 if dtype == 'f16' and t.ndim == 2 else np.float32)
         w.add_tensor(_gguf_name(k), a)
-
 
 # %% ../../nbs/40a_nsn_gguf.ipynb #548377b1
 def export_gguf(

@@ -18,23 +18,9 @@ from ..core import refuse_pickles
 from ..surgery import apply_layout
 
 # %% auto #0
-__all__ = [
-    'NSN_MODEL_TYPE',
-    'NSN_REMOTE_MODULE',
-    'NSN_AUTO_CLASSES',
-    'NSN_REMOTE_CODE',
-    'hf_cache_dir',
-    'resolve_model_path',
-    'NSNConfig',
-    'nsn_base_config',
-    'load_nsn_pretrained',
-    'NSNModel',
-    'NSNForCausalLM',
-    'NSNForSequenceClassification',
-    'register_nsn_auto',
-    'nsn_config_dict',
-]
-
+__all__ = ['NSN_MODEL_TYPE', 'NSN_REMOTE_MODULE', 'NSN_AUTO_CLASSES', 'NSN_REMOTE_CODE', 'hf_cache_dir', 'resolve_model_path',
+           'NSNConfig', 'nsn_base_config', 'load_nsn_pretrained', 'NSNModel', 'NSNForCausalLM',
+           'NSNForSequenceClassification', 'register_nsn_auto', 'nsn_config_dict']
 
 # %% ../../nbs/43_nsn_hf_auto.ipynb #f55eea93
 def hf_cache_dir() -> Path:
@@ -43,7 +29,6 @@ def hf_cache_dir() -> Path:
         return Path(cache)
     home = os.environ.get('HF_HOME') or Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'huggingface'
     return Path(home) / 'hub'
-
 
 # %% ../../nbs/43_nsn_hf_auto.ipynb #832cc545
 def resolve_model_path(
@@ -69,12 +54,10 @@ def resolve_model_path(
             "(set HF_HUB_CACHE or HF_HOME to the cache that has it; nothing is downloaded)"
         ) from None
 
-
 # %% ../../nbs/43_nsn_hf_auto.ipynb #d1f2b526
 NSN_MODEL_TYPE = 'lowrank_nsn'
 # the file of an NSN folder that `trust_remote_code=True` imports (it imports the library's own classes)
 NSN_REMOTE_MODULE = 'modeling_nsn'
-
 
 # %% ../../nbs/43_nsn_hf_auto.ipynb #a46b8867
 class NSNConfig(PreTrainedConfig):
@@ -83,7 +66,6 @@ class NSNConfig(PreTrainedConfig):
     model_type = NSN_MODEL_TYPE
     base_model_type: str | None = None
     base_architectures: list[str] | None = None
-
 
 # %% ../../nbs/43_nsn_hf_auto.ipynb #7b43bba7
 def nsn_base_config(
@@ -101,7 +83,6 @@ def nsn_base_config(
         d.pop(k, None)
     return CONFIG_MAPPING[kind].from_dict(d)
 
-
 # %% ../../nbs/43_nsn_hf_auto.ipynb #996d5f6a
 def _with_layout(
     cls: type,  # a transformers model class
@@ -113,7 +94,6 @@ def _with_layout(
         apply_layout(self, config.lowrank_layout)
 
     return type(cls.__name__, (cls,), {'__init__': __init__, '__module__': cls.__module__})
-
 
 # %% ../../nbs/43_nsn_hf_auto.ipynb #62c6b17d
 # what transformers' Auto classes pass to `from_pretrained` besides the user's arguments
@@ -157,7 +137,6 @@ def load_nsn_pretrained(
     model.__class__ = cls
     return model.eval()
 
-
 # %% ../../nbs/43_nsn_hf_auto.ipynb #9f38dd9d
 class NSNModel:
     "`AutoModel.from_pretrained` of an NSN folder: the base model with its `NSNLinear` layers."
@@ -176,13 +155,11 @@ class NSNModel:
     def register_for_auto_class(cls, auto_class='AutoModel'):
         "Nothing to register: transformers calls this on remote-code classes, and these are the library's own."
 
-
 # %% ../../nbs/43_nsn_hf_auto.ipynb #29de4512
 class NSNForCausalLM(NSNModel):
     "`AutoModelForCausalLM.from_pretrained` of an NSN folder."
 
     auto_class = 'AutoModelForCausalLM'
-
 
 # %% ../../nbs/43_nsn_hf_auto.ipynb #5c9a2869
 class NSNForSequenceClassification(NSNModel):
@@ -190,10 +167,8 @@ class NSNForSequenceClassification(NSNModel):
 
     auto_class = 'AutoModelForSequenceClassification'
 
-
 # %% ../../nbs/43_nsn_hf_auto.ipynb #59399020
 NSN_AUTO_CLASSES = {c.auto_class: c for c in (NSNModel, NSNForCausalLM, NSNForSequenceClassification)}
-
 
 # %% ../../nbs/43_nsn_hf_auto.ipynb #1a93a82f
 def register_nsn_auto():
@@ -209,7 +184,6 @@ register_nsn_auto()
 NSN_REMOTE_CODE = '''"NSN models for trust_remote_code=True: the classes are lowrank_nb's own (pip install lowrank_nb)."
 from lowrank_nb.nsn.hf_auto import NSNConfig, NSNForCausalLM, NSNForSequenceClassification, NSNModel  # noqa: F401
 '''
-
 
 # %% ../../nbs/43_nsn_hf_auto.ipynb #85342482
 def nsn_config_dict(

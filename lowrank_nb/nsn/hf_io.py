@@ -23,7 +23,6 @@ from ..whiten import whitening_factors
 # %% auto #0
 __all__ = ['load_hf_model', 'adapt_hf_model', 'save_nsn', 'load_nsn']
 
-
 # %% ../../nbs/40b_nsn_hf_io.ipynb #7ee4c387
 def _model_class(config):
     "The transformers class named first in `config.architectures`, else `AutoModel`."
@@ -57,7 +56,6 @@ def _load_tokenizer(
         raise ValueError(
             f"cannot load a tokenizer from {p} ({e}); pass tokenizer= a folder or GGUF file that has one"
         ) from None
-
 
 # %% ../../nbs/40b_nsn_hf_io.ipynb #87205e39
 def load_hf_model(
@@ -95,7 +93,6 @@ def load_hf_model(
         model = _model_class(config).from_pretrained(p, dtype=dtype)
     return model.eval(), _load_tokenizer(tokenizer, p)
 
-
 # %% ../../nbs/40b_nsn_hf_io.ipynb #a4afd851
 def adapt_hf_model(
     name_or_path: str | Path,  # a local Hugging Face folder or a `.gguf` file
@@ -126,7 +123,6 @@ def adapt_hf_model(
     factors = whitening_factors(model, calibration, include=rx)[0] if rx else None
     return model, tok, replace_linear_with_nsn(model, max_rank, modules, factors=factors)
 
-
 # %% ../../nbs/40b_nsn_hf_io.ipynb #cb48ec86
 def save_nsn(
     model: torch.nn.Module,  # a Hugging Face model with NSNLinear layers
@@ -148,7 +144,6 @@ def save_nsn(
             if (Path(path) / name).exists():
                 (Path(path) / name).rename(tmp / name)
     return Path(path)
-
 
 # %% ../../nbs/40b_nsn_hf_io.ipynb #ae561a7d
 def load_nsn(

@@ -9,7 +9,6 @@ from ..reference import RefCommand
 # %% auto #0
 __all__ = ['NSN_REFERENCE_COMMANDS', 'tiny_causal_lm', 'tiny_hub_model', 'tiny_gguf']
 
-
 # %% ../../nbs/43k_nsn_reference.ipynb #7b97e5c2
 def tiny_causal_lm(
     folder: str | Path,  # where to save it
@@ -35,7 +34,6 @@ def tiny_causal_lm(
     tok.save_pretrained(folder)
     return Path(folder)
 
-
 # %% ../../nbs/43k_nsn_reference.ipynb #37ec4af5
 def tiny_hub_model(
     cache: str | Path = 'hub',  # the Hugging Face hub cache folder (what HF_HUB_CACHE names)
@@ -48,7 +46,6 @@ def tiny_hub_model(
     (repo / 'refs').mkdir(parents=True, exist_ok=True)
     (repo / 'refs' / 'main').write_text(commit)
     return snap
-
 
 # %% ../../nbs/43k_nsn_reference.ipynb #42deba5e
 def tiny_gguf(
@@ -64,7 +61,6 @@ def tiny_gguf(
         f.unlink()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return export_gguf(model, path, reference=False)
-
 
 # %% ../../nbs/43k_nsn_reference.ipynb #7dc71bd2
 _FIX = '{python} -c "from lowrank_nb.nsn.reference import '
@@ -115,7 +111,6 @@ def _ours(s: str) -> str:
 def _py(s: str) -> str:
     "A snippet as a tiny form: `{python} -c '...'` (the placeholders' braces doubled)."
     return "{python} -c '" + _ours(s).replace('{', '{{').replace('}', '}}') + "'"
-
 
 # %% ../../nbs/43k_nsn_reference.ipynb #2f8eaf39
 NSN_REFERENCE_COMMANDS = [

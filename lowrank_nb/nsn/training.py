@@ -15,22 +15,9 @@ from ..train import Learner, TrainCfg
 from ..whiten import WhitenedSVD
 
 # %% auto #0
-__all__ = [
-    'uncertainty_weighted_loss',
-    'MultiRankLoss',
-    'RankSampler',
-    'UniformRanks',
-    'FixedRanks',
-    'SandwichRanks',
-    'multi_rank_forward',
-    'lm_dataset',
-    'fit_multi_rank',
-    'hf_causal_lm_rank_sweep',
-    'truncation_rank_sweep',
-    'plot_rank_sweep',
-    'classifier_accuracy',
-]
-
+__all__ = ['uncertainty_weighted_loss', 'MultiRankLoss', 'RankSampler', 'UniformRanks', 'FixedRanks', 'SandwichRanks',
+           'multi_rank_forward', 'lm_dataset', 'fit_multi_rank', 'hf_causal_lm_rank_sweep', 'truncation_rank_sweep',
+           'plot_rank_sweep', 'classifier_accuracy']
 
 # %% ../../nbs/40c_nsn_training.ipynb #b2ab5b48
 def uncertainty_weighted_loss(
@@ -43,7 +30,6 @@ def uncertainty_weighted_loss(
             f"need losses and log_vars of one shape [K], got {tuple(losses.shape)} and {tuple(log_vars.shape)}"
         )
     return (torch.exp(-log_vars) * losses + log_vars).sum()
-
 
 # %% ../../nbs/40c_nsn_training.ipynb #1b5628af
 class MultiRankLoss(nn.Module):
@@ -74,7 +60,6 @@ class MultiRankLoss(nn.Module):
         terms = torch.exp(-s) * torch.stack(list(out.values())) + s
         return {f'r{r}': t for r, t in zip(out, terms)}
 
-
 # %% ../../nbs/40c_nsn_training.ipynb #79d7acad
 class RankSampler:
     "Base class: `sampler()` gives the ranks of one step (sorted); `support` is every rank it can draw."
@@ -99,7 +84,6 @@ def _check_range(min_rank, max_rank, k, need=1):
             f"k must be in [{need}, {max_rank - min_rank + 1}] (ranks in [{min_rank}, {max_rank}]), got {k}"
         )
 
-
 # %% ../../nbs/40c_nsn_training.ipynb #13b136c4
 class UniformRanks(RankSampler):
     "`k` distinct ranks drawn uniformly from [min_rank, max_rank]."
@@ -116,7 +100,6 @@ class UniformRanks(RankSampler):
     def __call__(self) -> list[int]:
         return sorted(self.support[i] for i in torch.randperm(len(self.support))[: self.k].tolist())
 
-
 # %% ../../nbs/40c_nsn_training.ipynb #c29ed8a8
 class FixedRanks(RankSampler):
     "The same ranks every step."
@@ -131,7 +114,6 @@ class FixedRanks(RankSampler):
 
     def __call__(self) -> list[int]:
         return list(self.support)
-
 
 # %% ../../nbs/40c_nsn_training.ipynb #bedd751e
 class SandwichRanks(RankSampler):
@@ -154,14 +136,12 @@ class SandwichRanks(RankSampler):
             self.support[-1],
         ]
 
-
 # %% ../../nbs/40c_nsn_training.ipynb #bba5b6ff
 def _lm_loss(model, batch) -> torch.Tensor:
     "The causal-LM loss of a batch `{'input_ids', 'labels', ...}` (or `(input_ids, labels)`)."
     if isinstance(batch, (tuple, list)):
         batch = dict(input_ids=batch[0], labels=batch[1])
     return model(**batch).loss
-
 
 # %% ../../nbs/40c_nsn_training.ipynb #9e504080
 def multi_rank_forward(
@@ -187,7 +167,6 @@ def multi_rank_forward(
 
     return forward
 
-
 # %% ../../nbs/40c_nsn_training.ipynb #bef98b58
 def lm_dataset(
     windows: tuple[torch.Tensor, torch.Tensor],  # `(input_ids, labels)` `[W, L]`, from `token_windows`
@@ -195,7 +174,6 @@ def lm_dataset(
     "One `{'input_ids', 'labels'}` dict per window, for a `DataLoader`."
     ids, labels = windows
     return [dict(input_ids=i, labels=l) for i, l in zip(ids, labels)]
-
 
 # %% ../../nbs/40c_nsn_training.ipynb #2b7018bb
 def fit_multi_rank(
@@ -230,7 +208,6 @@ def fit_multi_rank(
     learn.fit()
     return learn
 
-
 # %% ../../nbs/40c_nsn_training.ipynb #8af474ea
 @torch.no_grad()
 def hf_causal_lm_rank_sweep(
@@ -263,7 +240,6 @@ def hf_causal_lm_rank_sweep(
         model.train(was)
     return pd.DataFrame(rows)
 
-
 # %% ../../nbs/40c_nsn_training.ipynb #f2ee26ce
 @torch.no_grad()
 def truncation_rank_sweep(
@@ -284,7 +260,6 @@ def truncation_rank_sweep(
             flops = estimate_model_flops(model, {'input_ids': windows[0][:1]}) / windows[0].shape[1]
             rows.append(dict(rank=r, ppl=perplexity(model, windows, batch_size), flops_per_token=flops))
     return pd.DataFrame(rows)
-
 
 # %% ../../nbs/40c_nsn_training.ipynb #5489f50b
 def plot_rank_sweep(
@@ -318,7 +293,6 @@ def plot_rank_sweep(
     fig.tight_layout()
     plt.close(fig)
     return fig
-
 
 # %% ../../nbs/40c_nsn_training.ipynb #c0227e89
 @torch.no_grad()

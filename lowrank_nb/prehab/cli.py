@@ -25,27 +25,9 @@ from ..vit import ViTCfg, build_vit, load_vit, save_vit, train_teacher
 from ..whiten import calibration_batches, load_whitening, save_whitening, whitening_factors
 
 # %% auto #0
-__all__ = [
-    'RATIO_DEF',
-    'STAGES',
-    'MODELS',
-    'TASKS',
-    'VIT_LAYERS',
-    'N_CIFAR_TRAIN',
-    'build_parser',
-    'PrehabError',
-    'Task',
-    'run_finetune',
-    'run_whiten',
-    'run_prehab',
-    'prehab_main',
-    'prehab_command',
-    'prehab_finetune',
-    'prehab_whiten',
-    'prehab_prehab',
-    'prehab_svd',
-    'prehab_whiten_thresholds',
-]
+__all__ = ['RATIO_DEF', 'STAGES', 'MODELS', 'TASKS', 'VIT_LAYERS', 'N_CIFAR_TRAIN', 'build_parser', 'PrehabError', 'Task',
+           'run_finetune', 'run_whiten', 'run_prehab', 'prehab_main', 'prehab_command', 'prehab_finetune',
+           'prehab_whiten', 'prehab_prehab', 'prehab_svd', 'prehab_whiten_thresholds']
 
 # %% ../../nbs/51_prehab_cli.ipynb #9b801cac
 RATIO_DEF = (
@@ -59,7 +41,6 @@ MODELS = ('bert', 'vit', 'llama')
 # the first task of a model is its default
 TASKS = {'bert': ('stsb', 'sst2'), 'vit': ('cifar10',), 'llama': ('wikitext2',)}
 
-
 # %% ../../nbs/51_prehab_cli.ipynb #bdd26ea4
 def _ratios(text: str) -> tuple[float, ...]:
     "Comma-separated ratios, each in (0, 1)."
@@ -70,7 +51,6 @@ def _ratios(text: str) -> tuple[float, ...]:
     if not all(0 < r < 1 for r in out):
         raise argparse.ArgumentTypeError(f"--ratios must lie in (0, 1) (fractions of parameters removed), got {text!r}")
     return out
-
 
 # %% ../../nbs/51_prehab_cli.ipynb #5468c196
 def _common(p: argparse.ArgumentParser):
@@ -152,7 +132,6 @@ def _common(p: argparse.ArgumentParser):
     a('--threads', type=int, default=0, help='torch CPU threads (0: torch default)')
     a('--force', action='store_true', help='run the stage again even if its marker says it is done')
 
-
 # %% ../../nbs/51_prehab_cli.ipynb #6472abc3
 _STAGE_HELP = (
     'evaluate (and optionally fine-tune) the dense model',
@@ -171,7 +150,6 @@ def build_parser() -> argparse.ArgumentParser:
         _common(sub.add_parser(s, help=h, description=f'{h}. {RATIO_DEF}.'))
     return p
 
-
 # %% ../../nbs/51_prehab_cli.ipynb #50c035c8
 class PrehabError(ValueError):
     "A pipeline step that cannot run as asked (a stage missing, an option that does not apply); the CLI prints it."
@@ -179,7 +157,6 @@ class PrehabError(ValueError):
 
 def _marker(out: Path, stage: str) -> Path:
     return out / f"{stage}.done.json"
-
 
 # %% ../../nbs/51_prehab_cli.ipynb #332f3254
 VIT_LAYERS = r'^blocks\.\d+\.(attn\.qkv|attn\.proj|mlp\.fc1|mlp\.fc2)$'  # the layers NSA factorises
@@ -198,7 +175,6 @@ def _image_slice(steps: int, batch_size: int) -> dict:
     if n < N_CIFAR_TRAIN:
         return dict(train_subset=n, epochs=1)
     return dict(train_subset=0, epochs=max(1, round(n / N_CIFAR_TRAIN)))
-
 
 # %% ../../nbs/51_prehab_cli.ipynb #2aee12b4
 _INCLUDE = {'bert': r'encoder\.layer\.\d+\.', 'llama': r'model\.layers\.\d+\.', 'vit': VIT_LAYERS}
@@ -388,7 +364,6 @@ class Task:
         windows = token_windows(self.ids('eval'), a.eval_len, max_windows=a.eval_n or None)
         return perplexity(model, windows, batch_size=1)
 
-
 # %% ../../nbs/51_prehab_cli.ipynb #7094b206
 def _check_folder(args):
     "A run folder holds one model and task, --force or not."
@@ -416,7 +391,6 @@ def _stage(args, stage: str, fn) -> dict:
     print(f"{stage}: done -> {m}")
     return res
 
-
 # %% ../../nbs/51_prehab_cli.ipynb #081fd6e5
 def _needs(
     args,
@@ -439,7 +413,6 @@ def _load(task: Task, source: str):
     if res.get('weights'):
         load_lowrank(task.model, task.args.out / res['weights'])
     return task.model
-
 
 # %% ../../nbs/51_prehab_cli.ipynb #354c7f00
 def _vit_teacher(task: Task) -> dict:
@@ -485,7 +458,6 @@ def run_finetune(task: Task) -> dict:
         )
     return res | {task.metric_name(): task.metric()}
 
-
 # %% ../../nbs/51_prehab_cli.ipynb #c059029d
 def run_whiten(task: Task) -> dict:
     "Whitening factors of the source's layers from `--prof_batches` batches -> `whiten_<source>.safetensors`."
@@ -500,7 +472,6 @@ def run_whiten(task: Task) -> dict:
         methods=info.method.value_counts().to_dict(),
         jittered=info.loc[info.jitter > 0, 'name'].tolist(),
     )
-
 
 # %% ../../nbs/51_prehab_cli.ipynb #e2bebd72
 def _save_spectra(out: Path, model: str, before: dict, after: dict):
@@ -548,7 +519,6 @@ def run_prehab(task: Task) -> dict:
         **{task.metric_name(): task.metric(model)},
     )
 
-
 # %% ../../nbs/51_prehab_cli.ipynb #71baecca
 def _sweep(task: Task, whitened: bool) -> dict:
     "A truncation sweep over `--ratios` on the source model, one SVD per layer, resumed ratio by ratio -> CSV."
@@ -576,7 +546,6 @@ def _sweep(task: Task, whitened: bool) -> dict:
     save(table)
     rows = table.rename(columns={'metric': metric}).to_dict('records')
     return dict(csv=csv.name, svd_seconds=t_svd, layers=len(names), rows=rows)
-
 
 # %% ../../nbs/51_prehab_cli.ipynb #19b11f29
 _RUN = {
@@ -616,7 +585,6 @@ def prehab_main(
     # the model loads after the run folder's check (a Task starts from the folder's fine-tuned weights)
     return _stage(a, stage, lambda: _RUN[a.stage](Task(a)))
 
-
 # %% ../../nbs/51_prehab_cli.ipynb #da0fd8fb
 def prehab_command(
     argv: list[str] | None = None,  # the arguments; None: `sys.argv[1:]`
@@ -626,7 +594,6 @@ def prehab_command(
         prehab_main(argv)
     except PrehabError as e:
         sys.exit(f"error: {e}")
-
 
 # %% ../../nbs/51_prehab_cli.ipynb #64270413
 def prehab_finetune():
@@ -652,7 +619,6 @@ def prehab_svd():
 def prehab_whiten_thresholds():
     "`prehab whiten_thresholds ...` as its own console script."
     prehab_command(['whiten_thresholds', *sys.argv[1:]])
-
 
 # %% ../../nbs/51_prehab_cli.ipynb #0cfffa06
 #| eval: false

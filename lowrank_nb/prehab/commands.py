@@ -26,36 +26,10 @@ from ..vit import create_vit, resolve_checkpoint
 from ..whiten import load_whitening, save_whitening, whitening_factors
 
 # %% auto #0
-__all__ = [
-    'COMMANDS',
-    'DOC_FLAGS',
-    'VIT_INCLUDE',
-    'HF_INCLUDE',
-    'RUNNERS',
-    'OneLineParser',
-    'frac_list',
-    'command_parser',
-    'parse_command',
-    'base_spec',
-    'build_model',
-    'save_stage_model',
-    'load_stage_model',
-    'folder_transform',
-    'DocTask',
-    'write_image_folder',
-    'SplitQKV',
-    'split_qkv',
-    'fuse_qkv',
-    'split_factors',
-    'fold_lowrank',
-    'save_folded',
-    'finetune_stage',
-    'whiten_name',
-    'whiten_stage',
-    'prehab_stage',
-    'sweep_stage',
-    'run_command',
-]
+__all__ = ['COMMANDS', 'DOC_FLAGS', 'VIT_INCLUDE', 'HF_INCLUDE', 'RUNNERS', 'OneLineParser', 'frac_list', 'command_parser',
+           'parse_command', 'base_spec', 'build_model', 'save_stage_model', 'load_stage_model', 'folder_transform',
+           'DocTask', 'write_image_folder', 'SplitQKV', 'split_qkv', 'fuse_qkv', 'split_factors', 'fold_lowrank',
+           'save_folded', 'finetune_stage', 'whiten_name', 'whiten_stage', 'prehab_stage', 'sweep_stage', 'run_command']
 
 # %% ../../nbs/52_prehab_commands.ipynb #4f2c0d56
 COMMANDS = ('finetune', 'whiten', 'prehab', 'svd', 'whiten_thresholds')
@@ -85,7 +59,6 @@ DOC_FLAGS = {  # the reference's flags each stage reads (besides --model)
     ),
 }
 
-
 # %% ../../nbs/52_prehab_commands.ipynb #d314c39c
 class OneLineParser(argparse.ArgumentParser):
     "An `ArgumentParser` whose errors are one line `prog: error: ...` on stderr, exit code 2."
@@ -93,7 +66,6 @@ class OneLineParser(argparse.ArgumentParser):
     def error(self, message):
         print(f"{self.prog}: error: {' '.join(message.split())}", file=sys.stderr)
         raise SystemExit(2)
-
 
 # %% ../../nbs/52_prehab_commands.ipynb #59918cf5
 def frac_list(text: str) -> tuple[float, ...]:
@@ -107,7 +79,6 @@ def frac_list(text: str) -> tuple[float, ...]:
             f"every ratio must lie in (0, 1) (a fraction of parameters removed), got {text!r}"
         )
     return out
-
 
 # %% ../../nbs/52_prehab_commands.ipynb #78608225
 def command_parser(
@@ -193,7 +164,6 @@ def command_parser(
     a('--threads', type=int, default=0, help='torch CPU threads (0: torch default)')
     return p
 
-
 # %% ../../nbs/52_prehab_commands.ipynb #e19b98c9
 def _given(p: argparse.ArgumentParser, a: argparse.Namespace) -> list[str]:
     "The reference flags set to something other than their default."
@@ -212,7 +182,6 @@ def _input(p, flag: str, path: Path | None, kind: str = 'file') -> Path | None:
     if not ok:
         p.error(f"--{flag} {path} does not exist" + ('' if kind == 'dir' else ' (run the stage that writes it first)'))
     return path
-
 
 # %% ../../nbs/52_prehab_commands.ipynb #4e8c9aed
 def parse_command(
@@ -257,7 +226,6 @@ def parse_command(
     a.output_csv = a.output_csv or a.output_dir / 'results.csv'
     return a
 
-
 # %% ../../nbs/52_prehab_commands.ipynb #9f8011c7
 VIT_INCLUDE = r'^blocks\.\d+\.(attn\.qkv(\.[qkv])?|attn\.proj|mlp\.fc1|mlp\.fc2)$'  # the blocks' linears
 HF_INCLUDE = {'bert': r'encoder\.layer\.\d+\.', 'llama': r'model\.layers\.\d+\.'}
@@ -273,7 +241,6 @@ def base_spec(
         return dict(model='vit', name=a.vit_model, num_classes=num_classes, **{k: getattr(a, k) for k in keys})
     path = a.input_model_path or pretrained_path('minilm' if a.model == 'bert' else 'smollm2')
     return dict(model=a.model, task=a.task, base=str(Path(path).resolve()))
-
 
 # %% ../../nbs/52_prehab_commands.ipynb #58ea7c2c
 def build_model(
@@ -296,7 +263,6 @@ def build_model(
     else:
         model = AutoModel.from_pretrained(folder, **kw)
     return model.eval(), AutoTokenizer.from_pretrained(folder, **kw)
-
 
 # %% ../../nbs/52_prehab_commands.ipynb #c9c83762
 def save_stage_model(
@@ -337,7 +303,6 @@ def load_stage_model(
     load_lowrank(model, path)
     return model.eval(), tok, spec
 
-
 # %% ../../nbs/52_prehab_commands.ipynb #fb7e41d2
 def folder_transform(
     size: int,  # output side in pixels
@@ -356,7 +321,6 @@ def folder_transform(
             v2.Normalize(mean, std),
         ]
     )
-
 
 # %% ../../nbs/52_prehab_commands.ipynb #9d8d4b69
 class DocTask(Task):
@@ -400,7 +364,6 @@ class DocTask(Task):
         dl = torch.utils.data.DataLoader(torch.utils.data.Subset(val, range(min(n, len(val)))), batch_size=64)
         return accuracy(*predict(model or self.model, dl), topk=(1,))['top1']
 
-
 # %% ../../nbs/52_prehab_commands.ipynb #8a499814
 def write_image_folder(
     root: str | Path,  # the folder to write (train/ and val/ inside)
@@ -422,7 +385,6 @@ def write_image_folder(
                 to_pil_image(ds.images[i]).save(folder / f'{i:05d}.png')
     return root
 
-
 # %% ../../nbs/52_prehab_commands.ipynb #eced6b0a
 class SplitQKV(nn.Module):
     "A fused `[3D, D]` projection as three `nn.Linear`s `q`, `k`, `v`; output `cat([q(x), k(x), v(x)], -1)`."
@@ -439,7 +401,6 @@ class SplitQKV(nn.Module):
 
     def forward(self, x):
         return torch.cat([self.q(x), self.k(x), self.v(x)], dim=-1)
-
 
 # %% ../../nbs/52_prehab_commands.ipynb #ada39d50
 def split_qkv(model: nn.Module) -> list[str]:
@@ -464,7 +425,6 @@ def fuse_qkv(model: nn.Module) -> list[str]:
         swap_module(model, n, lin.to(s.q.weight.device, s.q.weight.dtype))
     return names
 
-
 # %% ../../nbs/52_prehab_commands.ipynb #1f425870
 def split_factors(
     factors: dict[str, torch.Tensor],  # name -> L
@@ -478,7 +438,6 @@ def split_factors(
             out[n] = factors[parent]
     return out
 
-
 # %% ../../nbs/52_prehab_commands.ipynb #e12ca49d
 def fold_lowrank(
     model: nn.Module,  # a model with `LowRankLinear` layers (and maybe `SplitQKV`s); not modified
@@ -489,7 +448,6 @@ def fold_lowrank(
         swap_module(out, n, out.get_submodule(n).to_linear())
     fuse_qkv(out)
     return out
-
 
 # %% ../../nbs/52_prehab_commands.ipynb #2a6c99a4
 def save_folded(
@@ -507,7 +465,6 @@ def save_folded(
     dense.save_pretrained(out)
     tok.save_pretrained(out)
     return out
-
 
 # %% ../../nbs/52_prehab_commands.ipynb #d794aa59
 def _train(task: DocTask, model: nn.Module, dl, out: Path, lr: float, epochs: int = 1, loss_fn=None) -> dict:
@@ -548,7 +505,6 @@ def finetune_stage(a: argparse.Namespace) -> dict:
     save_stage_model(task.model, a.output_dir / 'model.safetensors', task.spec)
     return _metrics(a, res | {task.metric_name(): task.metric()})
 
-
 # %% ../../nbs/52_prehab_commands.ipynb #713892c6
 def whiten_name(model: str) -> str:
     "The whitening file the reference's commands name: `whiten.safetensors` (bert), `whiten_<model>.safetensors`."
@@ -573,7 +529,6 @@ def whiten_stage(a: argparse.Namespace) -> dict:
             methods=info.method.value_counts().to_dict(),
         ),
     )
-
 
 # %% ../../nbs/52_prehab_commands.ipynb #059e3476
 def _factors(a: argparse.Namespace, task: DocTask, path: Path | None) -> dict[str, torch.Tensor]:
@@ -612,7 +567,6 @@ def prehab_stage(a: argparse.Namespace) -> dict:
             save_folded(task.model, task.tok, task.spec, a.output_dir)
         res['fold_ratio'] = a.fold_ratio
     return _metrics(a, res)
-
 
 # %% ../../nbs/52_prehab_commands.ipynb #51b07550
 def _lora_metric(task: DocTask, a: argparse.Namespace, ratio: float) -> float:
@@ -671,7 +625,6 @@ def sweep_stage(
             save_folded(task.model, task.tok, task.spec, a.output_csv.parent)
     print(table.to_string(index=False))
     return table
-
 
 # %% ../../nbs/52_prehab_commands.ipynb #059199cf
 RUNNERS = dict(

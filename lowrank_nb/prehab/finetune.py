@@ -10,14 +10,12 @@ from .commands import run_command
 # %% auto #0
 __all__ = ['prehab_finetune_cli']
 
-
 # %% ../../nbs/52a_prehab_finetune.ipynb #35455f79
 def prehab_finetune_cli(
     argv: list[str] | None = None,  # the flags; None: `sys.argv[1:]`
 ):
     "Run the reference's `finetune` stage with its flags; user errors: one line, exit code 2."
     return run_command('finetune', argv)
-
 
 # %% ../../nbs/52a_prehab_finetune.ipynb #e435028e
 #| eval: false

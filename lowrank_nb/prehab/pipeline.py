@@ -29,7 +29,6 @@ METHODS = (
     'prehab + whitened SVD + LoRA (U then V)',
 )
 
-
 # %% ../../nbs/51a_prehab_pipeline.ipynb #596d821f
 def _dense_info(task: Task, layers: list[str], ft: dict) -> dict:
     "The entry's dense metric, its layers and the ratio one rank of the coarsest layer is worth."
@@ -47,7 +46,6 @@ def _dense_info(task: Task, layers: list[str], ft: dict) -> dict:
     info['rank_step'] = max(sum(mods[n].weight.shape) / mods[n].weight.numel() for n in layers)
     return info
 
-
 # %% ../../nbs/51a_prehab_pipeline.ipynb #a040838c
 def _timed_svds(model: nn.Module, layers: list[str], fac: dict, ratios) -> tuple[dict, dict, dict]:
     "Raw and whitened SVDs of `layers`, and the seconds of each and of cutting every ratio from the whitened ones."
@@ -63,7 +61,6 @@ def _timed_svds(model: nn.Module, layers: list[str], fac: dict, ratios) -> tuple
     seconds = dict(raw_svd_s=t1 - t0, whitened_svd_s=t2 - t1, cut_five_ratios_s=time.perf_counter() - t2)
     return raw, wht, seconds
 
-
 # %% ../../nbs/51a_prehab_pipeline.ipynb #194d39ea
 def _prehab(task: Task, kw: dict, layers: list[str], fac: dict, lam: float, steps: int, cfg: TrainCfg) -> dict:
     "Condition the task's model in place with task loss + λ · surrogate (`kw`: its `Learner` arguments)."
@@ -78,7 +75,6 @@ def _prehab(task: Task, kw: dict, layers: list[str], fac: dict, lam: float, step
     info['surrogate_after'] = loss.penalty().item()
     info['prehab_dense'] = task.metric()
     return info
-
 
 # %% ../../nbs/51a_prehab_pipeline.ipynb #bb6ec315
 def _lora_row(task: Task, kw: dict, svds: dict, ratio: float, steps: int, cfg: TrainCfg, r: int) -> dict:
@@ -97,7 +93,6 @@ def _lora_row(task: Task, kw: dict, svds: dict, ratio: float, steps: int, cfg: T
             metric=task.metric(),
             method=METHODS[-1],
         )
-
 
 # %% ../../nbs/51a_prehab_pipeline.ipynb #43d754ad
 def compare_methods(

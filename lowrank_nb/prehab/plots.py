@@ -16,7 +16,6 @@ from ..spectra import effective_rank, layer_kind, singular_values, stable_rank
 # %% auto #0
 __all__ = ['block_spectra', 'paired_delta', 'plot_spectra_compare', 'plot_methods']
 
-
 # %% ../../nbs/50d_prehab_plots.ipynb #1d1b0918
 def block_spectra(
     model: nn.Module,  # the model
@@ -49,7 +48,6 @@ def block_spectra(
             )
     return pd.DataFrame(rows), spec
 
-
 # %% ../../nbs/50d_prehab_plots.ipynb #f2d2b3b1
 def paired_delta(
     correct_a: torch.Tensor,  # bool `[N]`: model A right on image i
@@ -66,7 +64,6 @@ def paired_delta(
     idx = torch.randint(len(d), (n, len(d)), generator=torch.Generator().manual_seed(seed))
     q = torch.quantile(d[idx].mean(1), torch.tensor([0.025, 0.975], dtype=torch.float64))
     return dict(delta=d.mean().item(), lo=q[0].item(), hi=q[1].item())
-
 
 # %% ../../nbs/50d_prehab_plots.ipynb #1aa8b360
 def plot_spectra_compare(
@@ -99,7 +96,6 @@ def plot_spectra_compare(
     fig.tight_layout()
     plt.close(fig)
     return fig
-
 
 # %% ../../nbs/50d_prehab_plots.ipynb #ac5d8b56
 def plot_methods(

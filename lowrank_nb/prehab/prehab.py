@@ -10,14 +10,12 @@ from .commands import run_command
 # %% auto #0
 __all__ = ['prehab_prehab_cli']
 
-
 # %% ../../nbs/52c_prehab_prehab.ipynb #727193aa
 def prehab_prehab_cli(
     argv: list[str] | None = None,  # the flags; None: `sys.argv[1:]`
 ):
     "Run the reference's `prehab` stage with its flags; user errors: one line, exit code 2."
     return run_command('prehab', argv)
-
 
 # %% ../../nbs/52c_prehab_prehab.ipynb #2aa0dc27
 #| eval: false

@@ -14,7 +14,6 @@ from ..train import Learner, TrainCfg
 # %% auto #0
 __all__ = ['lora_recover']
 
-
 # %% ../../nbs/50c_prehab_recovery.ipynb #8ac66719
 def lora_recover(
     model: nn.Module,  # a truncated model (its `LowRankLinear`s are refined)

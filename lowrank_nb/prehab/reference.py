@@ -9,7 +9,6 @@ from ..reference import RefCommand
 # %% auto #0
 __all__ = ['REFERENCE_COMMANDS', 'SLOW_COMMANDS', 'write_tiny_llama']
 
-
 # %% ../../nbs/52f_prehab_reference.ipynb #72b01013
 def write_tiny_llama(
     folder: str | Path,  # where to write config, weights and tokenizer
@@ -35,7 +34,6 @@ def write_tiny_llama(
     LlamaForCausalLM(cfg).save_pretrained(folder)
     tok.save_pretrained(folder)
     return Path(folder)
-
 
 # %% ../../nbs/52f_prehab_reference.ipynb #48b002e8
 _M = '{python} -m lowrank_nb.prehab'

@@ -9,16 +9,8 @@ import torch.nn.functional as F
 from torch import nn
 
 # %% auto #0
-__all__ = [
-    'SURROGATES',
-    'top_singular',
-    'whitened',
-    'stable_rank_surrogate',
-    'nuclear_surrogate',
-    'erank_surrogate',
-    'PrehabLoss',
-]
-
+__all__ = ['SURROGATES', 'top_singular', 'whitened', 'stable_rank_surrogate', 'nuclear_surrogate', 'erank_surrogate',
+           'PrehabLoss']
 
 # %% ../../nbs/50a_prehab_surrogates.ipynb #c77ad87e
 def top_singular(
@@ -37,7 +29,6 @@ def top_singular(
         u = F.normalize(a @ v, dim=0)
     return u @ a @ v, v
 
-
 # %% ../../nbs/50a_prehab_surrogates.ipynb #3685da13
 def whitened(
     w: torch.Tensor,  # a weight `[out, in]`
@@ -52,7 +43,6 @@ def whitened(
         )
     return w @ L.to(w)
 
-
 # %% ../../nbs/50a_prehab_surrogates.ipynb #adb61548
 def stable_rank_surrogate(
     w: torch.Tensor,  # a weight `[out, in]`
@@ -65,7 +55,6 @@ def stable_rank_surrogate(
     s1, v = top_singular(a, v, iters)
     return a.pow(2).sum() / s1.pow(2), v
 
-
 # %% ../../nbs/50a_prehab_surrogates.ipynb #ba2b42d9
 def nuclear_surrogate(
     w: torch.Tensor,  # a weight `[out, in]`
@@ -74,7 +63,6 @@ def nuclear_surrogate(
     "Scale-free nuclear norm $\\|WL\\|_* / (\\|WL\\|_F \\sqrt{k})$ in $(0, 1]$, differentiable."
     s = torch.linalg.svdvals(whitened(w, L))
     return s.sum() / (s.pow(2).sum().sqrt() * len(s) ** 0.5)
-
 
 # %% ../../nbs/50a_prehab_surrogates.ipynb #4244a8c9
 def erank_surrogate(
@@ -86,10 +74,8 @@ def erank_surrogate(
     p = s / s.sum()
     return torch.exp(-(p * torch.log(p.clamp_min(1e-30))).sum()) / len(s)
 
-
 # %% ../../nbs/50a_prehab_surrogates.ipynb #0cf3336e
 SURROGATES = ('stable', 'nuclear_erank')  # the kinds of rank term `PrehabLoss` takes
-
 
 # %% ../../nbs/50a_prehab_surrogates.ipynb #2eb21536
 def _check_split(layers: dict[str, nn.Linear], split: dict[str, int]):

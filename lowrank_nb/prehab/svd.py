@@ -10,14 +10,12 @@ from .commands import run_command
 # %% auto #0
 __all__ = ['prehab_svd_cli']
 
-
 # %% ../../nbs/52d_prehab_svd.ipynb #d6e14858
 def prehab_svd_cli(
     argv: list[str] | None = None,  # the flags; None: `sys.argv[1:]`
 ):
     "Run the reference's `svd` stage with its flags; user errors: one line, exit code 2."
     return run_command('svd', argv)
-
 
 # %% ../../nbs/52d_prehab_svd.ipynb #7365e482
 #| eval: false

@@ -12,7 +12,6 @@ from ..metrics import spearman
 # %% auto #0
 __all__ = ['collate_pairs', 'pair_forward', 'cosine_loss', 'stsb_spearman']
 
-
 # %% ../../nbs/50b_prehab_tasks.ipynb #a132aca8
 def collate_pairs(
     items: list[dict],  # STS-B examples (`sentence1`, `sentence2`, `score`)
@@ -28,7 +27,6 @@ def collate_pairs(
     labels = torch.tensor([it['score'] / 5 for it in items], dtype=torch.float32)
     return dict(a=tok('sentence1'), b=tok('sentence2'), labels=labels)
 
-
 # %% ../../nbs/50b_prehab_tasks.ipynb #dd1450fe
 def _pool(model, enc: dict) -> torch.Tensor:
     "Mean of the last hidden states over the tokens of `enc` `[B, D]`."
@@ -43,12 +41,10 @@ def pair_forward(
     "Cosine similarity `[B]` of the two sentences' mean-pooled embeddings."
     return F.cosine_similarity(_pool(model, batch['a']), _pool(model, batch['b']))
 
-
 # %% ../../nbs/50b_prehab_tasks.ipynb #aa51ba9b
 def cosine_loss(batch: dict, out: torch.Tensor, acts: dict) -> dict:
     "`{'mse': (cos - score/5)^2}`, a `loss_fn` for `Learner`."
     return {'mse': F.mse_loss(out, batch['labels'])}
-
 
 # %% ../../nbs/50b_prehab_tasks.ipynb #56199775
 @torch.no_grad()

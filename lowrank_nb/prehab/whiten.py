@@ -10,14 +10,12 @@ from .commands import run_command
 # %% auto #0
 __all__ = ['prehab_whiten_cli']
 
-
 # %% ../../nbs/52b_prehab_whiten.ipynb #3f30e974
 def prehab_whiten_cli(
     argv: list[str] | None = None,  # the flags; None: `sys.argv[1:]`
 ):
     "Run the reference's `whiten` stage with its flags; user errors: one line, exit code 2."
     return run_command('whiten', argv)
-
 
 # %% ../../nbs/52b_prehab_whiten.ipynb #398cfa1c
 #| eval: false

@@ -10,14 +10,12 @@ from .commands import run_command
 # %% auto #0
 __all__ = ['prehab_whiten_thresholds_cli']
 
-
 # %% ../../nbs/52e_prehab_whiten_thresholds.ipynb #fa4a1a25
 def prehab_whiten_thresholds_cli(
     argv: list[str] | None = None,  # the flags; None: `sys.argv[1:]`
 ):
     "Run the reference's `whiten_thresholds` stage with its flags; user errors: one line, exit code 2."
     return run_command('whiten_thresholds', argv)
-
 
 # %% ../../nbs/52e_prehab_whiten_thresholds.ipynb #3c9a430d
 #| eval: false

@@ -6,19 +6,8 @@ import argparse, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = [
-    'TOOLS',
-    'adapt_parser',
-    'nsn_adapt',
-    'rank_sampler',
-    'read_training_text',
-    'train_parser',
-    'nsn_train',
-    'infer_parser',
-    'nsn_infer',
-    'nsn_main',
-]
-
+__all__ = ['TOOLS', 'adapt_parser', 'nsn_adapt', 'rank_sampler', 'read_training_text', 'train_parser', 'nsn_train',
+           'infer_parser', 'nsn_infer', 'nsn_main']
 
 # %% ../../../nbs/42_nsn_cli.ipynb #1fd90c18
 def _parser(
@@ -77,7 +66,6 @@ def _modules_arg(p: argparse.ArgumentParser, default: str = 'mlp'):
 def _info(*a):
     print(*a, file=sys.stderr, flush=True)
 
-
 # %% ../../../nbs/42_nsn_cli.ipynb #2a852539
 def adapt_parser() -> argparse.ArgumentParser:
     "The options of `nsn-adapt`."
@@ -133,7 +121,6 @@ def nsn_adapt(
 
     return _run(adapt_parser(), body, argv)
 
-
 # %% ../../../nbs/42_nsn_cli.ipynb #ecf2d0e8
 def rank_sampler(
     spec: str,  # `uniform[:k]`, `sandwich[:k]` or a comma-separated list of ranks
@@ -173,7 +160,6 @@ def read_training_text(
     if not path.is_file():
         raise FileNotFoundError(f"--data: no file {path}; expected 'wikitext-2' or a text file")
     return path.read_text(encoding='utf-8')
-
 
 # %% ../../../nbs/42_nsn_cli.ipynb #18990556
 def train_parser() -> argparse.ArgumentParser:
@@ -257,7 +243,6 @@ def nsn_train(
 
     return _run(train_parser(), body, argv)
 
-
 # %% ../../../nbs/42_nsn_cli.ipynb #2aa29faf
 def infer_parser() -> argparse.ArgumentParser:
     "The options of `nsn-infer`."
@@ -337,10 +322,8 @@ def nsn_infer(
 
     return _run(infer_parser(), body, argv)
 
-
 # %% ../../../nbs/42_nsn_cli.ipynb #73b5e556
 TOOLS = {'adapt': nsn_adapt, 'train': nsn_train, 'infer': nsn_infer}
-
 
 # %% ../../../nbs/42_nsn_cli.ipynb #954aad26
 def nsn_main(

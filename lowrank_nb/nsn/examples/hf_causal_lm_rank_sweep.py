@@ -9,7 +9,6 @@ _PROG = 'python -m lowrank_nb.nsn.examples.hf_causal_lm_rank_sweep'
 # %% auto #0
 __all__ = ['rank_sweep_parser', 'hf_causal_lm_rank_sweep_cli']
 
-
 # %% ../../../nbs/43i_nsn_example_rank_sweep.ipynb #6e1fbd6b
 def _ranks(s: str) -> list[int]:
     try:
@@ -40,7 +39,6 @@ def rank_sweep_parser() -> argparse.ArgumentParser:
     p.add_argument('--batch-size', type=int, default=4, help="windows per forward pass")
     p.add_argument('--out', default='rank_sweep.csv', help="the CSV to write")
     return p
-
 
 # %% ../../../nbs/43i_nsn_example_rank_sweep.ipynb #7a6b44da
 def hf_causal_lm_rank_sweep_cli(

@@ -9,7 +9,6 @@ _PROG = 'python -m lowrank_nb.nsn.examples.hf_seqcls_demo'
 # %% auto #0
 __all__ = ['seqcls_demo_parser', 'hf_seqcls_demo_cli']
 
-
 # %% ../../../nbs/43j_nsn_example_seqcls.ipynb #1669e184
 def seqcls_demo_parser() -> argparse.ArgumentParser:
     "The options of the sequence-classification example."
@@ -37,7 +36,6 @@ def seqcls_demo_parser() -> argparse.ArgumentParser:
     p.add_argument('--seed', type=int, default=0, help="seed of the head, the sentences drawn and the ranks")
     p.add_argument('--out', default='seqcls_demo.json', help="the JSON file of the result")
     return p
-
 
 # %% ../../../nbs/43j_nsn_example_seqcls.ipynb #4bfe7b86
 def _fine_tune(model, items, collate, a, R):
@@ -70,7 +68,6 @@ def _fine_tune(model, items, collate, a, R):
         )
         learn.fit()
     return learn.step
-
 
 # %% ../../../nbs/43j_nsn_example_seqcls.ipynb #fd90f1e0
 def hf_seqcls_demo_cli(
