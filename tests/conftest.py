@@ -1,6 +1,6 @@
 "Shared set-up for tests/: offline everywhere, the project root, and the project's console tools."
 
-import json, math, os, shutil, socket, subprocess, sys
+import glob, json, math, os, shutil, socket, subprocess, sys
 from pathlib import Path
 import pytest
 
@@ -97,3 +97,28 @@ def pytest_configure(config):
         'markers',
         'alone: needs both cores to itself (a 2-process run); `make pytest` runs these after the parallel ones',
     )
+
+
+# --- the reference documents' commands ---------------------------------------------------------------------------
+# tests/test_reference_<method>.py run the rows of each method's `reference.REFERENCE_COMMANDS` (one file per method,
+# so that `--dist loadfile` spreads them over the workers); tests/test_reference_commands.py checks the lists.
+def reference_params(cmds, slow=()) -> list:
+    "One pytest param per row of a reference list, named by its command; rows in `slow` carry the `alone` mark."
+    return [pytest.param(c, id=c.ours, marks=[pytest.mark.alone] if c.ours in slow else []) for c in cmds]
+
+
+def check_reference_command(cmd, tmp_path, monkeypatch):
+    "Run a row's tiny form in the empty `tmp_path`: its exit code, the files it leaves and, if it must fail, its line."
+    from lowrank_nb.reference import run_ref_command
+
+    monkeypatch.setenv('OMP_NUM_THREADS', '1')
+    r = run_ref_command(cmd, tmp_path, timeout=600)
+    log = f"$ {cmd.tiny}\n--- stdout\n{r.stdout[-2000:]}\n--- stderr\n{r.stderr[-3000:]}"
+    assert r.returncode == cmd.exit_code, log
+    missing = [o for o in cmd.outputs if not glob.glob(os.path.join(tmp_path, o))]
+    assert not missing, f"not written: {missing}\n{log}"
+    if cmd.exit_code:
+        lines = [x for x in r.stderr.splitlines() if x.strip()]
+        assert 'Traceback' not in r.stderr, log
+        # the error is one line (a `note:` line about a resolved path may come before it)
+        assert any(cmd.stderr in x for x in lines), log

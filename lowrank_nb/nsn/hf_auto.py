@@ -19,7 +19,7 @@ from ..surgery import apply_layout
 
 # %% auto #0
 __all__ = ['NSN_MODEL_TYPE', 'NSN_REMOTE_MODULE', 'NSN_AUTO_CLASSES', 'NSN_REMOTE_CODE', 'hf_cache_dir', 'resolve_model_path',
-           'NSNConfig', 'nsn_base_config', 'load_nsn_pretrained', 'NSNModel', 'NSNForCausalLM',
+           'NSNConfig', 'is_nsn_config', 'nsn_base_config', 'load_nsn_pretrained', 'NSNModel', 'NSNForCausalLM',
            'NSNForSequenceClassification', 'register_nsn_auto', 'nsn_config_dict']
 
 # %% ../../nbs/43_nsn_hf_auto.ipynb #f55eea93
@@ -66,6 +66,13 @@ class NSNConfig(PreTrainedConfig):
     model_type = NSN_MODEL_TYPE
     base_model_type: str | None = None
     base_architectures: list[str] | None = None
+
+# %% ../../nbs/43_nsn_hf_auto.ipynb #3197a8ba
+def is_nsn_config(
+    config,  # a transformers config (any object)
+) -> bool:
+    "Whether `config` is an NSN folder's config: its model type is `lowrank_nsn`, whichever class built it."
+    return getattr(config, 'model_type', None) == NSN_MODEL_TYPE
 
 # %% ../../nbs/43_nsn_hf_auto.ipynb #7b43bba7
 def nsn_base_config(
@@ -123,7 +130,7 @@ def load_nsn_pretrained(
         raise TypeError(f"loading an NSN folder does not take {sorted(unknown)}")
     folder = refuse_pickles(resolve_model_path(name_or_path))
     config = config if config is not None else AutoConfig.from_pretrained(folder)
-    if not isinstance(config, NSNConfig):
+    if not is_nsn_config(config):
         raise ValueError(f"{name_or_path} is not an NSN folder (model_type {config.model_type!r})")
     base = nsn_base_config(config)
     try:

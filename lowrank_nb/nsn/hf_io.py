@@ -15,7 +15,13 @@ from ..core import atomic_dir
 from ..lowrank import NSNLinear
 from .api import check_max_rank, check_modules, modules_regex, replace_linear_with_nsn
 from .gguf import check_gguf
-from .hf_auto import NSN_REMOTE_CODE, NSN_REMOTE_MODULE, NSNConfig, nsn_config_dict, resolve_model_path
+from lowrank_nb.nsn.hf_auto import (
+    NSN_REMOTE_CODE,
+    NSN_REMOTE_MODULE,
+    is_nsn_config,
+    nsn_config_dict,
+    resolve_model_path,
+)
 from .hf_auto import NSN_AUTO_CLASSES, load_nsn_pretrained
 from ..surgery import load_lowrank_pretrained, nsn_layers, save_lowrank_pretrained
 from ..whiten import whitening_factors
@@ -84,7 +90,7 @@ def load_hf_model(
     if not (p / 'config.json').is_file():
         raise FileNotFoundError(f"{p} has no config.json; expected a Hugging Face model folder")
     config = AutoConfig.from_pretrained(p)
-    if isinstance(config, NSNConfig):
+    if is_nsn_config(config):
         auto = next((a for a, c in NSN_AUTO_CLASSES.items() if c.__name__ in (config.architectures or [])), 'AutoModel')
         model = load_nsn_pretrained(p, auto, config, dtype=dtype)
     elif getattr(config, 'lowrank_layout', None):
@@ -157,7 +163,7 @@ def load_nsn(
     if not (path / 'config.json').is_file():
         raise FileNotFoundError(f"{path} has no config.json; expected a folder written by save_nsn")
     config = AutoConfig.from_pretrained(str(path))
-    if not isinstance(config, NSNConfig) and not getattr(config, 'lowrank_layout', None):
+    if not is_nsn_config(config) and not getattr(config, 'lowrank_layout', None):
         raise ValueError(
             f"{path} is not an NSN folder (model type {config.model_type!r}, no lowrank_layout); "
             "adapt it with adapt_hf_model"
