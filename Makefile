@@ -65,9 +65,9 @@ run: $(STAMP)  ## the main job: every experiment notebook at SCALE (smoke) -> fi
 	$(BIN)/nbdev_clean --fname nbs/index.ipynb; $(BIN)/nbdev_clean --fname nbs/results.ipynb; $(BIN)/lowrank_docs --readme_only; \
 	echo "make run: $(words $(EXPERIMENTS)) experiment(s) in $$(( $$(date +%s) - start )) s; results in figures/, README.md and nbs/results.ipynb"
 
-experiment-%: $(STAMP)  ## one experiment at SCALE [into EXP_OUT]: make experiment-nsa_vit; make experiment-prehab_svd SCALE=medium EXP_OUT=figures/prehab_svd_medium
+experiment-%: $(STAMP)  ## one experiment at SCALE [into EXP_OUT]: make experiment-nsa_vit -> figures/nsa_vit; make experiment-vit_teacher SCALE=medium -> figures/vit_teacher_medium
 	@[ -f nbs/experiments/$*.ipynb ] || { echo "no experiment nbs/experiments/$*.ipynb"; exit 2; }
-	@s=$$(date +%s); o="$(if $(filter command line,$(origin EXP_OUT)),$(EXP_OUT),figures/$*)"; mkdir -p "$$o" runs/logs; echo "== $* ($(SCALE)) started -> $$o"; \
+	@s=$$(date +%s); o="$(if $(filter command line,$(origin EXP_OUT)),$(EXP_OUT),figures/$*$(if $(filter smoke,$(SCALE)),,_$(SCALE)))"; mkdir -p "$$o" runs/logs; echo "== $* ($(SCALE)) started -> $$o"; \
 	cmd=($(BIN)/papermill nbs/experiments/$*.ipynb "$$o/$*.ipynb" -k lowrank_nb -p out_dir "$$o" -p scale $(SCALE)); \
 	if [ -n "$(LOGGED)" ]; then OMP_NUM_THREADS=1 "$${cmd[@]}" -p threads 1 > runs/logs/$*.log 2>&1 || { echo "FAIL: $* (log runs/logs/$*.log):"; tail -n 25 runs/logs/$*.log; exit 1; }; \
 	else "$${cmd[@]}" --progress-bar; fi; \

@@ -17,8 +17,8 @@ from scipy.stats import spearmanr
 from .core import atomic_write, json_safe
 
 # %% auto #0
-__all__ = ['accuracy', 'predict', 'confusion_matrix', 'per_class_accuracy', 'plot_confusion', 'spearman', 'perplexity',
-           'save_json']
+__all__ = ['accuracy', 'predict', 'confusion_matrix', 'per_class_accuracy', 'plot_confusion', 'spearman', 'perplexity', 'mean_ci',
+           'paired_diff', 'effect_words', 'wilson_ci', 'save_json']
 
 # %% ../nbs/04_metrics.ipynb #2e66e2c1
 def accuracy(
@@ -164,6 +164,55 @@ def perplexity(
     if n == 0:
         raise ValueError("no token is scored: every label is -100")
     return math.exp(nll / n)
+
+# %% ../nbs/04_metrics.ipynb #3a8c272c
+def mean_ci(
+    values,  # one number per seed
+) -> dict:
+    "`{mean, ci95: [low, high], n_seeds, values}`: the mean and its 95% Student-t interval (NaN for one value)."
+    from scipy import stats
+
+    v = np.asarray([float(x) for x in values], dtype=np.float64)
+    if v.size == 0 or not np.isfinite(v).all():
+        raise ValueError(f"mean_ci needs one or more finite values, got {v.tolist()}")
+    m = float(v.mean())
+    if v.size == 1:
+        lo = hi = math.nan
+    else:
+        lo, hi = (float(x) for x in stats.t.interval(0.95, v.size - 1, loc=m, scale=stats.sem(v)))
+    return dict(mean=m, ci95=[lo, hi], n_seeds=int(v.size), values=v.tolist())
+
+# %% ../nbs/04_metrics.ipynb #ab4b3193
+def paired_diff(
+    a,  # arm A, one value per seed
+    b,  # arm B on the same seeds, in the same order
+) -> dict:
+    "`mean_ci` of the per-seed differences `a - b`."
+    if len(a) != len(b):
+        raise ValueError(f"paired arms need one value per seed each, got {len(a)} and {len(b)}")
+    return mean_ci([float(x) - float(y) for x, y in zip(a, b)])
+
+# %% ../nbs/04_metrics.ipynb #ef0066ce
+def effect_words(
+    diff: dict,  # a `paired_diff` (or `mean_ci`) result
+    scale: float = 100,  # shown as mean × scale (100: fractions as percentage points)
+    unit: str = 'pp',  # the unit after the number
+) -> str:
+    "'+1.20 pp [0.40, 2.00]', or 'no measurable effect (+0.30 pp [-0.50, 1.10])' when the interval contains zero."
+    lo, hi = diff['ci95']
+    s = f"{scale * diff['mean']:+.2f} {unit} [{scale * lo:+.2f}, {scale * hi:+.2f}]"
+    return s if lo > 0 or hi < 0 else f"no measurable effect ({s})"
+
+# %% ../nbs/04_metrics.ipynb #f04d1812
+def wilson_ci(
+    k: int,  # right answers
+    n: int,  # scored items
+) -> list[float]:
+    "The 95% Wilson score interval `[low, high]` of the accuracy k / n."
+    from scipy.stats import binomtest
+
+    ci = binomtest(int(k), int(n)).proportion_ci(0.95, method='wilson')
+    return [float(ci.low), float(ci.high)]
 
 # %% ../nbs/04_metrics.ipynb #c326380b
 def save_json(

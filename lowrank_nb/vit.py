@@ -105,7 +105,10 @@ class ViTCfg(TrainCfg):
     valid_subset: int = 0  # use this many evaluation images (test or val split; 0: all)
     batch_size: int = 128  # images per batch
     num_workers: int = 0  # data loader worker processes
-    augment: bool = True  # training augmentation (crop, flip, rotation, jitter, erasing)
+    augment: bool = True  # training augmentation (crop and flip, plus the three below)
+    rotation: float = 15  # with `augment`: largest random rotation in degrees (0: none)
+    jitter: float = 0.2  # with `augment`: brightness / contrast / saturation jitter (0: none)
+    erasing: float = 0.25  # with `augment`: random-erasing probability (0: none)
     use_wandb: bool = False  # log to wandb (offline unless WANDB_MODE says otherwise)
     wandb_project: str = 'nsa-vit'  # wandb project
     wandb_entity: str | None = None  # wandb entity (team or user)
@@ -123,6 +126,12 @@ class ViTCfg(TrainCfg):
             )
         for key, lo in (('train_subset', 0), ('valid_subset', 0), ('batch_size', 1), ('num_workers', 0)):
             check_key(key, getattr(self, key), getattr(self, key) >= lo, f'an int >= {lo}')
+        for key, ok, allowed in (
+            ('rotation', 0 <= self.rotation <= 180, 'degrees, 0 <= rotation <= 180'),
+            ('jitter', 0 <= self.jitter < 1, '0 <= jitter < 1'),
+            ('erasing', 0 <= self.erasing <= 1, 'a probability, 0 <= erasing <= 1'),
+        ):
+            check_key(key, getattr(self, key), ok, allowed)
         for key in ('embed_dim', 'depth', 'num_heads'):
             v = getattr(self, key)
             check_key(key, v, v is None or v >= 1, "null (the named model's) or an int >= 1")
@@ -165,11 +174,12 @@ def make_loaders(
     "`(train_dl, valid_dl, class names)` for `cfg.dataset`: its training split and the split it is scored on."
     s = image_dataset(cfg.dataset)
     etfm = eval_transform(s.stats) if cfg.img_size == s.side else eval_transform(s.stats, size=cfg.img_size)
+    strength = dict(rotation=cfg.rotation, jitter=cfg.jitter, erasing=cfg.erasing)
     if cfg.img_size == s.side:
-        tfm = train_transform(s.stats, size=s.side) if cfg.augment else etfm
+        tfm = train_transform(s.stats, size=s.side, **strength) if cfg.augment else etfm
     else:
         # the reference's way: the images resized to the ViT's side, then the same augmentation at that side
-        aug = train_transform(s.stats, size=cfg.img_size, padding=cfg.img_size // 8)
+        aug = train_transform(s.stats, size=cfg.img_size, padding=cfg.img_size // 8, **strength)
         tfm = v2.Compose([v2.Resize(cfg.img_size), aug]) if cfg.augment else etfm
     full = s.load('train', transform=tfm)
     tr = subset(full, cfg.train_subset, cfg.seed)
@@ -290,8 +300,11 @@ def load_best(
 def train_teacher(
     cfg: ViTCfg,  # settings (architecture, data, schedule)
     model: nn.Module | None = None,  # train this ViT in place instead of the one `cfg` describes (e.g. a `linear_vit`)
+    keep: str = 'best',  # the weights saved: 'best' (best evaluation, the reference's) or 'last' (the final epoch's)
 ) -> dict:
     "Train a dense ViT; writes `teacher_best.*` into `cfg.out_dir`, `metrics.json` into its `teacher/`; the summary."
+    if keep not in ('best', 'last'):
+        raise ValueError(f"keep must be 'best' or 'last', got {keep!r}")
     dev = get_device(cfg.device)
     out = Path(cfg.out_dir)
     train_dl, valid_dl, classes = make_loaders(cfg)
@@ -301,7 +314,8 @@ def train_teacher(
         t0 = time.perf_counter()
         learner = Learner(model, train_dl, valid_dl, learner_cfg(cfg, 'teacher'))
         last = learner.fit()
-        load_best(model, learner)
+        if keep == 'best':
+            load_best(model, learner)
         if given:
             # the config does not describe it: rebuild with its own constructor
             save_lowrank(model, out / 'teacher_best.safetensors')
@@ -311,6 +325,7 @@ def train_teacher(
             device=str(dev),
             teacher_params=sum(p.numel() for p in model.parameters()),
             best_top1=learner.best,
+            keep=keep,
             train_s=time.perf_counter() - t0,
             **{k: v for k, v in last.items() if isinstance(v, (int, float))},
         )
