@@ -33,7 +33,7 @@ MODEL_REQS := $(shell sed -n 's/^model_requirements = //p' settings.ini)
 export HF_HUB_OFFLINE := 1
 export WANDB_MODE := $(or $(WANDB_MODE),offline)
 
-.PHONY: help setup run sweep test lint export sync-check clean-check nbtest pytest lab docs lock
+.PHONY: help setup run sweep test lint export sync-check clean-check nbtest pytest lab docs lock teacher
 
 help:  ## list the targets
 	@grep -E '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -65,8 +65,17 @@ run: $(STAMP)  ## the main job: every experiment notebook at SCALE (smoke) -> fi
 	$(BIN)/nbdev_clean --fname nbs/index.ipynb; $(BIN)/nbdev_clean --fname nbs/results.ipynb; $(BIN)/lowrank_docs --readme_only; \
 	echo "make run: $(words $(EXPERIMENTS)) experiment(s) in $$(( $$(date +%s) - start )) s; results in figures/, README.md and nbs/results.ipynb"
 
+# the medium-scale ViT experiments start from one shared CIFAR-10 teacher (nbs/experiments/vit_teacher.ipynb)
+TEACHER := figures/vit_teacher_medium/teacher.safetensors
+VIT_EXPERIMENTS := nsa_vit linear_vit prehab_nsa nsa_linear_vit
+
+teacher: $(STAMP)  ## the shared ViT teacher of the medium scale, trained when absent (about 95 minutes on 2 cores)
+	@[ -f $(TEACHER) ] && echo "the shared teacher is $(TEACHER)" || $(MAKE) --no-print-directory experiment-vit_teacher SCALE=medium
+
 experiment-%: $(STAMP)  ## one experiment at SCALE [into EXP_OUT]: make experiment-nsa_vit -> figures/nsa_vit; make experiment-vit_teacher SCALE=medium -> figures/vit_teacher_medium
 	@[ -f nbs/experiments/$*.ipynb ] || { echo "no experiment nbs/experiments/$*.ipynb"; exit 2; }
+	@if [ "$(SCALE)" = medium ] && [[ " $(VIT_EXPERIMENTS) " == *" $* "* ]] && [ ! -f $(TEACHER) ]; then \
+	  $(MAKE) --no-print-directory teacher; fi
 	@s=$$(date +%s); o="$(if $(filter command line,$(origin EXP_OUT)),$(EXP_OUT),figures/$*$(if $(filter smoke,$(SCALE)),,_$(SCALE)))"; mkdir -p "$$o" runs/logs; echo "== $* ($(SCALE)) started -> $$o"; \
 	cmd=($(BIN)/papermill nbs/experiments/$*.ipynb "$$o/$*.ipynb" -k lowrank_nb -p out_dir "$$o" -p scale $(SCALE)); \
 	if [ -n "$(LOGGED)" ]; then OMP_NUM_THREADS=1 "$${cmd[@]}" -p threads 1 > runs/logs/$*.log 2>&1 || { echo "FAIL: $* (log runs/logs/$*.log):"; tail -n 25 runs/logs/$*.log; exit 1; }; \

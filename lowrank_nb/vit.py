@@ -18,6 +18,7 @@ from lowrank_nb.core import (
     check_safetensors,
     get_device,
     load_config,
+    project_root,
     read_yaml,
     refuse_pickles,
     save_config,
@@ -35,8 +36,9 @@ from .surgery import load_lowrank, save_lowrank
 from .train import Learner, TrainCfg
 
 # %% auto #0
-__all__ = ['create_vit', 'find_pretrained', 'ViTCfg', 'class_names', 'check_dataset', 'make_loaders', 'build_vit', 'save_vit',
-           'resolve_checkpoint', 'load_vit', 'learner_cfg', 'load_best', 'train_teacher']
+__all__ = ['SHARED_TEACHER', 'create_vit', 'find_pretrained', 'ViTCfg', 'class_names', 'check_dataset', 'make_loaders',
+           'build_vit', 'save_vit', 'resolve_checkpoint', 'load_vit', 'learner_cfg', 'load_best', 'train_teacher',
+           'shared_teacher']
 
 # %% ../nbs/08_vit.ipynb #8bab166a
 def create_vit(
@@ -330,3 +332,19 @@ def train_teacher(
             **{k: v for k, v in last.items() if isinstance(v, (int, float))},
         )
     return log.summary
+
+# %% ../nbs/08_vit.ipynb #73398524
+SHARED_TEACHER = 'figures/vit_teacher_medium/teacher.safetensors'  # under the project root
+
+# %% ../nbs/08_vit.ipynb #5ec3f789
+def shared_teacher(
+    path: str | Path | None = None,  # a `save_vit` checkpoint (None: `SHARED_TEACHER` under the project root)
+) -> tuple[nn.Module, ViTCfg]:
+    "`(model, cfg)`: the medium-scale experiments' CIFAR-10 ViT teacher, in eval mode."
+    p = Path(path) if path else project_root() / SHARED_TEACHER
+    if not p.is_file():
+        raise FileNotFoundError(
+            f"no shared ViT teacher at {p}: `make experiment-vit_teacher SCALE=medium` trains it "
+            "(about 95 minutes on 2 CPU cores)"
+        )
+    return load_vit(p)
