@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import pandas as pd
 
 from .core import project_root
 
 # %% auto #0
-__all__ = ['VERDICTS', 'Claim', 'experiment_metrics', 'claims_table', 'judge_ratio', 'judge_score', 'judge_energy_095',
-           'judge_flops_halved', 'judge_linear_vs_sdpa', 'judge_nsn_full_rank', 'judge_nsn_half',
-           'judge_nsn_half_whitened', 'judge_svd_llm', 'judge_lowrank_speed']
+__all__ = ['VERDICTS', 'SCALES', 'Claim', 'ExpRun', 'experiment_runs', 'largest_scale_run', 'judged_at_largest_scale',
+           'experiment_metrics', 'claims_table', 'judge_ratio', 'judge_score', 'judge_energy_095', 'judge_flops_halved',
+           'judge_linear_vs_sdpa', 'judge_nsn_full_rank', 'judge_nsn_half', 'judge_nsn_half_whitened', 'judge_svd_llm',
+           'judge_lowrank_speed']
 
 # %% ../nbs/07a_claims.ipynb #ee2e8b02
 VERDICTS = ('reproduced', 'not reproduced', 'partly', 'not testable here')
@@ -32,56 +33,112 @@ class Claim:
     judge: Callable[[dict], tuple[str, str]] | None = None  # metrics -> (measured, verdict)
     why: str = ''  # why it cannot be tested here (when `judge` is None)
 
+# %% ../nbs/07a_claims.ipynb #cdc3b19e
+SCALES = ('smoke', 'medium', 'full')  # the scales an experiment runs at, smallest to largest
+
+# %% ../nbs/07a_claims.ipynb #07b8955c
+class ExpRun(NamedTuple):
+    "One run of an experiment: its metrics, the scale it recorded, where it came from."
+
+    metrics: dict  # the run's metrics, with its `scale` (a plain results file: the whole file)
+    scale: str  # the scale the run recorded ('?' when none)
+    source: str  # `folder · scale · commit` (a plain results file: its folder)
+    folder: Path  # the run's output folder
+
+# %% ../nbs/07a_claims.ipynb #6b20eb89
+def _read_run(folder: Path) -> tuple[ExpRun, bool] | None:
+    "The run in `folder` and whether it finished; None when it holds no readable metrics.json."
+    try:
+        m = json.loads((folder / 'metrics.json').read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    if 'metrics' not in m:  # a plain results file (e.g. pretrained_checks)
+        return ExpRun(m, '?', folder.name, folder), True
+    scale = str((m.get('config') or {}).get('scale') or m.get('scale') or m['metrics'].get('scale') or '?')
+    commit = ((m.get('env') or {}).get('git_commit') or '?')[:7]
+    run = ExpRun({'scale': scale} | m['metrics'], scale, f'{folder.name} · {scale} · {commit}', folder)
+    return run, m.get('status', 'finished') == 'finished'
+
+
+def experiment_runs(
+    exp: str,  # an experiment's name: its folder under `figures` at the default scale
+    figures: str | Path | None = None,  # the figures folder (default: the project's)
+) -> list[ExpRun]:
+    "Every run of `exp` in `figures/<exp>/` and `figures/<exp>_<scale>/`, largest recorded scale first."
+    figures = Path(figures or project_root() / 'figures')
+    found = [_read_run(figures / n) for n in [exp] + [f'{exp}_{s}' for s in SCALES]]
+    rank = lambda s: SCALES.index(s) if s in SCALES else -1
+    found = sorted((f for f in found if f), key=lambda f: (f[1], rank(f[0].scale)), reverse=True)
+    return [run for run, _ in found]
+
+# %% ../nbs/07a_claims.ipynb #3312fe98
+def largest_scale_run(
+    exp: str,  # an experiment's name: its folder under `figures` at the default scale
+    figures: str | Path | None = None,  # the figures folder (default: the project's)
+) -> ExpRun | None:
+    "The run of `exp` at the largest scale present (see `experiment_runs`); None when it has not run."
+    runs = experiment_runs(exp, figures)
+    return runs[0] if runs else None
+
+# %% ../nbs/07a_claims.ipynb #15b6f38e
+def judged_at_largest_scale(
+    runs: list[ExpRun],  # an experiment's runs, largest scale first (see `experiment_runs`)
+    judge: Callable[[dict], object],  # metrics -> what it reads off them; a KeyError: the run did not measure it
+) -> tuple[object, ExpRun]:
+    "`(judge(metrics), run)` of the largest-scale run that measured what `judge` reads."
+    if not runs:
+        raise ValueError('no run to judge')
+    missing = []
+    for run in runs:
+        try:
+            return judge(run.metrics), run
+        except KeyError as e:
+            missing.append(e)
+    raise KeyError(f"{runs[0].folder.name}/metrics.json has no {missing[0]}") from None
+
 # %% ../nbs/07a_claims.ipynb #379528a2
 def experiment_metrics(
-    exp: str,  # an experiment's folder name under `figures`
+    exp: str,  # an experiment's name: its folder under `figures` at the default scale
     figures: str | Path | None = None,  # the figures folder (default: the project's)
 ) -> tuple[dict, str]:
-    "An experiment's metrics and where they came from (`exp · scale · commit`); `({}, '')` when it has not run."
-    p = Path(figures or project_root() / 'figures') / exp / 'metrics.json'
-    if not p.is_file():
-        return {}, ''
-    m = json.loads(p.read_text())
-    if 'metrics' not in m:
-        # a plain results file (e.g. pretrained_checks)
-        return m, exp
-    scale = (m.get('config') or {}).get('scale', '?')
-    commit = ((m.get('env') or {}).get('git_commit') or '?')[:7]
-    return m['metrics'], f'{exp} · {scale} · {commit}'
+    "An experiment's metrics at the largest scale present and where they came from; `({}, '')` when it has not run."
+    run = largest_scale_run(exp, figures)
+    return (run.metrics, run.source) if run else ({}, '')
 
 # %% ../nbs/07a_claims.ipynb #ab19fe2d
-def _judged(c: Claim, given: dict, figures) -> tuple[str, str, str]:
-    "(measured, verdict, source) of one claim."
+def _judged(c: Claim, given: dict, figures, scale: str) -> tuple[str, str, str, str]:
+    "(measured, verdict, scale, source) of one claim."
     if c.judge is None:
         if not c.why:
             raise ValueError(f"claim {c.claim!r} has neither a judge nor a `why`")
-        return 'not measured', f'not testable here: {c.why}', ''
+        return 'not measured', f'not testable here: {c.why}', '', ''
     if c.exp in given:
-        m, source = given[c.exp], f'{c.exp} (this run)'
+        runs = [ExpRun({'scale': scale} | given[c.exp], scale, f'{c.exp} (this run)', Path(c.exp))]
     else:
-        m, source = experiment_metrics(c.exp, figures)
-    if not m:
-        return 'not measured', f'not testable here: {c.exp} has not run (make run)', source
+        runs = experiment_runs(c.exp, figures)
+    if not runs:
+        return 'not measured', f'not testable here: {c.exp} has not run (make run)', '', ''
     try:
-        measured, verdict = c.judge(m)
+        (measured, verdict), run = judged_at_largest_scale(runs, c.judge)
     except KeyError as e:
-        raise KeyError(f"claim {c.claim!r}: {c.exp}/metrics.json has no {e}") from None
-    return measured, verdict, source
+        raise KeyError(f"claim {c.claim!r}: {e.args[0]}") from None
+    return measured, verdict, run.scale, run.source
 
 
 def claims_table(
     claims: list[Claim],  # the claims to judge
     figures: str | Path | None = None,  # the figures folder (default: the project's)
     measured: dict | None = None,  # experiment name -> metrics the caller measured itself (not read from figures/)
+    scale: str = '?',  # the scale the caller measured `measured` at
 ) -> pd.DataFrame:
-    "One row per claim: method, claim, reference, setting, measured, verdict and the run it comes from."
+    "One row per claim: method, claim, reference, setting, measured, the scale it was measured at, verdict, source."
     rows = []
     for c in claims:
-        got, verdict, source = _judged(c, measured or {}, figures)
+        got, verdict, at, source = _judged(c, measured or {}, figures, scale)
         if not verdict.startswith(VERDICTS):
             raise ValueError(f"claim {c.claim!r}: a verdict starts with one of {VERDICTS}, got {verdict!r}")
         row = dict(method=c.method, claim=c.claim, reference=c.reference, setting=c.setting)
-        rows.append(row | dict(measured=got, verdict=verdict, source=source))
+        rows.append(row | dict(measured=got, scale=at, verdict=verdict, source=source))
     return pd.DataFrame(rows)
 
 # %% ../nbs/07a_claims.ipynb #f6ab5d5b
@@ -171,8 +228,8 @@ def judge_nsn_half(m: dict) -> tuple[str, str]:
     r = m['ratio_at_half_after']
     steps = m.get('train_steps', 'a few')
     measured = f"{r:.3g}x dense ppl at rank {m['rank_at_half_flops']} after {steps} multi-rank steps"
-    missed = "not reproduced (smoke: a few training steps; raw-SVD init of SmolLM2's MLPs is catastrophic)"
-    return measured, 'reproduced' if r <= 1.25 else missed
+    why = " (smoke: a few training steps; raw-SVD init of SmolLM2's MLPs is catastrophic)"
+    return measured, 'reproduced' if r <= 1.25 else 'not reproduced' + why * (m.get('scale', 'smoke') == 'smoke')
 
 # %% ../nbs/07a_claims.ipynb #ff79630f
 def judge_nsn_half_whitened(m: dict) -> tuple[str, str]:
@@ -180,19 +237,21 @@ def judge_nsn_half_whitened(m: dict) -> tuple[str, str]:
     r, raw = m['ratio_at_half_whitened_after'], m['ratio_at_half_raw_after']
     layers, rank = m['layers'], m['rank_at_half_flops']
     measured = f"{r:.3g}x dense ppl whitened init vs {raw:.3g}x raw init ({layers} MLP layers, rank {rank})"
-    helps = f" (smoke: a few layers and steps; whitening helps by a factor {raw / r:.0f})" if r < raw else ''
+    smoke = 'smoke: a few layers and steps; ' if m.get('scale', 'smoke') == 'smoke' else ''
+    helps = f" ({smoke}whitening helps by a factor {raw / r:.0f})" if r < raw else ''
     return measured, 'reproduced' if r <= 1.25 else 'not reproduced' + helps
 
 # %% ../nbs/07a_claims.ipynb #721584a2
 def judge_svd_llm(m: dict) -> tuple[str, str]:
-    "Whitened SVD of SmolLM2 at 20% removed against SVD-LLM's 1.40x: judged only when every MLP layer is compressed."
-    r = m['llama|whitened SVD|0.2'] / m['llama_dense']
+    "Whitened SVD of SmolLM2 at 20% removed against SVD-LLM's 1.40x: judged only when all 210 linear layers are."
+    r, n = m['llama|whitened SVD|0.2'] / m['llama_dense'], m['llama_layers']
+    where = 'all 210' if n >= 210 else f'{n} of the 210'
     scope = (
-        "not testable here at the same scope: the smoke run compresses a few layers only; "
-        "`-p scale full` compresses all of SmolLM2"
+        f"not testable here at the same scope: this run compresses {n} of SmolLM2's 210 linear layers; "
+        "`-p scale medium` compresses all of them"
     )
-    full = 'reproduced' if r <= 1.40 * 1.05 else 'not reproduced'
-    return f"{r:.2f}x on {m['llama_layers']} SmolLM2 MLP layers (smoke)", scope if m['llama_layers'] < 210 else full
+    full = ('reproduced' if r <= 1.40 * 1.05 else 'not reproduced') + ' (at most 1.40x + 5%)'
+    return f"{r:.2f}x dense ppl, {where} SmolLM2 linear layers compressed", scope if n < 210 else full
 
 # %% ../nbs/07a_claims.ipynb #2262cda5
 def judge_lowrank_speed(m: dict) -> tuple[str, str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .claims import experiment_runs, judged_at_largest_scale
 from .core import atomic_write, env_info, project_root
 
 # %% auto #0
@@ -234,24 +235,33 @@ def headline_table(
     rows: list[tuple[str, str, Callable]],  # (method, experiment, metrics -> (result, Target))
     figures: str | Path | None = None,  # the figures folder (default: the project's)
 ) -> pd.DataFrame:
-    "One row per method: best result measured, at which scale, and the target's verdict."
-    figures = Path(figures or project_root() / 'figures')
+    "One row per method: the result at the largest scale that measured it, that scale, and the target's verdict."
     out = []
     for method, exp, fn in rows:
-        p = figures / exp / 'metrics.json'
-        if not p.is_file():
+        runs = experiment_runs(exp, figures)
+        if not runs:
             out.append(dict(method=method, result=f'{exp} has not run (make run)', scale='', verdict=''))
             continue
-        m = json.loads(p.read_text())
-        result, target = fn(m['metrics'])
-        scale = (m.get('config') or {}).get('scale', '?')
-        out.append(
-            dict(method=method, result=result, scale=scale, verdict=f'{target.what or target.name}: {target.verdict}')
-        )
+        try:
+            (result, target), run = judged_at_largest_scale(runs, fn)
+        except KeyError as e:
+            raise KeyError(f"headline row {method!r}: {e.args[0]}") from None
+        verdict = f'{target.what or target.name}: {target.verdict}'
+        out.append(dict(method=method, result=result, scale=run.scale, verdict=verdict))
     return pd.DataFrame(out, columns=['method', 'result', 'scale', 'verdict'])
 
 # %% ../nbs/07_summary.ipynb #2b4cbc3f
-from .claims import VERDICTS, Claim, claims_table, experiment_metrics  # noqa: F401 (re-exported)
+from lowrank_nb.claims import (  # noqa: F401 (re-exported)
+    SCALES,
+    VERDICTS,
+    Claim,
+    ExpRun,
+    claims_table,
+    experiment_metrics,
+    experiment_runs,
+    judged_at_largest_scale,
+    largest_scale_run,
+)
 
 # %% ../nbs/07_summary.ipynb #63873952
 SUITE = (

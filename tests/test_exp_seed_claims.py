@@ -1,15 +1,27 @@
 """seed_claims through papermill: the ViT-S parameter counts at the reference's architecture, and the reference's
-claims judged from a figures folder."""
+claims judged from a figures folder, each at the largest scale that measured it."""
 
 import json, shutil, subprocess
 import pandas as pd
 from conftest import BIN, ROOT
 
 
+def fake_run(folder, scale, metrics):
+    "A tiny metrics.json as RunLogger writes it."
+    folder.mkdir(parents=True)
+    run = {'status': 'finished', 'config': {'scale': scale}, 'env': {'git_commit': 'abcdef123'}, 'metrics': metrics}
+    (folder / 'metrics.json').write_text(json.dumps(run))
+
+
 def test_seed_claims(tmp_path):
     figs, out = tmp_path / 'figures', tmp_path / 'run'
     # only the pretrained checks' real results: the claims of experiments that have not run must say so, not fail
     shutil.copytree(ROOT / 'figures' / 'pretrained_checks', figs / 'pretrained_checks')
+    # PREHAB-SVD at two scales, and a variant run beside them: the SVD-LLM claim is read from the medium run
+    svd = lambda ppl, dense, layers: {'llama|whitened SVD|0.2': ppl, 'llama_dense': dense, 'llama_layers': layers}
+    fake_run(figs / 'prehab_svd', 'smoke', svd(43.0, 35.35, 6))
+    fake_run(figs / 'prehab_svd_medium', 'medium', svd(151.19, 29.197, 210))
+    fake_run(figs / 'prehab_svd_medium_lam0', 'medium', svd(40.0, 29.197, 210))  # other parameters: not a candidate
     r = subprocess.run(
         [
             BIN / 'papermill',
@@ -42,14 +54,19 @@ def test_seed_claims(tmp_path):
     assert abs(m['vit_s_params_energy_095_random'] - 24_334_090) <= 2 * 1920
     t = pd.read_csv(out / 'claims.csv').set_index('claim')
     assert len(t) == m['claims'] == 16
-    assert list(t.columns) == ['method', 'reference', 'setting', 'measured', 'verdict', 'source']
+    assert list(t.columns) == ['method', 'reference', 'setting', 'measured', 'scale', 'verdict', 'source']
     # 2.58x vs the reference's 2.57x
     fixed = t.loc['fixed_rank_ratio=0.25 compresses ViT-Small']
     assert (fixed.reference, fixed.measured) == ('2.57x', '2.58x') and fixed.verdict.startswith('reproduced')
     assert t.loc['energy_threshold=0.95 makes ViT-Small larger', 'verdict'].startswith('partly')
     assert t.loc['the un-tuned MiniLM encoder scores 0.8673 on STS-B dev', 'measured'] == '0.8673'
+    svd_llm = t.loc['whitened SVD at 20% removed costs about 1.40x perplexity (SVD-LLM, LLaMA-7B)']
+    assert svd_llm.measured == '5.18x dense ppl, all 210 SmolLM2 linear layers compressed'
+    assert (svd_llm.scale, svd_llm.source) == ('medium', 'prehab_svd_medium · medium · abcdef1')
+    assert svd_llm.verdict.startswith('not reproduced')
+    assert (t.scale[t.measured != 'not measured'].notna()).all()  # every measured row says its scale
     absent = t[t.source.isna()]
     assert (absent.measured == 'not measured').all() and absent.verdict.str.startswith('not testable here').all()
     assert t.verdict.str.contains('linear_vit has not run').sum() == 1  # a missing run is named, not an error
-    # fixed 0.25, STS-B, WikiText-2 | energy 0.95 | the rest
-    assert (m['reproduced'], m['partly'], m['not_testable_here']) == (3, 1, 12)
+    # fixed 0.25, STS-B, WikiText-2 | energy 0.95 | SVD-LLM at medium | the rest
+    assert (m['reproduced'], m['partly'], m['not_reproduced'], m['not_testable_here']) == (3, 1, 1, 11)
