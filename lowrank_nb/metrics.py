@@ -178,6 +178,8 @@ def mean_ci(
     m = float(v.mean())
     if v.size == 1:
         lo = hi = math.nan
+    elif np.ptp(v) == 0:  # no spread: scipy's interval would be NaN
+        lo = hi = m
     else:
         lo, hi = (float(x) for x in stats.t.interval(0.95, v.size - 1, loc=m, scale=stats.sem(v)))
     return dict(mean=m, ci95=[lo, hi], n_seeds=int(v.size), values=v.tolist())

@@ -2,6 +2,8 @@
 
 metrics.json against recorded values (see conftest.run_experiment)."""
 
+import math
+
 from conftest import run_experiment, positive_finite
 
 
@@ -46,3 +48,45 @@ def test_linear_vit_tiny(tmp_path):
     rec = {"baseline": 0.17, "linear": 0.12, "hydra": 0.12, "bolya_hydra": 0.08, "ripple": 0.10}
     for k in kinds:
         assert abs(m[f'top1_{k}'] - rec[k]) <= 1 / 100 + 1e-6, (k, m[f'top1_{k}'], rec[k])
+
+
+def test_linear_vit_medium_tiny(tmp_path):
+    "The medium path, tiny: 2 seeds x 2 types, 2 steps of 128 on 256 images, scored on 128; a stand-in teacher."
+    from lowrank_nb.core import RunLogger
+
+    # the notebook reads only the teacher's record (teacher_top1), not its weights: a metrics.json written the way
+    # nbs/experiments/vit_teacher.ipynb writes it stands in for a trained teacher
+    (tmp_path / 't').mkdir()
+    with RunLogger(tmp_path / 't', config=dict(scale='medium')) as log:
+        log.set(teacher_top1=0.75)
+    run = run_experiment(
+        tmp_path,
+        'linear_vit',
+        omp_threads=1,
+        scale='medium',
+        seeds='0,1',
+        attention_types='baseline,ripple',
+        train_limit=256,
+        eval_limit=128,
+        bench_tokens=65,
+        bench_batch=8,
+        threads=1,
+        teacher_path=tmp_path / 't' / 'teacher.safetensors',
+    )
+    m, c = run['metrics'], run['config']
+    assert {'summary.md', 'accuracy.csv', 'side_by_side.csv', 'throughput.csv', 'claims.csv'} <= run['files']
+    assert c['seeds'] == [0, 1] and c['arch'] == dict(dim=128, depth=6, heads=4, mlp_dim=512)
+    assert c['recipe']['lr'] == 1e-3 and c['recipe']['mixup_alpha'] == 0 and c['recipe']['erasing'] == 0
+    assert m['scale'] == 'medium' and m['seeds'] == [0, 1] and m['teacher_top1'] == 0.75
+    assert m['steps'] == 2 and m['n_train'] == 256 and m['n_eval'] == 128
+    assert set(m['variants']) == {'baseline', 'ripple'} and m['best_linear'] == 'ripple'
+    for v in m['variants'].values():
+        assert v['n_seeds'] == 2 and len(v['values']) == 2 and all(0 <= x <= 1 for x in v['values'])
+        assert v['ci95'][0] <= v['mean'] <= v['ci95'][1] and all(math.isfinite(x) for x in v['ci95'])
+    # with 2 seeds only the best linear type is compared (each type - softmax needs 3)
+    assert list(m['diffs']) == ['best linear - baseline']
+    d = m['diffs']['best linear - baseline']
+    base, rip = m['variants']['baseline']['values'], m['variants']['ripple']['values']
+    assert d['n_seeds'] == 2 and d['values'] == [r - b for r, b in zip(rip, base)]
+    assert positive_finite(*(m[f'train_img_per_s_{k}'] for k in ('baseline', 'ripple')))
+    assert positive_finite(*(m[f'saved_MB_{k}_65'] for k in ('baseline', 'ripple')))

@@ -70,3 +70,41 @@ def test_nsa_vit_tiny(tmp_path):
         isinstance(m[k], bool)
         for k in ('target_nsa_within_1pp_of_teacher', 'target_nsa_2pp_above_ce', 'target_overhead_at_most_30pct')
     )
+
+
+def test_nsa_vit_medium_path_tiny(tmp_path):
+    "The medium path on a tiny teacher: the shared-teacher load, 2 seeds at two ratios, the seed statistics' schema."
+    (tmp_path / 't').mkdir()
+    teacher = run_experiment(
+        tmp_path / 't', 'vit_teacher', epochs=1, train_images=256, valid_images=128, work_dir=tmp_path / 'tw'
+    )
+    run = run_experiment(
+        tmp_path,
+        'nsa_vit',
+        scale='medium',
+        teacher_path=tmp_path / 't' / 'run' / 'teacher.safetensors',
+        seeds='0,1',
+        train_images=128,
+        valid_images=64,
+        work_dir=tmp_path / 'work',
+    )
+    m, c = run['metrics'], run['config']
+    assert c['scale'] == 'medium' and c['seeds'] == [0, 1] and c['ratios'] == [0.25, 0.5] and c['keep'] == 'last'
+    # the teacher is the one passed in, scored on the same 64 images
+    assert m['teacher_params'] == teacher['metrics']['teacher_params'] == 29482
+    assert m['seeds'] == [0, 1]
+    arms = {'svd_only', 'ce', 'nsa', 'nsa - null', 'nsa - attn', 'nsa - kd', 'nsa - orth', 'ce @0.5', 'nsa @0.5'}
+    assert set(m['variants']) >= arms
+    for v in m['variants'].values():
+        lo, hi = v['ci95']
+        assert v['n_seeds'] == 2 and len(v['values']) == 2 and lo <= v['mean'] <= hi
+    assert {'nsa - ce', 'nsa - ce @0.5', 'nsa - teacher', 'nsa - (nsa - null)'} <= set(m['diffs'])
+    d = m['diffs']['nsa - ce']
+    nsa, ce = m['variants']['nsa']['values'], m['variants']['ce']['values']
+    assert all(abs(x - (a - b)) < 1e-12 for x, a, b in zip(d['values'], nsa, ce))
+    # the SVD student is the same for every seed: its score does not depend on the seed
+    assert len(set(m['variants']['svd_only']['values'])) == 1
+    res = pd.read_csv(tmp_path / 'run' / 'results.csv')
+    assert set(res.seed) == {0, 1} and set(res.ratio) == {0.25, 0.5}
+    assert (res.steps[res.variant != 'svd_only'] == 1).all()
+    assert m['wall_s'] > 0

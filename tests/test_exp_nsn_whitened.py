@@ -2,6 +2,8 @@
 
 metrics.json against recorded values."""
 
+import math
+
 from conftest import run_experiment
 
 # two layers (block 0's gate and up projections, 1536x576), one 32-token window each for calibration, training and
@@ -62,3 +64,43 @@ def test_nsn_whitened_tiny(tmp_path):
         assert all(w < r for w, r in zip(m[f'ppl_whitened_{when}'][:-1], m[f'ppl_raw_{when}'][:-1])), when
     assert m['target_met'] == (m['ratio_at_half_whitened_after'] <= 1.25)
     assert 'missed' in (out / 'summary.md').read_text() or m['target_met']
+
+
+def finite_ci(v, n):
+    lo, hi = v['ci95']
+    return v['n_seeds'] == n == len(v['values']) and math.isfinite(lo) and math.isfinite(hi) and lo <= v['mean'] <= hi
+
+
+def test_nsn_whitened_medium_tiny(tmp_path):
+    # the medium path (test split cut into fit / evaluation halves, no raw arm, MLP-only training, one training per
+    # seed, mean_ci / paired_diff per rank) on TINY's two layers, 2 seeds of 2 steps x 3 ranks (the middle rank drawn
+    # per seed, so the seeds differ), one thread
+    run = run_experiment(
+        tmp_path, 'nsn_whitened', scale='medium', seeds='0,1', threads=1, **(TINY | dict(steps=2, ranks_per_step=3))
+    )
+    assert {'nsn_whitened.png', 'nsn_whitened_train.png', 'summary.md', 'metrics.json'} <= run['files']
+    m, cfg = run['metrics'], run['config']
+    assert run['status'] == 'finished' and m['scale'] == 'medium' and m['seeds'] == [0, 1] == cfg['seeds']
+    assert cfg['calib_data'] == cfg['train_data'] and cfg['calib_data'].startswith(
+        'wikitext-2/wiki.test.tokens, tokens [0,'
+    )
+    assert (
+        cfg['eval_data'].startswith('wikitext-2/wiki.test.tokens, tokens [') and cfg['eval_data'] != cfg['train_data']
+    )
+    # medium ranks: the sampler's range [64, R], 6 of them; no raw arm
+    assert (
+        cfg['ranks'] == [64, 128, 209, 320, 448, 576] and 'ppl_raw_before' not in m and m['rank_at_half_flops'] == 209
+    )
+    v, d = m['variants'], m['diffs']
+    assert set(v) == {'nsn_before', 'nsn_after', 'whitened_truncation'} and all(finite_ci(x, 2) for x in v.values())
+    assert {'nsn_after - whitened_truncation', 'nsn_after - nsn_before'} <= set(d)
+    assert all(finite_ci(x, 2) for x in d.values())
+    diff = d['nsn_after - whitened_truncation']
+    assert close(diff['mean'], v['nsn_after']['mean'] - v['whitened_truncation']['mean'], 1e-9)
+    assert close(v['nsn_before']['mean'], v['whitened_truncation']['mean'], 1e-4)  # the NSN prefix is the truncation
+    assert set(m['variants_by_rank']) == {str(r) for r in cfg['ranks']}
+    assert all(finite_ci(x['diff'], 2) for x in m['variants_by_rank'].values())
+    assert set(m['train_loss_quarters']) == {'whitened NSN, seed 0', 'whitened NSN, seed 1'}
+    assert set(m['ppl_whitened_after_by_seed']) == {'0', '1'} and len(m['train_loss_late_change']) == 2
+    assert 'ppl' in (tmp_path / 'run' / 'summary.md').read_text()
+    assert all((tmp_path / 'run' / 'train' / f'whitened_s{s}' / 'history.json').is_file() for s in (0, 1))

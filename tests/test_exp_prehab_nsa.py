@@ -2,7 +2,7 @@
 2-core CPU machine."""
 
 import json, subprocess
-from conftest import BIN, ROOT
+from conftest import BIN, ROOT, run_experiment
 
 NB = ROOT / 'nbs' / 'experiments' / 'prehab_nsa.ipynb'
 TINY = dict(scale='smoke', teacher_steps='16', prehab_steps='4', student_steps='4', valid_images='128', ratio2='0.0')
@@ -86,3 +86,42 @@ def test_prehab_nsa_tiny(tmp_path):
     assert m['delta_b_minus_c_r0.25_lo_pp'] <= m['delta_b_minus_c_r0.25_delta_pp'] <= m['delta_b_minus_c_r0.25_hi_pp']
     assert 'noise-level' in (out / 'summary.md').read_text()
     assert not list(out.glob('**/*.safetensors'))  # checkpoints go to work_dir, never the figures folder
+
+
+def test_prehab_nsa_medium_tiny(tmp_path):
+    "The medium path on a tiny teacher from the vit_teacher experiment: 2 seeds, 2-step fine-tunes and students."
+    for d in 't', 'm':
+        (tmp_path / d).mkdir()
+    run_experiment(
+        tmp_path / 't', 'vit_teacher', epochs=1, train_images=256, valid_images=128, work_dir=tmp_path / 'tw'
+    )
+    teacher = tmp_path / 't' / 'run' / 'teacher.safetensors'
+    kw = dict(teacher_path=teacher, seeds='0,1', prehab_steps=2, student_steps=2, valid_images=128, threads=1)
+    run = run_experiment(tmp_path / 'm', 'prehab_nsa', scale='medium', work_dir=tmp_path / 'mw', **kw)
+    m = run['metrics']
+    assert {'summary.md', 'results.csv', 'deltas.csv', 'spectra.csv', 'students.png'} <= run['files']
+    assert (m['scale'], m['seeds'], m['teacher_params'], m['test_images'], m['steps_b'], m['steps_c']) == (
+        'medium',
+        [0, 1],
+        29482,
+        128,
+        2,
+        2,
+    )
+    arms = ('plain', 'prehab', 'control')
+    # the headline ratio only: medium skips the second
+    assert set(m['variants']) == {f'{k} {a}' for k in ('student', 'svd', 'teacher') for a in arms}
+    assert {'prehab - control', 'prehab - plain', 'svd prehab - control', 'teacher prehab - control'} <= set(m['diffs'])
+    for v in (*m['variants'].values(), *m['diffs'].values()):
+        assert v['n_seeds'] == 2 and len(v['values']) == 2 and abs(v['mean'] - sum(v['values']) / 2) < 1e-12
+        lo, hi = v['ci95']
+        # a t interval around the mean; none (null) where both seeds gave the same value
+        assert (lo is None and hi is None) if v['values'][0] == v['values'][1] else lo < v['mean'] < hi
+    # the plain teacher and its SVD-only student do not depend on the seed; the fine-tuned teachers do
+    assert len(set(m['variants']['teacher plain']['values'])) == len(set(m['variants']['svd plain']['values'])) == 1
+    assert m['teacher_top1'] == m['variants']['teacher plain']['mean'] == m['teacher_a_top1']
+    s, d = m['variants'], m['diffs']['prehab - control']
+    assert d['values'] == [p - c for p, c in zip(s['student prehab']['values'], s['student control']['values'])]
+    assert [r['seed'] for r in m['prehab_runs']] == [0, 0, 1, 1]
+    assert 'paired by seed' in (tmp_path / 'm' / 'run' / 'summary.md').read_text()
+    assert not list((tmp_path / 'm' / 'run').glob('**/*.safetensors'))

@@ -52,6 +52,9 @@ class LinearViTTrainCfg(TrainCfg):
     heads: int = 6  # attention heads
     mlp_dim: int = 1536  # MLP hidden width
     dropout: float = 0.1  # dropout rate
+    rotation: float = 15  # largest random rotation in degrees (0: none)
+    jitter: float = 0.2  # brightness / contrast / saturation jitter (0: none)
+    erasing: float = 0.25  # random-erasing probability (0: none)
     ripple_stages: int = 1  # RippleAttention's poolings
     hydra_branches: int = 4  # HydraAttention's query branches
     use_cuda_kernels: bool = dataclasses.field(
@@ -80,6 +83,12 @@ class LinearViTTrainCfg(TrainCfg):
         for key in ('train_limit', 'eval_limit', 'num_workers', 'ripple_stages', 'warmup_epochs', 'mixup_alpha'):
             check_key(key, getattr(self, key), getattr(self, key) >= 0, 'a number >= 0')
         check_key('dropout', self.dropout, 0 <= self.dropout < 1, '0 <= dropout < 1')
+        for key, ok, allowed in (
+            ('rotation', 0 <= self.rotation <= 180, 'degrees, 0 <= rotation <= 180'),
+            ('jitter', 0 <= self.jitter < 1, '0 <= jitter < 1'),
+            ('erasing', 0 <= self.erasing <= 1, 'a probability, 0 <= erasing <= 1'),
+        ):
+            check_key(key, getattr(self, key), ok, allowed)
         check_key('hydra_branches', self.hydra_branches, self.hydra_branches >= 1, 'an int >= 1')
         # the shapes the model needs, checked here rather than after the data has loaded
         side = image_dataset(self.dataset).side
@@ -118,7 +127,8 @@ def datasets(
     "Training set (the reference's augmentations), evaluation set, class names."
     # loader, evaluation split, normalisation, side (`lowrank_nb.data.IMAGE_DATASETS`)
     s = image_dataset(cfg.dataset)
-    train = s.load('train', transform=train_transform(s.stats, size=s.side))
+    strength = dict(rotation=cfg.rotation, jitter=cfg.jitter, erasing=cfg.erasing)
+    train = s.load('train', transform=train_transform(s.stats, size=s.side, **strength))
     valid = s.load(s.eval_split, transform=eval_transform(s.stats))
     return (
         subset(train, cfg.train_limit, cfg.seed, as_subset=True),

@@ -278,19 +278,24 @@ def fit_student(
     train_dl,  # training batches
     valid_dl,  # evaluation batches
     device: str | torch.device = 'cpu',  # where the student runs
+    keep: str = 'best',  # 'best': score each epoch, keep the best (the reference's); 'last': the final weights
 ) -> tuple[LowRankViT, dict]:
-    "Build the `LowRankViT`, score it (SVD only), distil it with the `Learner` (best epoch kept), score it again."
+    "Build the `LowRankViT`, score it (SVD only), distil it with the `Learner` (`keep`: which weights), score it again."
+    if keep not in ('best', 'last'):
+        raise ValueError(f"keep must be 'best' or 'last', got {keep!r}")
     student = build_student(teacher, cfg).to(device)
     summary = compression_summary(teacher, student, cfg.img_size)
     top = lambda m: accuracy(*predict(m, valid_dl, device), topk=(1, 5))
     svd_acc = top(student)
     d = Distiller(teacher, student, cfg.weights)
     lcfg = learner_cfg(cfg, 'student')
-    learner = Learner(student, train_dl, valid_dl, lcfg, loss_fn=d.loss, forward_fn=d.forward)
+    scored = valid_dl if keep == 'best' else None  # 'last': nothing scored, so nothing picked, during training
+    learner = Learner(student, train_dl, scored, lcfg, loss_fn=d.loss, forward_fn=d.forward)
     t0 = time.perf_counter()
     learner.fit()
     train_s = time.perf_counter() - t0
-    load_best(student, learner)
+    if keep == 'best':
+        load_best(student, learner)
     s_acc = top(student)
     return student, dict(
         **summary,
