@@ -115,8 +115,8 @@ def test_prehab_nsa_medium_tiny(tmp_path):
     for v in (*m['variants'].values(), *m['diffs'].values()):
         assert v['n_seeds'] == 2 and len(v['values']) == 2 and abs(v['mean'] - sum(v['values']) / 2) < 1e-12
         lo, hi = v['ci95']
-        # a t interval around the mean; none (null) where both seeds gave the same value
-        assert (lo is None and hi is None) if v['values'][0] == v['values'][1] else lo < v['mean'] < hi
+        # a t interval around the mean; zero width where both seeds gave the same value
+        assert lo == hi == v['mean'] if v['values'][0] == v['values'][1] else lo < v['mean'] < hi
     # the plain teacher and its SVD-only student do not depend on the seed; the fine-tuned teachers do
     assert len(set(m['variants']['teacher plain']['values'])) == len(set(m['variants']['svd plain']['values'])) == 1
     assert m['teacher_top1'] == m['variants']['teacher plain']['mean'] == m['teacher_a_top1']
