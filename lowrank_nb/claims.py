@@ -10,12 +10,13 @@ from typing import Callable, NamedTuple
 import pandas as pd
 
 from .core import project_root
+from .metrics import effect_words
 
 # %% auto #0
 __all__ = ['VERDICTS', 'SCALES', 'Claim', 'ExpRun', 'experiment_runs', 'largest_scale_run', 'judged_at_largest_scale',
-           'experiment_metrics', 'claims_table', 'judge_ratio', 'judge_score', 'judge_energy_095', 'judge_flops_halved',
-           'judge_linear_vs_sdpa', 'judge_nsn_full_rank', 'judge_nsn_half', 'judge_nsn_half_whitened', 'judge_svd_llm',
-           'judge_lowrank_speed']
+           'experiment_metrics', 'claims_table', 'judge_ratio', 'judge_score', 'judge_paired', 'judge_energy_095',
+           'judge_flops_halved', 'judge_linear_vs_sdpa', 'judge_nsn_full_rank', 'judge_nsn_half',
+           'judge_nsn_half_whitened', 'judge_svd_llm', 'judge_lowrank_speed']
 
 # %% ../nbs/07a_claims.ipynb #ee2e8b02
 VERDICTS = ('reproduced', 'not reproduced', 'partly', 'not testable here')
@@ -178,6 +179,32 @@ def judge_score(
 
     return judge
 
+# %% ../nbs/07a_claims.ipynb #7d08650d
+def judge_paired(
+    key: str,  # the paired difference in the metrics' `diffs`, e.g. 'nsa - ce'
+    above: float,  # the claim holds when the whole 95% interval is above this (fractions of 1: 0.02 is 2 pp)
+    name: str = '',  # a metric that names the difference's first arm (e.g. 'best_linear'), shown beside it
+    scale: float = 100,  # shown as value × scale (100: fractions as percentage points)
+    unit: str = 'pp',  # the unit after the number
+) -> Callable[[dict], tuple[str, str]]:
+    "A judge: the paired seed difference `diffs[key]` is reproduced when its whole 95% interval is above `above`."
+
+    def judge(m):
+        d = (m.get('diffs') or {}).get(key)
+        if d is None or d['n_seeds'] < 2:
+            why = f"the {m.get('scale', '?')} run has no seeds to pair (`SCALE=medium` runs 3)"
+            return 'not measured', f"not testable here: {why}"
+        arm = f" ({m[name]})" if name else ''
+        measured = f"{key}{arm}: {effect_words(d, scale, unit)}, {d['n_seeds']} seeds"
+        bound = f"{scale * above:+g} {unit}"
+        lo, hi = d['ci95']
+        if lo > above:
+            return measured, f"reproduced (the whole 95% interval is above {bound})"
+        where = 'is below' if hi < above else 'reaches below'
+        return measured, f"not reproduced (the 95% interval {where} {bound})"
+
+    return judge
+
 # %% ../nbs/07a_claims.ipynb #5c9cfd4d
 def judge_energy_095(m: dict) -> tuple[str, str]:
     "ViT-S at energy 0.95 (random weights, guard off): partly reproduced when it grows past dense."
@@ -233,13 +260,20 @@ def judge_nsn_half(m: dict) -> tuple[str, str]:
 
 # %% ../nbs/07a_claims.ipynb #ff79630f
 def judge_nsn_half_whitened(m: dict) -> tuple[str, str]:
-    "NSN from the whitened SVD at the 50%-FLOP rank: reproduced at most 1.25x dense, compared with raw init."
-    r, raw = m['ratio_at_half_whitened_after'], m['ratio_at_half_raw_after']
-    layers, rank = m['layers'], m['rank_at_half_flops']
-    measured = f"{r:.3g}x dense ppl whitened init vs {raw:.3g}x raw init ({layers} MLP layers, rank {rank})"
+    "NSN from the whitened SVD at the 50%-FLOP rank: reproduced at most 1.25x dense, beside raw init or truncation."
+    r, layers, rank = m['ratio_at_half_whitened_after'], m['layers'], m['rank_at_half_flops']
+    after = (m.get('variants') or {}).get('nsn_after')  # a run with seeds: mean and 95% interval of the perplexity
+    seeds = f" [{after['ci95'][0] / m['dense_ppl']:.3g}, {after['ci95'][1] / m['dense_ppl']:.3g}]" if after else ''
+    raw = m.get('ratio_at_half_raw_after')  # the medium run spends its budget on the whitened arm's seeds
+    other = f"{raw:.3g}x raw init" if raw else f"{m['ratio_at_half_truncation']:.3g}x plain whitened truncation"
+    measured = f"{r:.3g}x{seeds} dense ppl whitened init vs {other} ({layers} MLP layers, rank {rank})"
+    if r <= 1.25:
+        return measured, 'reproduced'
     smoke = 'smoke: a few layers and steps; ' if m.get('scale', 'smoke') == 'smoke' else ''
-    helps = f" ({smoke}whitening helps by a factor {raw / r:.0f})" if r < raw else ''
-    return measured, 'reproduced' if r <= 1.25 else 'not reproduced' + helps
+    if raw:
+        return measured, 'not reproduced' + (f" ({smoke}whitening helps by a factor {raw / r:.0f})" if r < raw else '')
+    trained = effect_words(m['diffs']['nsn_after - whitened_truncation'], scale=1, unit='ppl')
+    return measured, f"not reproduced (training against truncation: {trained})"
 
 # %% ../nbs/07a_claims.ipynb #721584a2
 def judge_svd_llm(m: dict) -> tuple[str, str]:

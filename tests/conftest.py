@@ -88,6 +88,20 @@ def run_experiment(tmp_path, name: str, omp_threads: int | None = None, timeout:
     return run
 
 
+def tiny_vit_teacher(folder: Path) -> Path:
+    """An untrained copy of `vit_teacher`'s smoke architecture (width 32, 2 blocks, 29,482 parameters) saved as the
+    shared teacher is, for the medium paths' schema tests: `folder/teacher.safetensors` (+ `.yaml`). Training it (a
+    papermill run of `vit_teacher`) would add half a minute to each test and nothing they check."""
+    import torch
+    from lowrank_nb.vit import ViTCfg, create_vit, save_vit
+
+    arch = dict(teacher_model='vit_tiny_patch16_224', embed_dim=32, depth=2, num_heads=2, patch_size=4)
+    torch.manual_seed(0)
+    model = create_vit(arch['teacher_model'], **{k: v for k, v in arch.items() if k != 'teacher_model'})
+    folder.mkdir(parents=True, exist_ok=True)
+    return save_vit(model.eval(), folder / 'teacher.safetensors', ViTCfg(**arch, img_size=32, device='cpu'))
+
+
 def positive_finite(*xs) -> bool:
     return all(isinstance(x, (int, float)) and math.isfinite(x) and x > 0 for x in xs)
 

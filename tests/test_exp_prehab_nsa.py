@@ -2,7 +2,7 @@
 2-core CPU machine."""
 
 import json, subprocess
-from conftest import BIN, ROOT, run_experiment
+from conftest import BIN, ROOT, run_experiment, tiny_vit_teacher
 
 NB = ROOT / 'nbs' / 'experiments' / 'prehab_nsa.ipynb'
 TINY = dict(scale='smoke', teacher_steps='16', prehab_steps='4', student_steps='4', valid_images='128', ratio2='0.0')
@@ -89,13 +89,9 @@ def test_prehab_nsa_tiny(tmp_path):
 
 
 def test_prehab_nsa_medium_tiny(tmp_path):
-    "The medium path on a tiny teacher from the vit_teacher experiment: 2 seeds, 2-step fine-tunes and students."
-    for d in 't', 'm':
-        (tmp_path / d).mkdir()
-    run_experiment(
-        tmp_path / 't', 'vit_teacher', epochs=1, train_images=256, valid_images=128, work_dir=tmp_path / 'tw'
-    )
-    teacher = tmp_path / 't' / 'run' / 'teacher.safetensors'
+    "The medium path on a tiny untrained teacher: 2 seeds, 2-step fine-tunes and students."
+    (tmp_path / 'm').mkdir()
+    teacher = tiny_vit_teacher(tmp_path / 't')
     kw = dict(teacher_path=teacher, seeds='0,1', prehab_steps=2, student_steps=2, valid_images=128, threads=1)
     run = run_experiment(tmp_path / 'm', 'prehab_nsa', scale='medium', work_dir=tmp_path / 'mw', **kw)
     m = run['metrics']
