@@ -44,13 +44,15 @@ def collect_second_moments(
 
         return add
 
-    handles = [lin.register_forward_pre_hook(hook(k)) for k, lin in lins.items()]
+    handles, was_training = [lin.register_forward_pre_hook(hook(k)) for k, lin in lins.items()], model.training
     try:
+        model.eval()
         with torch.no_grad():
             for b in batches:
                 mask[0] = b[mask_key].bool() if mask_key and isinstance(b, dict) and mask_key in b else None
                 forward(model, b)
     finally:
+        model.train(was_training)
         for h in handles:
             h.remove()
     if none := [k for k, c in rows.items() if c == 0]:

@@ -11,7 +11,8 @@ RECORDED = {
     'whitened SVD': [0.938566, 0.937599, 0.938406, 0.937593, 0.937262],
     'whitened, per-layer allocation': [0.939504, 0.935727, 0.933804, 0.932307, 0.930859],
     'prehab + raw SVD': [0.919606, 0.920607, 0.913511, 0.908602, 0.884282],
-    'prehab + whitened SVD': [0.933730, 0.935952, 0.938015, 0.936621, 0.935287],
+    # re-recorded when the calibration after prehab moved to eval mode (it ran with dropout on before)
+    'prehab + whitened SVD': [0.934664, 0.933932, 0.934704, 0.933582, 0.932496],
 }
 RATIOS = (0.1, 0.2, 0.3, 0.4, 0.5)
 
@@ -48,7 +49,7 @@ def test_prehab_svd_bert(tmp_path):
         m[f'bert|whitened SVD|{r}'] > m[f'bert|raw SVD|{r}'] for r in RATIOS
     )
     for r in (0.2, 0.4):
-        assert abs(m[f'bert|prehab + whitened SVD + LoRA (U then V)|{r}'] - {0.2: 0.935657, 0.4: 0.936636}[r]) < 1e-5
+        assert abs(m[f'bert|prehab + whitened SVD + LoRA (U then V)|{r}'] - {0.2: 0.933812, 0.4: 0.933621}[r]) < 1e-5
 
 
 def test_prehab_svd_vit(tmp_path):
