@@ -14,7 +14,7 @@ from timm.models.vision_transformer import VisionTransformer
 from .modules import ATTENTION_TYPES, attention_flops, attn_layer
 
 # %% auto #0
-__all__ = ['AttentionType', 'LinearViTCfg', 'linear_vit', 'model_flops', 'save_linear_vit', 'load_linear_vit']
+__all__ = ['AttentionType', 'LinearViTCfg', 'linear_vit', 'model_flops', 'save_linear_vit', 'load_linear_vit', 'from_softmax_vit']
 
 # %% ../../nbs/32_linear_vit_model.ipynb #cf5a559f
 AttentionType = Literal['baseline', 'ripple', 'hydra', 'linear', 'bolya_hydra']
@@ -129,3 +129,31 @@ def load_linear_vit(
     model = linear_vit(cfg)
     model.load_state_dict(load_file(str(path)))
     return model.eval(), cfg
+
+# %% ../../nbs/32_linear_vit_model.ipynb #f1282375
+def from_softmax_vit(
+    vit: VisionTransformer,  # a trained timm ViT with softmax attention (class token, e.g. the shared teacher)
+    attention_type: AttentionType = 'linear',  # the attention of the new model
+    cfg: LinearViTCfg | None = None,  # its other fields (ripple_stages, ...; default: LinearViTCfg's, dropout 0)
+) -> tuple[VisionTransformer, LinearViTCfg, dict]:
+    "`(model, cfg, report)`: a `linear_vit` of `vit`'s size holding every weight of `vit` whose name and shape match."
+    b = vit.blocks[0]
+    sizes = dict(img_size=vit.patch_embed.img_size[0], patch_size=vit.patch_embed.patch_size[0], dim=vit.embed_dim)
+    sizes |= dict(depth=len(vit.blocks), heads=b.attn.num_heads, mlp_dim=b.mlp.fc1.out_features)
+    cfg = dataclasses.replace(cfg or LinearViTCfg(dropout=0.0), **sizes, num_classes=vit.num_classes)
+    cfg = dataclasses.replace(cfg, attention_type=attention_type)
+    model = linear_vit(cfg)
+    src, dst = vit.state_dict(), model.state_dict()
+    # an attention that wraps another as `.attn` (Ripple's linear attention) reads the timm block's `attn` weights
+    name = lambda k: k if k in src else k.replace('.attn.attn.', '.attn.', 1)
+    copied = {k: name(k) for k, v in dst.items() if name(k) in src and src[name(k)].shape == v.shape}
+    model.load_state_dict({k: src[s] for k, s in copied.items()}, strict=False)
+    report = dict(
+        copied=len(copied),
+        not_transferred=sorted(set(dst) - set(copied)),
+        unused=sorted(set(src) - set(copied.values())),
+    )
+    outside = [k for k in report['not_transferred'] + report['unused'] if '.attn.' not in k]
+    if outside:
+        raise ValueError(f"the ViT differs from a linear_vit outside its attention layers: {outside[:4]}")
+    return model.eval(), cfg, report
