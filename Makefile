@@ -86,6 +86,11 @@ sweep: $(STAMP)  ## one experiment over a grid: make sweep EXP=<name> GRID=<grid
 	@[ -n "$(EXP)" ] && [ -n "$(GRID)" ] || { echo "usage: make sweep EXP=<experiment> GRID=<grid.yaml> [J=<parallel runs>]  (e.g. EXP=minilm_spectra GRID=nbs/experiments/grids/minilm_spectra.yaml J=2)"; exit 2; }
 	$(BIN)/lowrank_sweep $(EXP) --grid $(GRID) -j $(or $(J),1)
 
+.PHONY: gpu
+gpu: $(STAMP)  ## the GPU campaign (lowrank_nb.gpu_campaign) -> figures/gpu; DRY_RUN=1: tiny sizes on the CPU -> runs/gpu_dry
+	$(if $(filter 1,$(DRY_RUN)),TRITON_INTERPRET=1 OMP_NUM_THREADS=1 )$(BIN)/python -m lowrank_nb.gpu_campaign \
+	  $(if $(filter 1,$(DRY_RUN)),--dry-run --out runs/gpu_dry,--out figures/gpu)$(if $(BUDGET), --budget $(BUDGET))
+
 test: $(STAMP)  ## library and notebooks in sync and clean, every notebook run, then tests/
 	@$(MAKE) --no-print-directory lint sync-check clean-check nbtest pytest
 

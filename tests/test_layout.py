@@ -129,10 +129,15 @@ def is_shim(tree: ast.Module) -> bool:
     return not (defined(tree) - {'__all__'})
 
 
+# modules that run every method by design: the GPU campaign measures each method's GPU targets in one process on a
+# machine with no papermill (an experiment notebook would import the methods the same way)
+RUNNERS = {'lowrank_nb.gpu_campaign'}
+
+
 def test_the_toolkit_imports_no_method():
     bad = []
     for name, tree in modules().items():
-        if method_of(name) is not None or name == 'lowrank_nb' or is_shim(tree):
+        if method_of(name) is not None or name in RUNNERS | {'lowrank_nb'} or is_shim(tree):
             continue
         bad += [f'{name} imports {mod}' for mod, _ in imports(name, tree) if method_of(mod) is not None]
     assert not bad, bad
