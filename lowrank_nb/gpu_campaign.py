@@ -12,8 +12,8 @@ from .core import RunLogger, atomic_path, env_info, json_safe, rel_rms
 # %% auto #0
 __all__ = ['TOLS', 'MODEL_TOLS', 'SMOLLM2_135M', 'SECTIONS', 'Sizes', 'parity', 'bench_ms', 'copy_bandwidth', 'fits', 'Budget',
            'SectionClock', 'section_linear_attention', 'section_lowrank', 'section_nsa_vit', 'section_linear_vit',
-           'section_nsn', 'targets', 'run_campaign', 'plot_sections', 'write_campaign_summary', 'carry_size',
-           'campaign_parser', 'main']
+           'section_nsn', 'targets', 'gpu_targets_table', 'run_campaign', 'plot_sections', 'write_campaign_summary',
+           'carry_size', 'campaign_parser', 'main']
 
 # %% ../nbs/60_gpu_campaign.ipynb #d90d9b6e
 @dataclasses.dataclass(frozen=True)
@@ -665,6 +665,27 @@ def targets(
             'not measured' if v is None else 'met' if (v >= t['threshold'] if ge else v <= t['threshold']) else 'missed'
         )
     return out
+
+# %% ../nbs/60_gpu_campaign.ipynb #d63088f2
+def gpu_targets_table(
+    folder: str | Path | None = None,  # the campaign's output (default: `figures/gpu` under the project root)
+) -> 'pd.DataFrame':
+    "One row per GPU target: target, measured value, status and where it came from ('not measured yet' before a run)."
+    import json
+
+    import pandas as pd
+
+    from lowrank_nb.core import project_root
+
+    path = Path(folder or project_root() / 'figures' / 'gpu') / 'metrics.json'
+    if not path.is_file():
+        rows = [t | dict(status='not measured yet', source='') for t in targets({})]
+    else:
+        m = json.loads(path.read_text())
+        where = f"{path.parent.name} · {m['metrics'].get('device_name', '?')} · {m['env'].get('git_commit', '?')[:7]}"
+        rows = [t | dict(source=where) for t in m['metrics']['targets']]
+    cols = ['target', 'op', 'threshold', 'value', 'status', 'source']
+    return pd.DataFrame(rows)[cols]
 
 # %% ../nbs/60_gpu_campaign.ipynb #5ed88fba
 def run_campaign(
