@@ -4,6 +4,7 @@
 from __future__ import annotations
 import logging, math, os
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -337,6 +338,23 @@ class LinearAttentionTriton(torch.autograd.Function):
         _la_rows_bwd_kv[(triton.cdiv(M, kw['BLOCK_N']), B * H)](fk, v, dS, dZ, dfk, dv, M, NF, DV, **kw)
         return dfq, dfk, dv, None
 
+# %% ../../nbs/30_linear_attention.ipynb #1f0d7951
+def _interpreter_loop_bound_broken(
+    triton_version: str | None = None,  # e.g. '3.6.0' (None: the installed Triton's)
+) -> bool:
+    "Whether Triton's CPU interpreter would fail on a runtime loop bound: Triton < 3.7 with numpy >= 2.4."
+    import warnings
+
+    version = triton_version or (triton.__version__ if triton is not None else '0.0')
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', DeprecationWarning)  # numpy 1.25-2.3 warn before refusing
+        try:
+            int(np.ones(1, dtype=np.int32))  # what Triton 3.6's interpreter does to a loop bound
+            numpy_refuses = False
+        except TypeError:
+            numpy_refuses = True
+    return numpy_refuses and tuple(int(x) for x in version.split('.')[:2]) < (3, 7)
+
 # %% ../../nbs/30_linear_attention.ipynb #34b89284
 _log = logging.getLogger(__name__)
 _WARNED: set[str] = set()
@@ -354,6 +372,11 @@ def triton_unsupported(
     if not (q.is_cuda or _interpreting()):
         return (
             f"inputs are on {q.device.type}: the kernel needs a CUDA device (or TRITON_INTERPRET=1 set before import)"
+        )
+    if not q.is_cuda and _interpreter_loop_bound_broken():
+        return (
+            f"Triton {triton.__version__}'s CPU interpreter cannot take a runtime loop bound with numpy "
+            f"{np.__version__} (numpy >= 2.4; Triton 3.7 fixed it): interpret with numpy < 2.4 (CUDA is not affected)"
         )
     if q.dtype not in (torch.float32, torch.float16, torch.bfloat16):
         return f"dtype {q.dtype} is not float32/float16/bfloat16"
