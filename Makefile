@@ -124,7 +124,7 @@ nbtest: $(STAMP)  ## run every library notebook as a test (cells flagged slow / 
 	$(BIN)/nbdev_test --n_workers 2 --timing
 
 pytest: $(STAMP)  ## tests/: papermill runs, the docs site in Chromium, make lab (PYTEST_WORKERS=2 in parallel)
-	@rc=0; $(BIN)/python -m pytest tests -q -ra -m "not alone" -n $(PYTEST_WORKERS) --dist loadfile --durations=15 || rc=$$?; \
+	@rc=0; $(BIN)/python -m pytest tests -q -ra -m "not alone" -n $(PYTEST_WORKERS) --dist loadfile --durations=30 || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; \
 	echo "== tests that need both cores to themselves (marked alone), one at a time"; \
 	rc2=0; $(BIN)/python -m pytest tests -q -ra -m alone || rc2=$$?; \
