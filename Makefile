@@ -18,7 +18,10 @@ EXPERIMENTS ?= $(filter-out %_run seed_claims,$(basename $(notdir $(wildcard nbs
 # spin against the other job and ran nsn_rank_sweep 6x slower); seed_claims runs last because it reads everyone's results
 TIMED := lowrank_speed linear_attention_speed train_bench prehab_bench whiten_profile nsa_vit linear_vit nsn_bench
 TIMED_HERE = $(filter $(TIMED),$(EXPERIMENTS)) $(filter seed_claims,$(EXPERIMENTS))
-UNTIMED = $(filter-out $(TIMED) seed_claims,$(EXPERIMENTS))
+# the longest untimed experiments start first, so the JOBS lanes end together (prehab_svd alone is 6 of the smoke run's
+# 20 minutes; started last, as in alphabetical order, it ran by itself for its whole length)
+LONG_FIRST := prehab_svd nsn_rank_sweep nsn_whitened
+UNTIMED = $(foreach e,$(LONG_FIRST),$(filter $(e),$(EXPERIMENTS))) $(filter-out $(TIMED) $(LONG_FIRST) seed_claims,$(EXPERIMENTS))
 JOBS ?= 2
 LAB_PORT ?= 8888
 # pytest-xdist workers (the tests are mostly single-threaded papermill runs; one file per worker)
