@@ -15,19 +15,21 @@ from .surgery import replace_linear, swap_module
 from .whiten import WhitenedSVD
 
 # %% auto #0
-__all__ = ['layer_svds', 'truncated', 'sweep_ranks', 'truncation_sweep', 'lowrank_names']
+__all__ = ['ALLOCATIONS', 'layer_svds', 'truncated', 'sweep_ranks', 'truncation_sweep', 'lowrank_names']
 
 # %% ../nbs/15_compress.ipynb #7e00eba8
 def layer_svds(
     model: nn.Module,  # the model
     names: Iterable[str],  # the layers to decompose
     factors: dict[str, torch.Tensor] | None = None,  # name -> whitening factor; None: raw SVD
+    row_weights: dict[str, torch.Tensor] | None = None,  # name -> `[out]` output weights (Fisher-weighted); None: 1
 ) -> dict[str, WhitenedSVD]:
-    "One float64 SVD per layer, of $W$ (raw) or $WL$ (whitened), reused for every rank."
-    if factors is not None and (missing := [k for k in names if k not in factors]):
-        raise ValueError(f"no whitening factor for layer {missing[0]!r}")
-    get = model.get_submodule
-    return {k: WhitenedSVD(get(k).weight, None if factors is None else factors[k], k) for k in names}
+    "One float64 SVD per layer, of $W$ (raw), $WL$ (whitened) or $DWL$ (weighted outputs), reused for every rank."
+    for what, given in (('whitening factor', factors), ('row weight', row_weights)):
+        if given is not None and (missing := [k for k in names if k not in given]):
+            raise ValueError(f"no {what} for layer {missing[0]!r}")
+    get, fac, rw = model.get_submodule, factors or {}, row_weights or {}
+    return {k: WhitenedSVD(get(k).weight, fac.get(k), k, row_weight=rw.get(k)) for k in names}
 
 # %% ../nbs/15_compress.ipynb #6958b635
 @contextlib.contextmanager
@@ -52,28 +54,36 @@ def truncated(
 
 # %% ../nbs/15_compress.ipynb #1bf51184
 _PLAN_COLUMNS = ['name', 'out_features', 'in_features', 'rank', 'dense_params', 'params', 'reason']
+ALLOCATIONS = ('uniform', 'greedy', 'absolute', 'weighted')
 
 
 def sweep_ranks(
     svds: dict[str, WhitenedSVD],  # from `layer_svds`
     param_frac_removed: float,  # fraction of the layers' parameters to remove, in (0, 1)
-    allocation: str = 'uniform',  # `uniform` (same param_ratio everywhere) or `greedy` (one global budget)
+    allocation: str = 'uniform',  # one of `ALLOCATIONS`
+    weights: dict[str, float] | None = None,  # layer name -> loss sensitivity (allocation `weighted` only)
+    allow_dense: bool = False,  # the budget may keep a layer dense (not with `uniform`)
 ) -> pd.DataFrame:
     "The plan for `param_frac_removed`: every layer at param_ratio 1 - it, or `allocate_ranks` under the same total."
     frac = param_frac_removed
     if isinstance(frac, bool) or not isinstance(frac, (int, float)) or not 0 < frac < 1:
         raise ValueError(f"param_frac_removed (the fraction of parameters removed) must be in (0, 1), got {frac!r}")
+    if allocation not in ALLOCATIONS:
+        raise ValueError(f"allocation must be one of {ALLOCATIONS}, got {allocation!r}")
+    if (allocation == 'weighted') != (weights is not None):
+        raise ValueError("allocation 'weighted' needs weights (each layer's loss sensitivity), and only it takes them")
+    if allow_dense and allocation == 'uniform':
+        raise ValueError("allow_dense needs a budget allocation (greedy, absolute or weighted), not 'uniform'")
     shapes = {k: s.shape for k, s in svds.items()}
     plan = plan_table(shapes, 'param_ratio', 1 - frac)[_PLAN_COLUMNS]
     if allocation == 'uniform':
         return plan
-    if allocation != 'greedy':
-        raise ValueError(f"allocation must be 'uniform' or 'greedy', got {allocation!r}")
-    ranks = allocate_ranks({k: s.S for k, s in svds.items()}, shapes, int(plan.params.sum()))
+    spectra, budget = {k: s.S for k, s in svds.items()}, int(plan.params.sum())
+    ranks = allocate_ranks(spectra, shapes, budget, allocation == 'greedy', weights, allow_dense)
     return plan.assign(
         rank=plan.name.map(ranks).astype('Int64'),
-        params=[ranks[k] * (m + n) for k, (m, n) in shapes.items()],
-        reason='greedy allocation under one global budget',
+        params=[m * n if ranks[k] is None else ranks[k] * (m + n) for k, (m, n) in shapes.items()],
+        reason=f"{allocation} allocation under one global budget" + (", dense allowed" if allow_dense else ""),
     )
 
 # %% ../nbs/15_compress.ipynb #0ee400a2
@@ -82,16 +92,18 @@ def truncation_sweep(
     svds: dict[str, WhitenedSVD],  # one SVD per compressed layer (`layer_svds`)
     ratios: Iterable[float],  # the param_frac_removed values to measure at, each in (0, 1)
     metric: Callable[[nn.Module], float],  # `metric(model)` -> the number to report
-    allocation: str = 'uniform',  # see `sweep_ranks`
+    allocation: str = 'uniform',  # see `sweep_ranks` (and its `weights`, `allow_dense`)
     done: pd.DataFrame | None = None,  # rows already measured (resume): their ratios are skipped
     on_row: Callable[[pd.DataFrame], None] | None = None,  # called with the table after each new row (e.g. save it)
+    weights: dict[str, float] | None = None,  # see `sweep_ranks`
+    allow_dense: bool = False,  # see `sweep_ranks`
 ) -> pd.DataFrame:
     "One row per `param_frac_removed`: asked (`ratio`), reached (`removed`), parameters kept, dense layers, metric."
     rows = [] if done is None else done.to_dict('records')
     for ratio in ratios:
         if any(abs(r['ratio'] - ratio) < 1e-12 for r in rows):
             continue
-        plan = sweep_ranks(svds, ratio, allocation)
+        plan = sweep_ranks(svds, ratio, allocation, weights, allow_dense)
         with truncated(model, svds, dict(zip(plan.name, plan['rank']))):
             value = metric(model)
         rows.append(

@@ -245,30 +245,68 @@ def _energies(
     return out
 
 # %% ../nbs/12_ranks.ipynb #1dec38c8
+def _weighted(e: dict[str, list[float]], weights: dict[str, float] | None) -> dict[str, list[float]]:
+    "Each layer's energies times its weight, after checking every layer has one, finite and >= 0."
+    if weights is None:
+        return e
+    if missing := sorted(set(e) - set(weights)):
+        raise ValueError(f"weights must give every layer a weight; none for {missing[:5]}")
+    if bad := {k: weights[k] for k in e if not (math.isfinite(float(weights[k])) and float(weights[k]) >= 0)}:
+        raise ValueError(f"weights must be finite and >= 0, got {dict(list(bad.items())[:3])}")
+    return {k: [float(weights[k]) * x for x in v] for k, v in e.items()}
+
+
+def _greedy(
+    e: dict[str, list[float]], shapes: dict[str, tuple[int, int]], cap: dict[str, int], left: int, allow_dense: bool
+) -> dict[str, int | None]:
+    "The heap greedy from rank 1 everywhere with `left` parameters to spend; `None`: the layer jumped to dense."
+    cost, ranks, heap = {k: sum(shapes[k]) for k in e}, dict.fromkeys(e, 1), []
+
+    def offer(k):  # the layer's next move: one more rank unit, or (at its cap) the jump to dense
+        r = ranks[k]
+        if r < cap[k]:
+            heapq.heappush(heap, (-e[k][r] / cost[k], k, cost[k]))
+        elif allow_dense:
+            jump = shapes[k][0] * shapes[k][1] - r * cost[k]
+            heapq.heappush(heap, (-sum(e[k][r:]) / jump, k, jump))
+
+    for k in e:
+        offer(k)
+    while heap:
+        _, k, c = heapq.heappop(heap)
+        if c > left:
+            continue  # this layer's next move no longer fits (budget only shrinks); a cheaper layer's may
+        left -= c
+        if ranks[k] == cap[k]:
+            ranks[k] = None  # the jump to dense: nothing left to offer for this layer
+            continue
+        ranks[k] += 1
+        offer(k)
+    return ranks
+
+
 def allocate_ranks(
     spectra: dict[str, torch.Tensor],  # layer name -> singular values `[k]`, descending (raw or whitened)
     shapes: dict[str, tuple[int, int]],  # layer name -> (m, n)
-    budget: int,  # parameters all factorised layers may use together, $\sum_l r_l(m_l+n_l)$
+    budget: int,  # parameters all the layers may use together: $r_l(m_l+n_l)$ each, $m_l n_l$ if kept dense
     normalize: bool = True,  # weigh each layer's energy by $1/\|W_l\|_F^2$ (relative errors)
-) -> dict[str, int]:
-    "Ranks sharing `budget`: each next unit to the largest $\\sigma_{r+1}^2/(m+n)$; each layer's rank in [1, $r^*$)."
-    e, cost = _energies(spectra, shapes, normalize), {k: sum(shapes[k]) for k in spectra}
-    cap, ranks = {k: max_saving_rank(*shapes[k]) for k in e}, dict.fromkeys(e, 1)
+    weights: dict[str, float] | None = None,  # layer name -> factor on its energies (a loss sensitivity); None: 1
+    allow_dense: bool = False,  # a layer may stay dense (rank `None`) when its remaining energy is worth it
+) -> dict[str, int | None]:
+    "Ranks sharing `budget`: each next unit to the largest weighted $\\sigma_{r+1}^2/(m+n)$; `None`: kept dense."
+    e = _weighted(_energies(spectra, shapes, normalize), weights)
+    cap, rank1 = {k: max_saving_rank(*shapes[k]) for k in e}, sum(sum(shapes[k]) for k in e)
     if no := [k for k in e if cap[k] < 1]:
         raise ValueError(f"layers {no} cannot be factorised at any rank with fewer parameters than dense")
-    if (left := budget - sum(cost.values())) < 0:
-        raise ValueError(f"budget {budget:,} is below {sum(cost.values()):,}, the cost of rank 1 in every layer")
-    heap = [(-e[k][1] / cost[k], k) for k in e if cap[k] > 1]
-    heapq.heapify(heap)
-    while heap:
-        k = heapq.heappop(heap)[1]
-        if cost[k] > left:
-            continue  # this layer's next unit no longer fits (budget only shrinks); a cheaper layer's may
-        ranks[k] += 1
-        left -= cost[k]
-        if ranks[k] < cap[k]:
-            heapq.heappush(heap, (-e[k][ranks[k]] / cost[k], k))
-    return ranks
+    if budget < rank1:
+        raise ValueError(f"budget {budget:,} is below {rank1:,}, the cost of rank 1 in every layer")
+    plain = _greedy(e, shapes, cap, budget - rank1, False)
+    if not allow_dense:
+        return plain
+    # a lumpy jump can mislead the greedy, so it is kept only when it keeps more than the plain greedy
+    jumps = _greedy(e, shapes, cap, budget - rank1, True)
+    kept = lambda rs: sum(sum(e[k][:r]) for k, r in rs.items())
+    return jumps if kept(jumps) > kept(plain) else plain
 
 # %% ../nbs/12_ranks.ipynb #53f47dc2
 def retained_energy(

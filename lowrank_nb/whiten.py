@@ -179,7 +179,7 @@ def load_whitening(
 
 # %% ../nbs/13_whiten.ipynb #07d3f563
 class WhitenedSVD(LayerSVD):
-    "One float64 SVD of $WL$; `.factors(rank)`, `.weight(rank)` and `.error(rank)` for any rank without recomputing."
+    "One float64 SVD of $D W L$; `.factors(rank)`, `.weight(rank)` and `.error(rank)` for any rank without recomputing."
 
     def __init__(
         self,
@@ -187,6 +187,7 @@ class WhitenedSVD(LayerSVD):
         L: torch.Tensor
         | None = None,  # a whitening factor `[in, in]` with $LL^\top = X^\top X\,(+\delta I)$; None: plain truncation
         name: str | None = None,  # the layer's name, for errors
+        row_weight: torch.Tensor | None = None,  # `[out]` > 0: output $j$'s error counts `row_weight[j]`² times
     ):
         w = w.detach().to('cpu', torch.float64)
         L = None if L is None else torch.as_tensor(L).to('cpu', torch.float64)
@@ -198,15 +199,21 @@ class WhitenedSVD(LayerSVD):
         check_finite(w, what)
         if L is not None:
             check_finite(L, f"{what}'s whitening factor L")
+        d = None if row_weight is None else torch.as_tensor(row_weight).detach().to('cpu', torch.float64)
+        if d is not None and (d.shape != w.shape[:1] or not (d.isfinite().all() and (d > 0).all())):
+            raise ValueError(f"{what}: row_weight must be [{w.shape[0]}] finite values > 0, got shape {tuple(d.shape)}")
+        a = w if L is None else w @ L
         # U: [out, k], S: [k], Vh: [k, in]
-        self.U, self.S, self.Vh = torch.linalg.svd(w if L is None else w @ L, full_matrices=False)
+        self.U, self.S, self.Vh = torch.linalg.svd(a if d is None else d[:, None] * a, full_matrices=False)
+        if d is not None:
+            self.U = self.U / d[:, None]  # D^-1 U: the factors multiply back to W's truncation, not D W's
         if L is None:
             self.Vr = self.Vh
         elif torch.equal(L, L.tril()):
             self.Vr = torch.linalg.solve_triangular(L, self.Vh, upper=False, left=False)  # Vh L^-1
         else:
             self.Vr = torch.linalg.solve(L, self.Vh, left=False)
-        self.shape = tuple(w.shape)
+        self.shape, self.row_weight = tuple(w.shape), d
 
 # %% ../nbs/13_whiten.ipynb #45034e1b
 def activation_error(
