@@ -10,16 +10,18 @@ import torch
 import yaml
 from torch import nn
 
-from ..compress import layer_svds, sweep_ranks, truncated, truncation_sweep
+from ..compress import ALLOCATIONS, layer_svds, sweep_ranks, truncated, truncation_sweep
 from ..core import atomic_write, refuse_pickles, seed_everything
 from ..data import IMAGE_STATS, image_folder, subset
 from ..lowrank import LowRankLinear
 from ..pretrained import pretrained_path
 from .cli import RATIO_DEF, Task
+from .levers import Levers
 from .recovery import lora_recover
 from .surrogates import PrehabLoss
 from ..metrics import accuracy, predict
 from ..reference import user_errors
+from ..sensitivity import layer_weights, row_weights
 from ..surgery import load_lowrank, save_lowrank, swap_module
 from ..train import Learner, TrainCfg
 from ..vit import create_vit, resolve_checkpoint
@@ -136,9 +138,26 @@ def command_parser(
     )
     a(
         '--allocation',
-        choices=('uniform', 'greedy'),
+        choices=ALLOCATIONS,
         default='uniform',
-        help='svd / whiten_thresholds: same ratio in every layer, or per-layer ranks under one global budget',
+        help='svd / whiten_thresholds: uniform (the same ratio in every layer) or per-layer ranks under its parameter '
+        'total: greedy (relative energy), absolute (output error) or weighted (output error x loss sensitivity)',
+    )
+    a(
+        '--allow_dense',
+        action='store_true',
+        help='svd / whiten_thresholds: the per-layer allocation may keep a layer dense within the same total',
+    )
+    a(
+        '--fisher',
+        action='store_true',
+        help='svd / whiten_thresholds: weight each output row by its loss gradients before the SVD (D W or D W L)',
+    )
+    a(
+        '--fisher_batches',
+        type=int,
+        default=0,
+        help='svd / whiten_thresholds: training batches of the output Fisher (--fisher, weighted; 0: --prof_batches)',
     )
     a(
         '--lora_steps',
@@ -203,6 +222,18 @@ def parse_command(
             p.error(f"--{k} must be a positive integer, got {getattr(a, k)}")
     if min(a.steps, a.eval_n, a.lora_steps) < 0:
         p.error("--steps, --eval_n and --lora_steps must be >= 0")
+    sweep_only = dict(
+        allocation=a.allocation != 'uniform',
+        allow_dense=a.allow_dense,
+        fisher=a.fisher,
+        fisher_batches=a.fisher_batches != 0,
+    )
+    if stage not in ('svd', 'whiten_thresholds') and (k := next((k for k, v in sweep_only.items() if v), None)):
+        p.error(f"--{k} applies to svd and whiten_thresholds only")
+    if a.allow_dense and a.allocation == 'uniform':
+        p.error("--allow_dense needs a per-layer --allocation (greedy, absolute or weighted), not uniform")
+    if a.fisher_batches < 0:
+        p.error(f"--fisher_batches must be >= 0 (0: --prof_batches), got {a.fisher_batches}")
     if a.fold_ratio is not None and stage not in ('prehab', 'svd', 'whiten_thresholds'):
         p.error(f"--fold_ratio does not apply to {stage}")
     if a.fold_ratio is not None and len(a.fold_ratio) != 1:
@@ -538,9 +569,9 @@ def _factors(a: argparse.Namespace, task: DocTask, path: Path | None) -> dict[st
     return whitening_factors(task.model, task.calib(), include=task.include)[0]
 
 
-def _cut(task: DocTask, svds: dict, ratio: float, allocation: str = 'uniform'):
-    "The `truncated` context of `ratio` (param_frac_removed) from `svds`, and its plan."
-    plan = sweep_ranks(svds, ratio, allocation)
+def _cut(task: DocTask, svds: dict, ratio: float, allocation: str = 'uniform', **plan_kw):
+    "The `truncated` context of `ratio` (param_frac_removed) from `svds`, and its plan (`plan_kw`: `sweep_ranks`'s)."
+    plan = sweep_ranks(svds, ratio, allocation, **plan_kw)
     return truncated(task.model, svds, dict(zip(plan.name, plan['rank']))), plan
 
 
@@ -600,25 +631,31 @@ def sweep_stage(
     if a.split_qkv:
         split_qkv(task.model)
     names = task.layers()
-    svds = layer_svds(task.model, names, split_factors(fac, names) if whitened else None)
+    fisher = None
+    if a.fisher or a.allocation == 'weighted':  # the loss's output weights (lowrank_nb.sensitivity)
+        fisher = Levers(task, a.fisher_batches).fisher()
+    rw = row_weights(fisher) if a.fisher else None
+    svds = layer_svds(task.model, names, split_factors(fac, names) if whitened else None, rw)
+    plan_kw = dict(weights=layer_weights(fisher) if a.allocation == 'weighted' else None, allow_dense=a.allow_dense)
     metric = task.metric_name()
-    table = truncation_sweep(task.model, svds, a.ratios, task.metric, allocation=a.allocation)
+    table = truncation_sweep(task.model, svds, a.ratios, task.metric, allocation=a.allocation, **plan_kw)
     table = table.rename(columns={'metric': metric})
     if a.lora_steps:
         lora = []
         for r in a.ratios:
-            ctx, _ = _cut(task, svds, r, a.allocation)
+            ctx, _ = _cut(task, svds, r, a.allocation, **plan_kw)
             with ctx:
                 lora.append(_lora_metric(task, a, r))
         table[f'{metric}_lora'] = lora
     head = (
         f"# {RATIO_DEF}\n# model={a.model} task={a.task} space={'whitened' if whitened else 'raw'} "
-        f"layers={len(names)} allocation={a.allocation} split_qkv={a.split_qkv}\n"
+        f"layers={len(names)} allocation={a.allocation} allow_dense={a.allow_dense} fisher={a.fisher} "
+        f"split_qkv={a.split_qkv}\n"
     )
     a.output_csv.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(a.output_csv, head + table.to_csv(index=False))
     if a.fold_ratio:
-        ctx, _ = _cut(task, svds, a.fold_ratio, a.allocation)
+        ctx, _ = _cut(task, svds, a.fold_ratio, a.allocation, **plan_kw)
         with ctx:
             if a.lora_steps:
                 _lora_metric(task, a, a.fold_ratio)

@@ -99,6 +99,8 @@ class Levers:
             return causal_lm_loss(model, batch)
         if t.task == 'stsb':
             return cosine_loss(batch, pair_forward(model, batch), {})['mse']
+        if isinstance(batch, (tuple, list)):  # images: (x, y)
+            return F.cross_entropy(model(batch[0]), batch[1])
         logits = model(**{k: v for k, v in batch.items() if k != 'labels'}).logits
         return F.cross_entropy(logits, batch['labels'])
 
