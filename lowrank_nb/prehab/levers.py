@@ -17,7 +17,7 @@ from ..sensitivity import causal_lm_loss, layer_weights, output_fisher, row_weig
 from ..train import TrainCfg
 from ..whiten import whitening_factors
 from .cli import Task
-from .recovery import lora_recover
+from .recovery import lora_recover, train_factors
 from .tasks import cosine_loss, pair_forward
 
 # %% auto #0
@@ -168,16 +168,25 @@ def recover(
     lr: float = 1e-4,  # LoRA learning rate, each stage
     r: int = 8,  # LoRA rank
     seed: int = 0,  # training seed
+    how: str = 'lora',  # `lora` (two stages, U then V) or `factors` (U and V trained directly, one stage)
 ) -> dict:
-    "One row: `measure`'s cut, then two-stage LoRA on the factors for `steps` batches each, scored (model restored)."
+    "One row: `measure`'s cut, then recovery training for `steps` batches (a stage), scored (model restored)."
+    if how not in ('lora', 'factors'):
+        raise ValueError(f"how must be 'lora' or 'factors', got {how!r}")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be an int >= 1 (LoRA batches per stage), got {steps!r}")
     plan = self.plan(recipe, ratio)
     cfg = TrainCfg(out_dir=out_dir, lr=lr, warmup=0.0, trackers='', device='cpu', seed=seed, checkpoints=False)
     t0 = time.perf_counter()
     with truncated(self.model, self.svds(recipe), dict(zip(plan.name, plan['rank']))):
-        model, _ = lora_recover(self.model, self.task.train_dl(steps), cfg, r=r, **self.task.learner_kwargs())
+        dl, kw = self.task.train_dl(steps), self.task.learner_kwargs()
+        model = (
+            lora_recover(self.model, dl, cfg, r=r, **kw)[0]
+            if how == 'lora'
+            else train_factors(self.model, dl, cfg, **kw)[0]
+        )
         value = self.task.metric(model.eval())
     self.model.eval()
     row = self._row(recipe, ratio, plan, value, time.perf_counter() - t0)
-    return row | dict(method=f'{recipe.label} + LoRA ({steps} steps per stage)', recovery_steps=steps)
+    what = 'LoRA' if how == 'lora' else 'factor training'
+    return row | dict(method=f'{recipe.label} + {what} ({steps} steps per stage)', recovery_steps=steps, recovery=how)

@@ -12,7 +12,7 @@ from ..compress import lowrank_names
 from ..train import Learner, TrainCfg
 
 # %% auto #0
-__all__ = ['lora_recover']
+__all__ = ['lora_recover', 'train_factors']
 
 # %% ../../nbs/50c_prehab_recovery.ipynb #8ac66719
 def lora_recover(
@@ -47,3 +47,24 @@ def lora_recover(
     for k, p in model.named_parameters():
         p.requires_grad_(grads.get(k, True))
     return model, hist
+
+# %% ../../nbs/50c_prehab_recovery.ipynb #e8058d91
+def train_factors(
+    model: nn.Module,  # a truncated model (its `LowRankLinear` factors U and V are trained)
+    train_dl: torch.utils.data.DataLoader,  # recovery batches
+    cfg: TrainCfg,  # the run's training settings
+    **learner_kwargs,  # passed to `Learner` (`loss_fn`, `forward_fn`, ...)
+) -> tuple[nn.Module, dict]:
+    "Train only the factors U and V of each `LowRankLinear` (the rest frozen); returns the model and last metrics."
+    names, grads = lowrank_names(model), {k: p.requires_grad for k, p in model.named_parameters()}
+    model.requires_grad_(False)
+    for k in names:
+        layer = model.get_submodule(k)
+        layer.U.requires_grad_(True)
+        layer.V.requires_grad_(True)
+    try:
+        last = Learner(model, train_dl, cfg=cfg, metrics_fn=None, **learner_kwargs).fit()
+    finally:
+        for k, p in model.named_parameters():
+            p.requires_grad_(grads.get(k, True))
+    return model, last
