@@ -16,7 +16,7 @@ from .metrics import effect_words
 __all__ = ['VERDICTS', 'SCALES', 'Claim', 'ExpRun', 'experiment_runs', 'largest_scale_run', 'judged_at_largest_scale',
            'experiment_metrics', 'claims_table', 'judge_ratio', 'judge_score', 'judge_paired', 'judge_energy_095',
            'judge_flops_halved', 'judge_linear_vs_sdpa', 'judge_nsn_full_rank', 'judge_nsn_half',
-           'judge_nsn_half_whitened', 'judge_svd_llm', 'judge_lowrank_speed']
+           'judge_nsn_half_whitened', 'judge_svd_llm', 'judge_svd_llm_best', 'judge_lowrank_speed']
 
 # %% ../nbs/07a_claims.ipynb #ee2e8b02
 VERDICTS = ('reproduced', 'not reproduced', 'partly', 'not testable here')
@@ -276,16 +276,26 @@ def judge_nsn_half_whitened(m: dict) -> tuple[str, str]:
     return measured, f"not reproduced (training against truncation: {trained})"
 
 # %% ../nbs/07a_claims.ipynb #721584a2
-def judge_svd_llm(m: dict) -> tuple[str, str]:
-    "Whitened SVD of SmolLM2 at 20% removed against SVD-LLM's 1.40x: judged only when all 210 linear layers are."
-    r, n = m['llama|whitened SVD|0.2'] / m['llama_dense'], m['llama_layers']
+def _svd_llm_verdict(r: float, n: int, what: str = '') -> tuple[str, str]:
+    "A perplexity ratio `r` with `n` of SmolLM2's 210 linear layers compressed, against SVD-LLM's 1.40x."
     where = 'all 210' if n >= 210 else f'{n} of the 210'
     scope = (
         f"not testable here at the same scope: this run compresses {n} of SmolLM2's 210 linear layers; "
         "`-p scale medium` compresses all of them"
     )
     full = ('reproduced' if r <= 1.40 * 1.05 else 'not reproduced') + ' (at most 1.40x + 5%)'
-    return f"{r:.2f}x dense ppl, {where} SmolLM2 linear layers compressed", scope if n < 210 else full
+    return f"{r:.2f}x dense ppl{what}, {where} SmolLM2 linear layers compressed", scope if n < 210 else full
+
+
+def judge_svd_llm(m: dict) -> tuple[str, str]:
+    "Whitened SVD of SmolLM2 at 20% removed against SVD-LLM's 1.40x: judged only when all 210 linear layers are."
+    return _svd_llm_verdict(m['llama|whitened SVD|0.2'] / m['llama_dense'], m['llama_layers'])
+
+
+def judge_svd_llm_best(m: dict) -> tuple[str, str]:
+    "`svd_llm_compare`'s best training-free recipe at 20% removed against SVD-LLM's 1.40x (all 210 layers)."
+    r = m['best_training_free_ppl_20'] / m['dense_ppl']
+    return _svd_llm_verdict(r, m['sizes']['llama']['layers'], f" ({m['best_training_free_method_20']})")
 
 # %% ../nbs/07a_claims.ipynb #2262cda5
 def judge_lowrank_speed(m: dict) -> tuple[str, str]:
