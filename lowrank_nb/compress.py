@@ -15,7 +15,7 @@ from .surgery import replace_linear, swap_module
 from .whiten import WhitenedSVD
 
 # %% auto #0
-__all__ = ['ALLOCATIONS', 'layer_svds', 'truncated', 'sweep_ranks', 'truncation_sweep', 'lowrank_names']
+__all__ = ['ALLOCATIONS', 'layer_svds', 'truncated', 'sweep_ranks', 'truncation_sweep', 'plan_errors', 'lowrank_names']
 
 # %% ../nbs/15_compress.ipynb #7e00eba8
 def layer_svds(
@@ -120,6 +120,28 @@ def truncation_sweep(
         if on_row is not None:
             on_row(pd.DataFrame(rows))
     return pd.DataFrame(rows)
+
+# %% ../nbs/15_compress.ipynb #535c1cdb
+def plan_errors(
+    svds: dict[str, WhitenedSVD],  # the SVDs the plan was cut from
+    plan: pd.DataFrame,  # from `sweep_ranks` (`rank` <NA>: the layer stays dense)
+    weights: dict[str, float] | None = None,  # layer name -> loss sensitivity; None: no loss estimate
+) -> pd.DataFrame:
+    "Per layer: rank, discarded energy, its fraction of the layer's energy, and times the weight (a loss estimate)."
+    rows = []
+    for name, r in zip(plan.name, plan['rank']):
+        e = svds[name].S.double().pow(2)
+        lost = 0.0 if pd.isna(r) else float(e[int(r) :].sum())
+        rows.append(
+            dict(
+                name=name,
+                rank=r,
+                discarded=lost,
+                relative=lost / float(e.sum()),
+                loss_estimate=lost * weights[name] if weights is not None else float('nan'),
+            )
+        )
+    return pd.DataFrame(rows).astype({'rank': 'Int64'})
 
 # %% ../nbs/15_compress.ipynb #13bbdff4
 def lowrank_names(
