@@ -20,7 +20,7 @@ TIMED := lowrank_speed linear_attention_speed train_bench prehab_bench whiten_pr
 TIMED_HERE = $(filter $(TIMED),$(EXPERIMENTS)) $(filter seed_claims,$(EXPERIMENTS))
 # the longest untimed experiments start first, so the JOBS lanes end together (prehab_svd alone is 6 of the smoke run's
 # 20 minutes; started last, as in alphabetical order, it ran by itself for its whole length)
-LONG_FIRST := prehab_svd nsn_rank_sweep nsn_whitened
+LONG_FIRST := prehab_svd nsn_rank_sweep nsn_whitened svd_llm_compare
 UNTIMED = $(foreach e,$(LONG_FIRST),$(filter $(e),$(EXPERIMENTS))) $(filter-out $(TIMED) $(LONG_FIRST) seed_claims,$(EXPERIMENTS))
 JOBS ?= 2
 LAB_PORT ?= 8888

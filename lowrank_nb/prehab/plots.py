@@ -106,16 +106,22 @@ def plot_methods(
     logy: bool = False,  # log-scale metric axis (perplexity)
 ):
     "Metric against the fraction of the compressed layers' parameters removed, one line per method."
-    fig, ax = plt.subplots(figsize=(6, 3.6))
-    for method, t in table.dropna(subset=[metric]).groupby('method', sort=False):
-        ax.plot(t.ratio, t[metric], 'o-', ms=4, label=method)
+    groups = list(table.dropna(subset=[metric]).groupby('method', sort=False))
+    fig, ax = plt.subplots(figsize=(6, 3.6) if len(groups) <= 6 else (8.5, 4))
+    # past ten methods the default cycle repeats its colours: a 20-colour map and alternating markers keep them apart
+    colors = plt.cm.tab20.colors if len(groups) > 10 else [f'C{i}' for i in range(10)]
+    for i, (method, t) in enumerate(groups):
+        ax.plot(t.ratio, t[metric], 'os^D'[i % 4] + '-', ms=4, color=colors[i % len(colors)], label=method)
     if dense is not None:
         ax.axhline(dense, color='k', lw=0.8, ls='--', label='dense')
     if logy:
         ax.set_yscale('log')
     ax.set(xlabel="parameters removed (fraction of the compressed layers')", ylabel=metric, title=title)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
+    if len(groups) <= 6:
+        ax.legend(fontsize=7)
+    else:  # beside the axes, not over the lines
+        ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
     plt.close(fig)
     return fig
