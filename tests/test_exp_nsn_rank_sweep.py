@@ -31,7 +31,11 @@ def test_nsn_rank_sweep_tiny(tmp_path):
         'ppl_at_half_after': 5702.382276708265,
         'final_train_loss': 20.856019973754883,
     }
+    # after the 3 AdamW steps the CPU matters more: Adam divides by sqrt(v) ~ |g|, so rounding-level gradient
+    # differences move tiny-gradient weights by up to lr each. On an Intel AVX512 machine ppl_at_half_after came out
+    # 1.75e-4 below this AMD record (5701.38 vs 5702.38); 1e-3 covers that and is still 1000x finer than the 4x cut.
+    trained = ('ppl_at_half_after', 'final_train_loss')
     for k, v in rec.items():
-        assert abs(m[k] - v) <= 1e-4 * v, (k, m[k], v)
+        assert abs(m[k] - v) <= (1e-3 if k in trained else 1e-4) * v, (k, m[k], v)
     assert abs(m['ratio_at_half_after'] - m['ppl_at_half_after'] / m['dense_ppl']) < 1e-9 and m['target_met'] is False
     assert positive_finite(m['train_seconds'], m['sweep_seconds'], m['total_seconds'])

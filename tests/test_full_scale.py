@@ -376,6 +376,29 @@ def prehab_svd(ns, tmp_path):
     check_grads(model, sum(loss(x, out, {}).values()))
 
 
+def svd_llm_compare(ns, tmp_path):
+    """Every entry's CLI flags parse; the llama entry selects SmolLM2's 210 layers, and the output Fisher of all 210
+    (the loss-weighted levers' input) comes out finite from one window of the full length."""
+    from lowrank_nb.prehab.cli import build_parser
+    from lowrank_nb.sensitivity import causal_lm_loss, output_fisher
+    from lowrank_nb.surgery import select_linear
+
+    parser = build_parser()
+    for name, s in ns['settings'].items():
+        parser.parse_args(['svd', *s['flags']])
+        if s['finetune']:
+            parser.parse_args(['finetune', *s['flags'], *s['finetune']])
+    assert (ns['recovery_steps'], ns['sst2_steps']) == (200, 2000)
+    a = parser.parse_args(['svd', *ns['settings']['llama']['flags']])
+    assert (a.prof_batches, a.eval_n, a.seq_len) == (128, 40, 256)
+    model, _ = smollm2()
+    names = list(select_linear(model, a.include))
+    assert len(names) == 210
+    x = torch.randint(0, model.config.vocab_size, (1, a.seq_len), generator=torch.Generator().manual_seed(0))
+    fisher = output_fisher(model, [dict(input_ids=x)], names, causal_lm_loss)
+    assert len(fisher) == 210 and all(torch.isfinite(f).all() and (f >= 0).all() for f in fisher.values())
+
+
 def lowrank_speed(ns, tmp_path):
     "The ranks timed at full, and one LowRankLinear forward at the largest shape (1,576 tokens)."
     from lowrank_nb.lowrank import LowRankLinear
@@ -425,6 +448,7 @@ BUILDERS = dict(
     nsn_whitened=nsn_whitened,
     nsn_sst2=nsn_sst2,
     prehab_svd=prehab_svd,
+    svd_llm_compare=svd_llm_compare,
     lowrank_speed=lowrank_speed,
     linear_attention_speed=linear_attention_speed,
     train_bench=settings_only(lambda ns: (ns['rounds'], ns['steps']) == (9, 50)),
